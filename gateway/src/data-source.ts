@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { AppError } from '@pixelflow/errors';
+import type { Upstream } from '@pixelflow/service-kit';
+import type { FormattedExecutionResult } from 'graphql';
+import Upload, { type FileUpload } from 'graphql-upload/Upload.mjs';
+
+/** What the gateway knows of a request, passed to every subgraph call. */
+export interface GatewayContext extends Record<string, unknown> {
+  requestId: string;
+}
+
+type GatewayResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
+
+interface FoundUpload {
+  path: string;
+  upload: Upload;
+}
+
+/** Every Upload in the variables, with its path as the multipart spec writes it. */
+function findUploads(value: unknown, path: string, found: FoundUpload[] = []): FoundUpload[] {
+  if (value instanceof Upload) found.push({ path, upload: value });
+  else if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) findUploads(item, `${path}.${i}`, found);
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) findUploads(item, `${path}.${key}`, found);
+  }
+  return found;
+}
+
+function withoutUploads(value: unknown): unknown {
+  if (value instanceof Upload) return null;
+  if (Array.isArray(value)) return value.map(withoutUploads);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutUploads(v)]));
+  }
+  return value;
+}
+
+const quote = (value: string) => value.replace(/["\r\n\\]/g, '_');
+
+/**
+ * A GraphQL multipart request (the spec graphql-upload implements) whose file parts stream from
+ * the gateway's own upload straight through, never buffered whole.
+ */
+function multipartBody(
+  operations: unknown,
+  uploads: FoundUpload[],
+  files: FileUpload[],
+  boundary: string,
+): Readable {
+  const map = Object.fromEntries(uploads.map((u, i) => [String(i), [u.path]]));
+  async function* parts() {
+    yield `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(operations)}\r\n`;
+    yield `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(map)}\r\n`;
+    for (const [i, file] of files.entries()) {
+      yield `--${boundary}\r\nContent-Disposition: form-data; name="${i}"; filename="${quote(file.filename)}"\r\nContent-Type: ${quote(file.mimetype || 'application/octet-stream')}\r\n\r\n`;
+      yield* file.createReadStream();
+      yield '\r\n';
+    }
+    yield `--${boundary}--\r\n`;
+  }
+  return Readable.from(parts(), { objectMode: false });
+}
+
+/**
+ * How the gateway calls a subgraph: JSON over HTTP through a keep-alive pool, or a multipart
+ * request when the operation carries files.
+ */
+export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
+  readonly #upstream: Upstream;
+  readonly #headers: (context: GatewayContext) => Record<string, string>;
+
+  constructor(upstream: Upstream, headers: (context: GatewayContext) => Record<string, string>) {
+    this.#upstream = upstream;
+    this.#headers = headers;
+  }
+
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayResponse> {
+    const { request } = options;
+    const context = (options.context ?? {}) as GatewayContext;
+    const operations = {
+      query: request.query,
+      variables: request.variables,
+      operationName: request.operationName,
+      extensions: request.extensions,
+    };
+    const headers = this.#headers(context);
+    const uploads = findUploads(request.variables, 'variables');
+    if (uploads.length === 0) {
+      return this.#send(JSON.stringify(operations), { ...headers, 'content-type': 'application/json' });
+    }
+
+    let files: FileUpload[];
+    try {
+      files = await Promise.all(uploads.map((u) => u.upload.promise));
+    } catch (error) {
+      throw uploadError(error);
+    }
+    const boundary = `pixelflow-${randomBytes(12).toString('hex')}`;
+    const body = multipartBody(
+      { ...operations, variables: withoutUploads(request.variables) },
+      uploads,
+      files,
+      boundary,
+    );
+    let streamError: unknown;
+    body.once('error', (error) => {
+      streamError = error;
+    });
+    try {
+      return await this.#send(body, {
+        ...headers,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        // The subgraph runs Apollo's CSRF prevention too.
+        'apollo-require-preflight': 'true',
+      });
+    } catch (error) {
+      throw streamError ? uploadError(streamError) : error;
+    }
+  }
+
+  /** Sends any GraphQL request (the subscription router's `_entities` fetches too). */
+  async send(request: { query: string; variables: Record<string, unknown> }, context: GatewayContext) {
+    return this.#send(JSON.stringify(request), {
+      ...this.#headers(context),
+      'content-type': 'application/json',
+    });
+  }
+
+  async #send(body: string | Readable, headers: Record<string, string>): Promise<FormattedExecutionResult> {
+    const response = await this.#upstream.request('/graphql', {
+      method: 'POST',
+      headers,
+      body,
+      timeoutMs: 60_000,
+    });
+    const text = await response.body.text();
+    try {
+      return JSON.parse(text) as FormattedExecutionResult;
+    } catch {
+      throw new AppError(
+        'SERVICE_UNAVAILABLE',
+        `a subgraph answered ${response.statusCode} without a GraphQL body`,
+      );
+    }
+  }
+}
+
+/** An upload that failed on the way in: too large (graphql-upload's 413) or cut off. */
+function uploadError(error: unknown): AppError {
+  if ((error as { status?: number }).status === 413) {
+    return new AppError('PAYLOAD_TOO_LARGE', (error as Error).message);
+  }
+  return new AppError('BAD_REQUEST', `the upload failed: ${(error as Error).message}`);
+}

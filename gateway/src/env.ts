@@ -1,0 +1,17 @@
+import { internalSecret, logLevel, parseEnv, port, positiveInt, urlList, z } from '@pixelflow/config';
+
+const schema = z.object({
+  PORT: port(4000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: logLevel(),
+  INTERNAL_SECRET: internalSecret(),
+  /** Each subgraph's base URL (or several instances, comma-separated). */
+  JOBS_URL: urlList(),
+  CONVERSION_URL: urlList(),
+  MAX_UPLOAD_BYTES: positiveInt(5 * 1024 * 1024),
+});
+
+export type GatewayEnv = z.infer<typeof schema>;
+
+export const readGatewayEnv = (source?: Record<string, string | undefined>): GatewayEnv =>
+  parseEnv(schema, source);

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApolloGateway } from '@apollo/gateway';
+import {
+  logUnexpectedErrors,
+  sendGraphQLErrors,
+  serveGraphQLHttp,
+  serveGraphQLWs,
+} from '@pixelflow/graphql-kit';
+import type { Logger } from '@pixelflow/logger';
+import { createHttpService, type HttpService, INTERNAL_TOKEN_HEADER, Upstream } from '@pixelflow/service-kit';
+import { type GraphQLSchema, print } from 'graphql';
+import { type Client, createClient } from 'graphql-ws';
+import { WebSocket } from 'ws';
+import { type GatewayContext, SubgraphDataSource } from './data-source.ts';
+import { registerResultRoute } from './result-route.ts';
+import { SubscriptionRouter, toExecutionResult } from './subscriptions/router.ts';
+import { SupergraphInfo } from './supergraph.ts';
+
+export const supergraphSdl = readFileSync(new URL('../supergraph.graphql', import.meta.url), 'utf8');
+
+export interface GatewayOptions {
+  logger: Logger;
+  internalSecret: string;
+  /** Base URLs per subgraph name (several instances each, where there are). */
+  subgraphs: Record<string, readonly string[]>;
+  /** @default 5 MiB */
+  maxUploadBytes?: number;
+  /** @default 4000 */
+  port?: number;
+  host?: string;
+}
+
+// Room for the multipart envelope (operations, map, part headers) around the file itself.
+const MULTIPART_OVERHEAD = 64 * 1024;
+
+/**
+ * The public edge: @apollo/gateway over the static supergraph for queries and mutations (uploads
+ * streamed through), its own graphql-ws server for subscriptions, and `/jobs/:id/result`.
+ */
+export async function createGateway(options: GatewayOptions): Promise<HttpService> {
+  const { logger, internalSecret, subgraphs, maxUploadBytes = 5 * 1024 * 1024 } = options;
+  const info = new SupergraphInfo(supergraphSdl);
+  const upstreams = new Map<string, Upstream>();
+  for (const graph of info.graphs.values()) {
+    const urls = subgraphs[graph.name];
+    if (!urls?.length) throw new Error(`no URL for the subgraph "${graph.name}"`);
+    upstreams.set(graph.name, new Upstream({ urls, secret: internalSecret, name: graph.name }));
+  }
+  const headers = (context: GatewayContext) => ({ 'x-request-id': context.requestId });
+  const dataSources = new Map(
+    [...upstreams].map(([name, upstream]) => [name, new SubgraphDataSource(upstream, headers)]),
+  );
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name }) => {
+      const source = dataSources.get(name);
+      if (!source) throw new Error(`no data source for ${name}`);
+      return source;
+    },
+  });
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
+
+  const service = createHttpService({
+    name: 'gateway',
+    logger,
+    port: options.port ?? 4000,
+    host: options.host,
+  });
+  const { app } = service;
+
+  // An upload whose declared length is already too large is refused before a byte is read.
+  app.addHook('onRequest', async (request, reply) => {
+    const length = Number(request.headers['content-length']);
+    if (request.url.startsWith('/graphql') && length > maxUploadBytes + MULTIPART_OVERHEAD) {
+      reply.header('connection', 'close');
+      return sendGraphQLErrors(
+        reply,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `the request is larger than ${maxUploadBytes} bytes`,
+      );
+    }
+  });
+
+  const apollo = await serveGraphQLHttp<GatewayContext>(service, {
+    gateway,
+    context: async (request) => ({ requestId: String(request.id) }),
+    uploads: { maxFileSize: maxUploadBytes },
+    plugins: [logUnexpectedErrors(logger)],
+  });
+
+  const clients = new Map<string, Client>();
+  const clientFor = (graph: string): Client => {
+    let client = clients.get(graph);
+    if (!client) {
+      client = subgraphWsClient(
+        upstreams.get(graph)!.urls,
+        internalSecret,
+        logger.child({ subgraph: graph }),
+      );
+      clients.set(graph, client);
+    }
+    return client;
+  };
+  const router = new SubscriptionRouter({
+    info,
+    schema: () => {
+      if (!apiSchema) throw new Error('the supergraph is not loaded yet');
+      return apiSchema;
+    },
+    client: clientFor,
+    fetchEntities: (graph, request, context) =>
+      dataSources.get(graph)!.send(request, context as GatewayContext),
+    extensions: (context) => ({ requestId: context.requestId }),
+    logger,
+  });
+  serveGraphQLWs<Record<string, unknown>>(service, {
+    schema: () => apiSchema!,
+    context: (): GatewayContext => ({ requestId: randomUUID() }),
+    subscribe: (args) => router.subscribe(args),
+    // Queries and mutations sent over the socket go through Apollo's executor like any other.
+    execute: async (args) => {
+      const response = await apollo.executeOperation(
+        {
+          query: print(args.document),
+          variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+          operationName: args.operationName ?? undefined,
+        },
+        { contextValue: args.contextValue as GatewayContext },
+      );
+      if (response.body.kind !== 'single')
+        throw new Error('incremental delivery is not supported over the socket');
+      return toExecutionResult(response.body.singleResult);
+    },
+  });
+  service.onShutdown(async () => {
+    await Promise.all([...clients.values()].map((client) => client.dispose()));
+  });
+
+  registerResultRoute(app, upstreams.get('jobs')!);
+  return service;
+}
+
+/**
+ * One graphql-ws connection per subgraph, shared by every subscription routed to it. When an
+ * instance goes away the client reconnects (to the next instance) and re-subscribes; the subgraph
+ * then sends each job's current state first, so no change is missed.
+ */
+function subgraphWsClient(urls: readonly string[], internalSecret: string, logger: Logger): Client {
+  let next = 0;
+  return createClient({
+    url: () => `${urls[next++ % urls.length]!.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { [INTERNAL_TOKEN_HEADER]: internalSecret },
+    lazy: true,
+    lazyCloseTimeout: 10_000,
+    keepAlive: 10_000,
+    retryAttempts: 10,
+    shouldRetry: () => true,
+    retryWait: async (retries) => {
+      await sleep(Math.min(3000, 100 * 2 ** retries) * (0.5 + Math.random() / 2));
+    },
+    on: {
+      connected: () => logger.debug('subgraph socket connected'),
+      closed: (event) => logger.debug({ code: (event as { code?: number })?.code }, 'subgraph socket closed'),
+    },
+  });
+}

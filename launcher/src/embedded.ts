@@ -1,0 +1,133 @@
+/**
+ * Embedded mode (`pnpm start`): every service in this one process, in-process drivers in place
+ * of Redis, nothing to install. Internal services listen on loopback ports of their own, so the
+ * code paths are the same as in the cluster.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { logLevel, parseEnv, port, z } from '@pixelflow/config';
+import { createConversionService } from '@pixelflow/conversion';
+import { converterIds, createSharpConverterService } from '@pixelflow/converter-sharp';
+import { createMemoryDrivers } from '@pixelflow/drivers';
+import { createGateway } from '@pixelflow/gateway';
+import { createJobsService } from '@pixelflow/jobs';
+import { createLogger } from '@pixelflow/logger';
+import { type Closable, closeInOrder, runMain } from '@pixelflow/service-kit';
+
+const envSchema = z.object({
+  PORT: port(4000),
+  /** The gateway's address; loopback by default since a laptop need not expose it. */
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: logLevel(),
+  DATA_DIR: z.string().default('./data'),
+  /** Base of the public URLs (resultUrl); defaults to http://localhost:PORT. */
+  PUBLIC_URL: z.url().optional(),
+  JOB_TTL_MS: z.coerce.number().int().positive().default(100_000),
+});
+
+export interface EmbeddedOptions {
+  port?: number;
+  host?: string;
+  logLevel?: string;
+  dataDir?: string;
+  publicUrl?: string;
+  jobTtlMs?: number;
+}
+
+export interface Embedded extends Closable {
+  url: string;
+  port: number;
+}
+
+/** The internal secret stays the same across restarts: signed URLs outlive a restart. */
+function internalSecret(dataDir: string): string {
+  const path = join(dataDir, 'internal-secret');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(path, secret, { mode: 0o600 });
+  return secret;
+}
+
+export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embedded> {
+  const level = options.logLevel ?? 'info';
+  const dataDir = resolve(options.dataDir ?? './data');
+  mkdirSync(dataDir, { recursive: true });
+  const secret = internalSecret(dataDir);
+  const logger = (service: string) => createLogger({ service, level });
+  const loopback = '127.0.0.1';
+  const started: Closable[] = [];
+  const drivers = createMemoryDrivers();
+  try {
+    const converters = createSharpConverterService({ logger: logger('converters'), host: loopback });
+    started.push(converters);
+    const convertersUrl = (await converters.listen()).url;
+
+    const gatewayPort = options.port ?? 4000;
+    const publicUrl = options.publicUrl ?? `http://localhost:${gatewayPort}`;
+    const jobs = await createJobsService({
+      drivers,
+      logger: logger('jobs'),
+      internalSecret: secret,
+      publicUrl,
+      jobTtlMs: options.jobTtlMs,
+      host: loopback,
+    });
+    started.push(jobs);
+    const jobsUrl = (await jobs.listen()).url;
+
+    const conversion = await createConversionService({
+      drivers,
+      logger: logger('conversion'),
+      internalSecret: secret,
+      jobsUrls: [jobsUrl],
+      converters: converterIds.map((id) => ({ id, url: `${convertersUrl}/${id}` })),
+      jobTtlMs: options.jobTtlMs,
+      host: loopback,
+    });
+    started.push(conversion);
+    const conversionUrl = (await conversion.listen()).url;
+
+    const gateway = await createGateway({
+      logger: logger('gateway'),
+      internalSecret: secret,
+      subgraphs: { jobs: [jobsUrl], conversion: [conversionUrl] },
+      port: gatewayPort,
+      host: options.host ?? loopback,
+    });
+    started.push(gateway);
+    const { port: actualPort } = await gateway.listen();
+    // Dependents first: the gateway stops taking requests, the runner finishes its jobs while
+    // jobs and converters still answer, and the drivers go last.
+    const all = closeInOrder([...started].reverse());
+    return {
+      url: `http://localhost:${actualPort}`,
+      port: actualPort,
+      close: async () => {
+        await all.close();
+        await drivers.close();
+      },
+    };
+  } catch (error) {
+    await closeInOrder([...started].reverse()).close();
+    await drivers.close();
+    throw error;
+  }
+}
+
+if (import.meta.main) {
+  await runMain(async () => {
+    const env = parseEnv(envSchema);
+    const embedded = await startEmbedded({
+      port: env.PORT,
+      host: env.HOST,
+      logLevel: env.LOG_LEVEL,
+      dataDir: env.DATA_DIR,
+      publicUrl: env.PUBLIC_URL,
+      jobTtlMs: env.JOB_TTL_MS,
+    });
+    const logger = createLogger({ service: 'pixelflow', level: env.LOG_LEVEL });
+    logger.info({ url: `${embedded.url}/graphql` }, 'Pixelflow is running');
+    return { logger, service: embedded };
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * The side-effect interfaces every service builds on. Each has two drivers: Redis / PostgreSQL for
+ * the cluster and an in-process one (memory / PGlite) for the embedded mode. One contract test
+ * suite runs against both drivers of each interface.
+ */
+
+/** A record's fields plus its sequence number, bumped by every successful update. */
+export interface StoredRecord {
+  fields: Record<string, string>;
+  seq: number;
+}
+
+export type UpdateResult =
+  | { ok: true; record: StoredRecord }
+  | { ok: false; reason: 'missing' }
+  | { ok: false; reason: 'guard'; record: StoredRecord };
+
+export interface UpdateOptions {
+  /** TTL set on the record after the update, in milliseconds. */
+  ttlMs: number;
+  /** Apply only while the record's `field` holds one of `oneOf` (a compare-and-set guard). */
+  when?: { field: string; oneOf: readonly string[] };
+  /**
+   * Publish the updated record (`JSON.stringify({ fields, seq })`) on this pub/sub channel in the
+   * same atomic step, so that events leave in sequence order.
+   */
+  publish?: string;
+}
+
+/** Short-lived records (job state): hashes with a TTL and a per-record sequence number. */
+export interface RecordStore {
+  /** Creates the record with seq 1 unless the key exists; null when it existed. */
+  create(key: string, fields: Record<string, string>, ttlMs: number): Promise<StoredRecord | null>;
+  get(key: string): Promise<StoredRecord | null>;
+  /** Atomically merges `fields`, increments seq, sets the TTL and optionally publishes. */
+  update(key: string, fields: Record<string, string>, options: UpdateOptions): Promise<UpdateResult>;
+  /** Renews the TTL of each key that exists (records or blobs); returns which existed, in order. */
+  touch(keys: readonly string[], ttlMs: number): Promise<boolean[]>;
+  delete(key: string): Promise<void>;
+}
+
+/** Short-lived binary values (job inputs and results) with a TTL. */
+export interface BlobStore {
+  put(key: string, data: Buffer, ttlMs: number): Promise<void>;
+  get(key: string): Promise<Buffer | null>;
+  delete(key: string): Promise<void>;
+}
+
+export interface PubSub {
+  publish(channel: string, message: string): Promise<void>;
+  /**
+   * Resolves once messages published from now on are delivered to `onMessage`. The returned
+   * function unsubscribes. Many subscriptions share one connection per process.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
+}
+
+export interface QueueEntry {
+  id: string;
+  fields: Record<string, string>;
+  /** How many times this entry was handed to a consumer, this delivery included. */
+  deliveries: number;
+}
+
+/**
+ * A work queue with a consumer group (a Redis stream): each entry goes to one consumer and stays
+ * pending until acknowledged; an entry whose consumer stopped renewing it can be reclaimed.
+ */
+export interface WorkQueue {
+  add(fields: Record<string, string>): Promise<string>;
+  /** New entries for this consumer, waiting up to blockMs when there are none. */
+  read(consumer: string, options: { count: number; blockMs: number }): Promise<QueueEntry[]>;
+  /** Resets the idle time of entries this consumer still holds; returns the ids it still holds. */
+  renew(consumer: string, ids: readonly string[]): Promise<string[]>;
+  /** Takes over pending entries idle for at least minIdleMs; their deliveries count goes up by one. */
+  reclaim(consumer: string, options: { minIdleMs: number; count: number }): Promise<QueueEntry[]>;
+  /** Acknowledges and removes entries. */
+  ack(ids: readonly string[]): Promise<void>;
+}
+
+/** Everything a stateless service keeps in Redis (or in process memory in embedded mode). */
+export interface KeyValueDrivers {
+  records: RecordStore;
+  blobs: BlobStore;
+  pubsub: PubSub;
+  /** A queue (stream `name`, consumer group `group`); created on first use. */
+  queue(name: string, group: string): WorkQueue;
+  /** Throws when the backing store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SqlExecutor {
+  query<Row extends Record<string, unknown> = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<Row[]>;
+}
+
+/** PostgreSQL through `pg` in the cluster, PGlite (PostgreSQL in WASM) in embedded mode. */
+export interface Sql extends SqlExecutor {
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Migration {
+  /** Unique and ordered, e.g. `0001_users`. */
+  id: string;
+  sql: string;
+}

@@ -1,0 +1,90 @@
+import { GraphQLError } from 'graphql';
+
+interface ErrorCodeInfo {
+  /** The HTTP status this code maps to on plain HTTP routes. */
+  status: number;
+  description: string;
+}
+
+/**
+ * Every error code the product reports, as `extensions.code` in GraphQL and as `error.code` in the
+ * JSON body of plain HTTP routes. Clients switch on these; add, never rename.
+ */
+export const errorCodes = {
+  BAD_REQUEST: {
+    status: 400,
+    description: 'The request is malformed (for example a broken multipart body).',
+  },
+  BAD_USER_INPUT: { status: 400, description: 'An argument is invalid.' },
+  INVALID_PARAMS: { status: 400, description: "The converter's params do not match its JSON Schema." },
+  UNAUTHENTICATED: { status: 401, description: 'A valid access token is required.' },
+  FORBIDDEN: { status: 403, description: 'The caller may not do this.' },
+  NOT_FOUND: { status: 404, description: 'No such resource.' },
+  JOB_NOT_FOUND: { status: 404, description: 'The job is unknown or expired (100 s without a heartbeat).' },
+  UNKNOWN_CONVERTER: { status: 400, description: 'No converter has this id.' },
+  PAYLOAD_TOO_LARGE: { status: 413, description: 'The upload is larger than 5 MB.' },
+  UNSUPPORTED_IMAGE: { status: 415, description: 'The file is not an image in an accepted format.' },
+  CORRUPT_IMAGE: { status: 422, description: 'The image is truncated or damaged.' },
+  IMAGE_TOO_LARGE: { status: 422, description: 'The image has more pixels than allowed.' },
+  RATE_LIMITED: { status: 429, description: 'Too many requests; retry later.' },
+  JOB_CONFLICT: {
+    status: 409,
+    description: 'The job is not in a state that allows this change (e.g. it finished).',
+  },
+  JOB_PENDING: { status: 202, description: 'The job is queued or running; its result is not ready yet.' },
+  CONVERTER_REJECTED: { status: 502, description: 'The converter refused the input (it answered 4xx).' },
+  CONVERTER_FAILED: {
+    status: 502,
+    description: 'The converter failed (5xx, dropped connection or bad answer).',
+  },
+  CONVERTER_TIMEOUT: { status: 504, description: 'The converter did not answer in time.' },
+  ATTEMPTS_EXHAUSTED: { status: 502, description: 'The job was retried the maximum number of times.' },
+  SERVICE_UNAVAILABLE: { status: 503, description: 'A service this request needs is down; retry later.' },
+  SHUTTING_DOWN: { status: 503, description: 'This instance is shutting down; retry on another.' },
+  INTERNAL_SERVER_ERROR: { status: 500, description: 'An unexpected failure; it is logged.' },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCodes, value);
+}
+
+/** An expected failure with a registered code; anything else is reported as INTERNAL_SERVER_ERROR. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return errorCodes[this.code].status;
+  }
+}
+
+export function graphqlError(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...details } });
+}
+
+/** The JSON body of every plain-HTTP error answer. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+export function errorBody(code: ErrorCode, message: string, details?: Record<string, unknown>): ErrorBody {
+  return { error: details ? { code, message, details } : { code, message } };
+}
+
+/** Turns an AppError into a GraphQL error with the same code; other errors pass through unchanged. */
+export function toGraphQLError(error: unknown): unknown {
+  if (error instanceof AppError) return graphqlError(error.code, error.message, error.details);
+  return error;
+}

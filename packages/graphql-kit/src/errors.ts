@@ -1,0 +1,48 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { AppError } from '@pixelflow/errors';
+import type { Logger } from '@pixelflow/logger';
+import type { GraphQLFormattedError } from 'graphql';
+
+const isUnexpected = (code: unknown) => code === undefined || code === 'INTERNAL_SERVER_ERROR';
+
+/**
+ * Every error leaves with a registered `extensions.code`. Expected failures (AppError) keep their
+ * message; unexpected ones are masked, since their message may carry internals, and logged.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) {
+    return {
+      ...formatted,
+      message: original.message,
+      extensions: { ...original.details, code: original.code },
+    };
+  }
+  if (!isUnexpected(formatted.extensions?.code)) return formatted;
+  return {
+    message: 'internal error',
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}
+
+/** Logs the errors that formatError masks, with the operation they came from. */
+export function logUnexpectedErrors<Context extends BaseContext>(
+  logger: Logger,
+): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, operationName }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            if (original instanceof AppError || !isUnexpected(error.extensions?.code)) continue;
+            logger.error({ err: original, operationName, path: error.path }, 'unexpected GraphQL error');
+          }
+        },
+      };
+    },
+  };
+}

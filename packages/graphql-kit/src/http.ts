@@ -1,0 +1,97 @@
+import {
+  ApolloServer,
+  type ApolloServerOptionsWithGateway,
+  type ApolloServerPlugin,
+  type BaseContext,
+} from '@apollo/server';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { type ErrorCode, graphqlError } from '@pixelflow/errors';
+import type { HttpService } from '@pixelflow/service-kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import processRequest from 'graphql-upload/processRequest.mjs';
+import { formatError } from './errors.ts';
+
+export interface UploadOptions {
+  /** Largest file accepted, in bytes; a larger one fails while streaming, before it is buffered. */
+  maxFileSize: number;
+  /** @default 1 */
+  maxFiles?: number;
+}
+
+export interface GraphQLHttpOptions<Context extends BaseContext> {
+  /** A schema (a subgraph) or a gateway: exactly one of the two. */
+  schema?: GraphQLSchema;
+  gateway?: ApolloServerOptionsWithGateway<Context>['gateway'];
+  context: (request: FastifyRequest, reply: FastifyReply) => Promise<Context>;
+  /** Accept GraphQL multipart requests (file uploads). */
+  uploads?: UploadOptions;
+  plugins?: ApolloServerPlugin<Context>[];
+  /** @default '/graphql' */
+  path?: string;
+}
+
+/** An answer in the GraphQL-over-HTTP error shape, for requests rejected before execution. */
+export function sendGraphQLErrors(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
+  const error: GraphQLFormattedError = graphqlError(code, message).toJSON();
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ errors: [error] });
+}
+
+/**
+ * Serves GraphQL over HTTP at `/graphql` on the service's fastify app through Apollo Server, with
+ * CSRF prevention on (multipart requests need `Apollo-Require-Preflight`) and masked errors.
+ */
+export async function serveGraphQLHttp<Context extends BaseContext>(
+  service: HttpService,
+  options: GraphQLHttpOptions<Context>,
+): Promise<ApolloServer<Context>> {
+  const { schema, gateway, context, uploads, plugins = [], path = '/graphql' } = options;
+  const { app } = service;
+  const common = {
+    plugins: [fastifyApolloDrainPlugin(app), ...plugins],
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    csrfPrevention: true,
+  };
+  const apollo = gateway
+    ? new ApolloServer<Context>({ ...common, gateway })
+    : new ApolloServer<Context>({ ...common, schema: schema! });
+  await apollo.start();
+  service.onShutdown(() => apollo.stop());
+
+  if (uploads) {
+    // Leave the body unread: graphql-upload streams it, enforcing the size limit as it goes.
+    app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
+    app.addHook('preValidation', async (request, reply) => {
+      if (
+        !request.url.startsWith(path) ||
+        !request.headers['content-type']?.startsWith('multipart/form-data')
+      ) {
+        return;
+      }
+      try {
+        request.body = await processRequest(request.raw, reply.raw, {
+          maxFileSize: uploads.maxFileSize,
+          maxFiles: uploads.maxFiles ?? 1,
+        });
+      } catch (error) {
+        const status = (error as { status?: number }).status ?? 400;
+        const message = (error as Error).message;
+        if (status === 413) return sendGraphQLErrors(reply, 413, 'PAYLOAD_TOO_LARGE', message);
+        if (status === 499) return reply.hijack(); // the client is gone; nobody reads an answer
+        return sendGraphQLErrors(reply, 400, 'BAD_REQUEST', `malformed multipart request: ${message}`);
+      }
+    });
+  }
+
+  app.route({
+    url: path,
+    method: ['GET', 'POST', 'OPTIONS'],
+    handler: fastifyApolloHandler<Context>(apollo, { context }),
+  });
+  return apollo;
+}

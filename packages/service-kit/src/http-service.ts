@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, errorBody } from '@pixelflow/errors';
+import type { Logger } from '@pixelflow/logger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+
+export interface HttpServiceOptions {
+  /** Service name, as it appears in logs and in `/healthz`. */
+  name: string;
+  logger: Logger;
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default '0.0.0.0' */
+  host?: string;
+  /**
+   * Largest request body fastify buffers, in bytes. Streamed routes (uploads) enforce their own.
+   * @default 1 MiB
+   */
+  bodyLimit?: number;
+  /** Throws (or rejects) while the service cannot serve: a dependency is down or still starting. */
+  readiness?: () => unknown;
+}
+
+export interface HttpService {
+  readonly app: FastifyInstance;
+  readonly logger: Logger;
+  /**
+   * Registers a step run at shutdown while the server still answers (readiness already fails):
+   * finish background work, close long-lived sockets. Drain steps run concurrently.
+   */
+  onDrain(step: () => Promise<void> | void): void;
+  /** Registers a step run after the server closed (release clients and pools), in registration order. */
+  onShutdown(step: () => Promise<void> | void): void;
+  listen(): Promise<{ url: string; port: number }>;
+  /** Graceful: not ready, drain, stop accepting and let in-flight requests finish, then release. */
+  close(): Promise<void>;
+  readonly closing: boolean;
+}
+
+/** One HTTP server per service, with health, readiness, request ids, JSON errors and graceful close. */
+export function createHttpService(options: HttpServiceOptions): HttpService {
+  const { name, logger, port = 0, host = '0.0.0.0', bodyLimit = 1024 * 1024, readiness } = options;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Per-request info logs cost more than the cheap conversions themselves; errors are still logged.
+    disableRequestLogging: true,
+    bodyLimit,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const drainSteps: Array<() => Promise<void> | void> = [];
+  const shutdownSteps: Array<() => Promise<void> | void> = [];
+  let closing = false;
+  let closed: Promise<void> | undefined;
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send(errorBody('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof AppError) {
+      reply.code(error.status).send(errorBody(error.code, error.message, error.details));
+      return;
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 429 ? 'RATE_LIMITED' : 'BAD_REQUEST';
+      reply.code(status).send(errorBody(code, (error as Error).message));
+      return;
+    }
+    request.log.error({ err: error }, 'request failed');
+    reply.code(500).send(errorBody('INTERNAL_SERVER_ERROR', 'internal error'));
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok', service: name }));
+  app.get('/readyz', async (_request, reply) => {
+    if (closing) return reply.code(503).send(errorBody('SHUTTING_DOWN', `${name} is shutting down`));
+    try {
+      await readiness?.();
+      return { status: 'ready', service: name };
+    } catch (error) {
+      return reply
+        .code(503)
+        .send(errorBody('SERVICE_UNAVAILABLE', `${name} is not ready: ${(error as Error).message}`));
+    }
+  });
+
+  return {
+    app,
+    logger,
+    get closing() {
+      return closing;
+    },
+    onDrain(step) {
+      drainSteps.push(step);
+    },
+    onShutdown(step) {
+      shutdownSteps.push(step);
+    },
+    async listen() {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      if (!address || typeof address === 'string') throw new Error('server has no TCP address');
+      const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+      logger.info({ url }, `${name} listening`);
+      return { url, port: address.port };
+    },
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        const drained = await Promise.allSettled(drainSteps.map(async (step) => step()));
+        for (const result of drained) {
+          if (result.status === 'rejected') logger.error({ err: result.reason }, 'drain step failed');
+        }
+        await app.close();
+        for (const step of shutdownSteps) {
+          try {
+            await step();
+          } catch (error) {
+            logger.error({ err: error }, 'shutdown step failed');
+          }
+        }
+        logger.info(`${name} stopped`);
+      })();
+      return closed;
+    },
+  };
+}

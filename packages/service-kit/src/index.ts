@@ -1,0 +1,14 @@
+export { createHttpService, type HttpService, type HttpServiceOptions } from './http-service.ts';
+export { type Closable, closeInOrder, type RunMainOptions, runMain } from './main.ts';
+export {
+  errorFromBody,
+  hasInternalToken,
+  INTERNAL_TOKEN_HEADER,
+  isInternalToken,
+  readJson,
+  requireInternalToken,
+  Upstream,
+  type UpstreamOptions,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from './upstream.ts';

@@ -1,0 +1,147 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { AppError, type ErrorBody, isErrorCode } from '@pixelflow/errors';
+import type { FastifyRequest } from 'fastify';
+import { Agent, type Dispatcher, request } from 'undici';
+
+/** Header that carries the internal secret on service-to-service calls. */
+export const INTERNAL_TOKEN_HEADER = 'x-pixelflow-internal';
+
+// One keep-alive pool per process for every internal call: connection reuse matters more than
+// anything else for the many small requests between services.
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining: 1 });
+
+export interface UpstreamRequest {
+  method?: Dispatcher.HttpMethod;
+  headers?: Record<string, string>;
+  body?: string | Buffer | Uint8Array | Readable | null;
+  /** @default 10000 */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+export interface UpstreamOptions {
+  /** Base URLs of the instances of one service; requests rotate over them. */
+  urls: readonly string[];
+  /** The internal secret, sent on every request. */
+  secret?: string;
+  /** Service name for errors. */
+  name: string;
+}
+
+const connectErrors = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * A client for one internal service: round robin over its instances, and failover to the next
+ * one when an instance refuses the connection (the request never reached it, so retrying is safe
+ * for any method). In the cluster there is one URL (a Kubernetes Service); locally there may be many.
+ */
+export class Upstream {
+  readonly #urls: readonly string[];
+  readonly #secret: string | undefined;
+  readonly #name: string;
+  #next = 0;
+
+  constructor({ urls, secret, name }: UpstreamOptions) {
+    if (urls.length === 0) throw new Error(`no URL for ${name}`);
+    this.#urls = urls;
+    this.#secret = secret;
+    this.#name = name;
+  }
+
+  get urls(): readonly string[] {
+    return this.#urls;
+  }
+
+  /** Sends the request; throws AppError(SERVICE_UNAVAILABLE) when no instance can be reached. */
+  async request(path: string, options: UpstreamRequest = {}): Promise<UpstreamResponse> {
+    const { method = 'GET', headers = {}, body = null, timeoutMs = 10_000, signal } = options;
+    const allHeaders = this.#secret ? { ...headers, [INTERNAL_TOKEN_HEADER]: this.#secret } : headers;
+    const start = this.#next++ % this.#urls.length;
+    let lastError: unknown;
+    // A streamed body can be sent once only, so only buffered bodies fail over.
+    const attempts = body && typeof body === 'object' && 'pipe' in body ? 1 : this.#urls.length;
+    for (let i = 0; i < attempts; i++) {
+      const base = this.#urls[(start + i) % this.#urls.length]!;
+      try {
+        return await request(base + path, {
+          method,
+          headers: allHeaders,
+          body,
+          dispatcher: agent,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          signal,
+        });
+      } catch (error) {
+        lastError = error;
+        const code = (error as { code?: string }).code;
+        if (!code || !connectErrors.has(code)) break;
+      }
+    }
+    throw new AppError(
+      'SERVICE_UNAVAILABLE',
+      `${this.#name} is unreachable: ${(lastError as Error)?.message}`,
+    );
+  }
+
+  /** Sends JSON, expects JSON; a non-2xx answer becomes the AppError its body names. */
+  async json<T>(path: string, options: Omit<UpstreamRequest, 'body'> & { body?: unknown } = {}): Promise<T> {
+    const { body, headers, ...rest } = options;
+    const response = await this.request(path, {
+      ...rest,
+      headers: body === undefined ? { ...headers } : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
+    return readJson<T>(response, this.#name);
+  }
+}
+
+/** Reads a JSON answer; a non-2xx status becomes an AppError with the code from the error body. */
+export async function readJson<T>(response: UpstreamResponse, name: string): Promise<T> {
+  const text = await response.body.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new AppError('SERVICE_UNAVAILABLE', `${name} answered ${response.statusCode} with invalid JSON`);
+  }
+  if (response.statusCode >= 200 && response.statusCode < 300) return parsed as T;
+  throw errorFromBody(parsed, response.statusCode, name);
+}
+
+export function errorFromBody(body: unknown, status: number, name: string): AppError {
+  const error = (body as Partial<ErrorBody> | undefined)?.error;
+  if (error && isErrorCode(error.code)) return new AppError(error.code, error.message, error.details);
+  return new AppError(status >= 500 ? 'SERVICE_UNAVAILABLE' : 'BAD_REQUEST', `${name} answered ${status}`);
+}
+
+/** True when `given` is the internal secret; compared in constant time. */
+export function isInternalToken(given: unknown, secret: string): boolean {
+  if (typeof given !== 'string') return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** True when the request carries the internal secret. */
+export function hasInternalToken(request: FastifyRequest, secret: string): boolean {
+  return isInternalToken(request.headers[INTERNAL_TOKEN_HEADER], secret);
+}
+
+/** A fastify onRequest hook for internal routes: 403 without the internal secret. */
+export function requireInternalToken(secret: string) {
+  return async (request: FastifyRequest) => {
+    if (!hasInternalToken(request, secret)) {
+      throw new AppError('FORBIDDEN', 'internal route: missing or wrong internal token');
+    }
+  };
+}

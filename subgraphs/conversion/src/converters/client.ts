@@ -1,0 +1,105 @@
+import { type ErrorCode, isErrorCode } from '@pixelflow/errors';
+import { Agent, request } from 'undici';
+
+// Converters get their own pool: a slow conversion must not hold connections that internal
+// calls need.
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 32 });
+
+export interface ConvertRequest {
+  /** The converter's base URL. */
+  url: string;
+  input: Buffer;
+  contentType: string;
+  params: Record<string, unknown>;
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Sent as a request header, so converter logs can be tied to the runner. */
+  requestId: string;
+}
+
+export type ConvertOutcome =
+  | { kind: 'ok'; data: Buffer; contentType: string }
+  /** 4xx: the converter refused this input; retrying cannot help. */
+  | { kind: 'rejected'; code: ErrorCode; message: string }
+  /** 503: the converter is busy; retry after the delay. */
+  | { kind: 'busy'; retryAfterMs: number; message: string }
+  /** 5xx, a dropped connection or an unusable answer: it may work on another try. */
+  | { kind: 'failed'; message: string }
+  | { kind: 'timeout'; message: string };
+
+/** The code and message of a converter's JSON error body, or the fallback for anything else. */
+function errorFromBodyText(text: string, fallback: ErrorCode, fallbackMessage: string) {
+  try {
+    const { error } = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    return {
+      code: isErrorCode(error?.code) ? error.code : fallback,
+      message: typeof error?.message === 'string' ? error.message : fallbackMessage,
+    };
+  } catch {
+    return { code: fallback, message: fallbackMessage };
+  }
+}
+
+function retryAfterMs(header: string | string[] | undefined): number {
+  const value = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(value) && value >= 0 ? Math.min(value, 30) * 1000 : 1000;
+}
+
+/** One call of a converter's `POST /convert` (converters/openapi.yaml). Never throws. */
+export async function callConverter(call: ConvertRequest): Promise<ConvertOutcome> {
+  const timeout = AbortSignal.timeout(call.timeoutMs);
+  const signal = AbortSignal.any([call.signal, timeout]);
+  try {
+    const response = await request(`${call.url}/convert`, {
+      method: 'POST',
+      headers: {
+        'content-type': call.contentType,
+        accept: 'image/*',
+        'x-converter-params': JSON.stringify(call.params),
+        'x-request-id': call.requestId,
+      },
+      body: call.input,
+      dispatcher: agent,
+      signal,
+      headersTimeout: call.timeoutMs,
+      bodyTimeout: call.timeoutMs,
+    });
+    const { statusCode, headers } = response;
+    if (statusCode === 200) {
+      const type = String(headers['content-type'] ?? '');
+      const data = Buffer.from(await response.body.arrayBuffer());
+      if (!type.startsWith('image/') || data.length === 0) {
+        return {
+          kind: 'failed',
+          message: `the converter answered 200 with ${data.length} bytes of "${type}"`,
+        };
+      }
+      return { kind: 'ok', data, contentType: type };
+    }
+    const text = await response.body.text().catch(() => '');
+    if (statusCode === 503) {
+      return {
+        kind: 'busy',
+        retryAfterMs: retryAfterMs(headers['retry-after']),
+        message: 'the converter is busy',
+      };
+    }
+    if (statusCode >= 400 && statusCode < 500) {
+      const { code, message } = errorFromBodyText(
+        text,
+        'CONVERTER_REJECTED',
+        `the converter refused the input (${statusCode})`,
+      );
+      return { kind: 'rejected', code, message };
+    }
+    return {
+      kind: 'failed',
+      message: errorFromBodyText(text, 'CONVERTER_FAILED', `the converter answered ${statusCode}`).message,
+    };
+  } catch (error) {
+    if (timeout.aborted)
+      return { kind: 'timeout', message: `the converter took longer than ${call.timeoutMs} ms` };
+    if (call.signal.aborted) return { kind: 'failed', message: `cancelled: ${String(call.signal.reason)}` };
+    return { kind: 'failed', message: `the converter connection failed: ${(error as Error).message}` };
+  }
+}

@@ -1,0 +1,156 @@
+import { AppError } from '@pixelflow/errors';
+import sharp from 'sharp';
+
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif';
+
+export const contentTypes: Record<ImageFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  avif: 'image/avif',
+};
+
+export interface InspectedImage {
+  format: ImageFormat;
+  contentType: string;
+  width: number;
+  height: number;
+}
+
+const startsWith = (data: Buffer, bytes: readonly number[], offset = 0) =>
+  data.length >= offset + bytes.length && bytes.every((byte, i) => data[offset + i] === byte);
+
+/** The format from the file's magic bytes; the declared type is never trusted. */
+export function sniffFormat(data: Buffer): ImageFormat | null {
+  if (startsWith(data, [0xff, 0xd8, 0xff])) return 'jpeg';
+  if (startsWith(data, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
+  if (startsWith(data, [0x52, 0x49, 0x46, 0x46]) && startsWith(data, [0x57, 0x45, 0x42, 0x50], 8))
+    return 'webp';
+  if (startsWith(data, [0x47, 0x49, 0x46, 0x38])) return 'gif';
+  // ISO BMFF: a `ftyp` box whose major or compatible brands include avif/avis.
+  if (startsWith(data, [0x66, 0x74, 0x79, 0x70], 4)) {
+    const size = data.readUInt32BE(0);
+    const brands = data.subarray(8, Math.min(size, data.length)).toString('latin1');
+    if (/avi[fs]/.test(brands)) return 'avif';
+  }
+  return null;
+}
+
+/** A JPEG is complete when an EOI marker follows its first scan (entropy-coded data never holds FFD9). */
+function jpegComplete(data: Buffer): boolean {
+  let offset = 2;
+  while (offset + 4 <= data.length) {
+    if (data[offset] !== 0xff) return false;
+    const marker = data[offset + 1]!;
+    if (marker === 0xff) {
+      offset++; // fill byte
+      continue;
+    }
+    if (marker === 0xd9) return true;
+    if (marker >= 0xd0 && marker <= 0xd7) {
+      offset += 2;
+      continue;
+    }
+    const length = data.readUInt16BE(offset + 2);
+    if (marker === 0xda) {
+      const scanStart = offset + 2 + length;
+      for (let i = data.length - 2; i >= scanStart; i--) {
+        if (data[i] === 0xff && data[i + 1] === 0xd9) return true;
+      }
+      return false;
+    }
+    offset += 2 + length;
+  }
+  return false;
+}
+
+/** A PNG is complete when its chunks, each within the file, reach IEND. */
+function pngComplete(data: Buffer): boolean {
+  let offset = 8;
+  while (offset + 12 <= data.length) {
+    const length = data.readUInt32BE(offset);
+    const type = data.toString('latin1', offset + 4, offset + 8);
+    offset += 12 + length;
+    if (offset > data.length) return false;
+    if (type === 'IEND') return true;
+  }
+  return false;
+}
+
+/** ISO BMFF (AVIF): top-level boxes tile the file exactly. */
+function bmffComplete(data: Buffer): boolean {
+  let offset = 0;
+  while (offset + 8 <= data.length) {
+    let size = data.readUInt32BE(offset);
+    if (size === 1) {
+      if (offset + 16 > data.length) return false;
+      size = Number(data.readBigUInt64BE(offset + 8));
+    } else if (size === 0) {
+      return true; // the last box runs to the end of the file
+    }
+    if (size < 8) return false;
+    offset += size;
+  }
+  return offset === data.length;
+}
+
+/** Cheap structural checks that catch truncated uploads without decoding any pixels. */
+export function isComplete(data: Buffer, format: ImageFormat): boolean {
+  switch (format) {
+    case 'jpeg':
+      return jpegComplete(data);
+    case 'png':
+      return pngComplete(data);
+    case 'webp':
+      return data.length >= 12 && data.readUInt32LE(4) + 8 <= data.length;
+    case 'gif':
+      // The trailer byte ends every GIF; some encoders pad after it.
+      return data.subarray(-16).includes(0x3b);
+    case 'avif':
+      return bmffComplete(data);
+  }
+}
+
+/**
+ * Checks an upload before any job exists: an accepted format by its magic bytes, not truncated,
+ * and a pixel count under the limit read from the header alone (so a decompression bomb is
+ * refused without being decoded).
+ */
+export async function inspectImage(
+  data: Buffer,
+  { maxPixels }: { maxPixels: number },
+): Promise<InspectedImage> {
+  const format = sniffFormat(data);
+  if (!format) {
+    throw new AppError('UNSUPPORTED_IMAGE', 'the file is not a JPEG, PNG, WebP, GIF or AVIF image', {
+      accepted: Object.values(contentTypes),
+    });
+  }
+  if (!isComplete(data, format)) {
+    throw new AppError('CORRUPT_IMAGE', `the ${format.toUpperCase()} file is truncated or damaged`);
+  }
+  let width: number | undefined;
+  let height: number | undefined;
+  try {
+    ({ width, height } = await sharp(data, { limitInputPixels: false }).metadata());
+  } catch (error) {
+    throw new AppError(
+      'CORRUPT_IMAGE',
+      `the ${format.toUpperCase()} file cannot be read: ${(error as Error).message}`,
+    );
+  }
+  if (!width || !height) throw new AppError('CORRUPT_IMAGE', 'the image has no dimensions');
+  if (width * height > maxPixels) {
+    throw new AppError(
+      'IMAGE_TOO_LARGE',
+      `the image is ${width}×${height} pixels; at most ${maxPixels} pixels are accepted`,
+      {
+        width,
+        height,
+        maxPixels,
+      },
+    );
+  }
+  return { format, contentType: contentTypes[format], width, height };
+}

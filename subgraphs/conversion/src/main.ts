@@ -1,0 +1,33 @@
+import { createRedisDrivers } from '@pixelflow/drivers';
+import { createLogger } from '@pixelflow/logger';
+import { runMain } from '@pixelflow/service-kit';
+import { readConversionEnv } from './env.ts';
+import { createConversionService } from './service.ts';
+
+await runMain(async () => {
+  const env = readConversionEnv();
+  const logger = createLogger({ service: 'conversion', level: env.LOG_LEVEL });
+  const drivers = createRedisDrivers(env.REDIS_URL);
+  const service = await createConversionService({
+    drivers,
+    logger,
+    internalSecret: env.INTERNAL_SECRET,
+    jobsUrls: env.JOBS_URL,
+    converters: env.CONVERTERS,
+    instanceId: env.INSTANCE_ID,
+    jobTtlMs: env.JOB_TTL_MS,
+    maxUploadBytes: env.MAX_UPLOAD_BYTES,
+    maxPixels: env.MAX_PIXELS,
+    concurrency: env.RUNNER_CONCURRENCY,
+    leaseMs: env.LEASE_MS,
+    heartbeatMs: env.HEARTBEAT_MS,
+    maxDeliveries: env.MAX_DELIVERIES,
+    converterTimeoutMs: env.CONVERTER_TIMEOUT_MS,
+    healthIntervalMs: env.HEALTH_INTERVAL_MS,
+    port: env.PORT,
+    host: env.HOST,
+  });
+  service.onShutdown(() => drivers.close());
+  await service.listen();
+  return { logger, service };
+});

@@ -1,0 +1,241 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BlobStore, QueueEntry, RecordStore, WorkQueue } from '@pixelflow/drivers';
+import type { ErrorCode } from '@pixelflow/errors';
+import type { JobsClient } from '@pixelflow/jobs/api';
+import type { Logger } from '@pixelflow/logger';
+import { type ConvertOutcome, callConverter } from './converters/client.ts';
+import type { ConverterRegistry } from './converters/registry.ts';
+import { inputKey, type QueuedConversion } from './intake.ts';
+
+export interface RunnerOptions {
+  queue: WorkQueue;
+  blobs: BlobStore;
+  records: RecordStore;
+  jobs: JobsClient;
+  registry: ConverterRegistry;
+  logger: Logger;
+  /** This instance's name in the consumer group; unique per process. */
+  consumer: string;
+  /** Jobs run at once by this instance. @default 8 */
+  concurrency?: number;
+  /** An entry not renewed for this long is taken over by another instance. @default 20000 */
+  leaseMs?: number;
+  /** How often a running job renews its lease and its TTL. @default 5000 */
+  heartbeatMs?: number;
+  /** Deliveries of one entry (first run plus reclaims) before the job fails. @default 3 */
+  maxDeliveries?: number;
+  /** Extra tries of a converter that failed (5xx, dropped connection) within one delivery. @default 2 */
+  converterRetries?: number;
+  /** Waits on a busy (503) converter within one delivery. @default 20 */
+  busyRetries?: number;
+  /** @default 600000 */
+  converterTimeoutMs?: number;
+  jobTtlMs: number;
+}
+
+type Finish =
+  | { ok: true; data: Buffer; contentType: string }
+  | { ok: false; code: ErrorCode; message: string };
+
+/**
+ * Takes conversions from the queue and runs them: at least once, idempotent by job id. A running
+ * job renews its queue lease and its TTL with every heartbeat; when an instance dies, another one
+ * reclaims its entries once the lease lapsed and runs them again, up to maxDeliveries.
+ */
+export class JobRunner {
+  readonly #o: Required<RunnerOptions>;
+  readonly #active = new Map<string, Promise<void>>();
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #slotFreed: (() => void) | undefined;
+  #nextReclaimAt = 0;
+
+  constructor(options: RunnerOptions) {
+    this.#o = {
+      concurrency: 8,
+      leaseMs: 20_000,
+      heartbeatMs: 5000,
+      maxDeliveries: 3,
+      converterRetries: 2,
+      busyRetries: 20,
+      converterTimeoutMs: 600_000,
+      // An option given as undefined keeps its default.
+      ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
+    } as Required<RunnerOptions>;
+  }
+
+  get activeJobs(): number {
+    return this.#active.size;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Stops taking work and waits for the jobs in flight to finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#slotFreed?.();
+    await this.#loop;
+    await Promise.allSettled(this.#active.values());
+  }
+
+  async #run(): Promise<void> {
+    const { queue, consumer, concurrency, leaseMs, logger } = this.#o;
+    while (this.#running) {
+      const free = concurrency - this.#active.size;
+      if (free <= 0) {
+        await new Promise<void>((resolve) => {
+          this.#slotFreed = resolve;
+        });
+        continue;
+      }
+      try {
+        let entries: QueueEntry[] = [];
+        if (Date.now() >= this.#nextReclaimAt) {
+          this.#nextReclaimAt = Date.now() + Math.max(250, leaseMs / 4);
+          entries = await queue.reclaim(consumer, { minIdleMs: leaseMs, count: free });
+          if (entries.length > 0)
+            logger.info({ entries: entries.map((e) => e.fields.jobId) }, 'reclaimed jobs');
+        }
+        if (entries.length === 0) {
+          entries = await queue.read(consumer, {
+            count: free,
+            blockMs: Math.min(1000, Math.max(100, leaseMs / 4)),
+          });
+        }
+        if (!this.#running) return; // entries read now stay pending and are reclaimed elsewhere
+        for (const entry of entries) {
+          const work = this.#process(entry).finally(() => {
+            this.#active.delete(entry.id);
+            this.#slotFreed?.();
+          });
+          this.#active.set(entry.id, work);
+        }
+      } catch (error) {
+        logger.error({ err: error }, 'reading the queue failed; retrying');
+        await sleep(1000);
+      }
+    }
+  }
+
+  async #process(entry: QueueEntry): Promise<void> {
+    const { queue, blobs, records, jobs, consumer, heartbeatMs, jobTtlMs, maxDeliveries, logger } = this.#o;
+    const fields = entry.fields as unknown as QueuedConversion;
+    const jobId = fields.jobId;
+    const log = logger.child({ jobId, converter: fields.converter, delivery: entry.deliveries });
+    const lost = new AbortController();
+
+    const heartbeat = setInterval(async () => {
+      try {
+        const [held, statuses] = await Promise.all([
+          queue.renew(consumer, [entry.id]),
+          jobs.heartbeat([jobId]),
+          records.touch([inputKey(jobId)], jobTtlMs),
+        ]);
+        if (!held.includes(entry.id)) lost.abort('another instance took the job over');
+        else if (!statuses[jobId]) lost.abort('the job expired');
+      } catch (error) {
+        log.warn({ err: error }, 'heartbeat failed');
+      }
+    }, heartbeatMs);
+
+    try {
+      if (entry.deliveries > maxDeliveries) {
+        log.warn('giving up after too many deliveries');
+        await this.#finish(jobId, entry, {
+          ok: false,
+          code: 'ATTEMPTS_EXHAUSTED',
+          message: `the job was tried ${maxDeliveries} times`,
+        });
+        return;
+      }
+      const started = await jobs.start(jobId, entry.deliveries);
+      if (!started.ok) {
+        // Expired, or already finished by an earlier delivery: nothing to do (idempotence).
+        log.info({ reason: started.reason }, 'job not runnable; dropping the entry');
+        await queue.ack([entry.id]);
+        if (started.reason === 'missing') await blobs.delete(inputKey(jobId));
+        return;
+      }
+      const input = await blobs.get(inputKey(jobId));
+      if (!input) {
+        await this.#finish(jobId, entry, {
+          ok: false,
+          code: 'INTERNAL_SERVER_ERROR',
+          message: 'the input expired',
+        });
+        return;
+      }
+      const outcome = await this.#convert(fields, input, lost.signal, log);
+      if (lost.signal.aborted) {
+        log.warn({ reason: String(lost.signal.reason) }, 'lost the job while converting; leaving it');
+        return;
+      }
+      await this.#finish(jobId, entry, outcome);
+    } catch (error) {
+      // The jobs service or the store failed: leave the entry pending so that it is reclaimed
+      // and retried once the lease lapses, rather than dropping the job.
+      log.error({ err: error }, 'job run failed; it will be retried');
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  async #finish(jobId: string, entry: QueueEntry, outcome: Finish): Promise<void> {
+    const { jobs, queue, blobs } = this.#o;
+    const change = outcome.ok
+      ? await jobs.complete(jobId, entry.deliveries, outcome.data, outcome.contentType)
+      : await jobs.fail(jobId, outcome.code, outcome.message);
+    if (!change.ok) this.#o.logger.info({ jobId, reason: change.reason }, 'job already finished or gone');
+    await queue.ack([entry.id]);
+    await blobs.delete(inputKey(jobId));
+  }
+
+  /** Calls the converter, retrying failures and waiting out a busy converter, within bounds. */
+  async #convert(fields: QueuedConversion, input: Buffer, signal: AbortSignal, log: Logger): Promise<Finish> {
+    const { registry, converterRetries, busyRetries, converterTimeoutMs } = this.#o;
+    let failures = 0;
+    let busy = 0;
+    for (;;) {
+      const converter = registry.get(fields.converter);
+      if (!converter) {
+        return {
+          ok: false,
+          code: 'UNKNOWN_CONVERTER',
+          message: `no converter "${fields.converter}" any more`,
+        };
+      }
+      const outcome: ConvertOutcome = await callConverter({
+        url: converter.url,
+        input,
+        contentType: fields.contentType,
+        params: JSON.parse(fields.params) as Record<string, unknown>,
+        signal,
+        timeoutMs: converterTimeoutMs,
+        requestId: fields.jobId,
+      });
+      if (signal.aborted) return { ok: false, code: 'CONVERTER_FAILED', message: 'cancelled' };
+      switch (outcome.kind) {
+        case 'ok':
+          return { ok: true, data: outcome.data, contentType: outcome.contentType };
+        case 'rejected':
+          return { ok: false, code: outcome.code, message: outcome.message };
+        case 'timeout':
+          return { ok: false, code: 'CONVERTER_TIMEOUT', message: outcome.message };
+        case 'busy':
+          if (++busy > busyRetries)
+            return { ok: false, code: 'CONVERTER_FAILED', message: 'the converter stayed busy' };
+          await sleep(outcome.retryAfterMs, undefined, { signal }).catch(() => undefined);
+          break;
+        case 'failed':
+          if (++failures > converterRetries)
+            return { ok: false, code: 'CONVERTER_FAILED', message: outcome.message };
+          log.warn({ attempt: failures, reason: outcome.message }, 'converter failed; retrying');
+          await sleep(250 * 4 ** (failures - 1), undefined, { signal }).catch(() => undefined);
+          break;
+      }
+    }
+  }
+}

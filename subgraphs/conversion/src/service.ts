@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { KeyValueDrivers } from '@pixelflow/drivers';
+import { logUnexpectedErrors, serveGraphQLHttp } from '@pixelflow/graphql-kit';
+import { JobsClient } from '@pixelflow/jobs/api';
+import type { Logger } from '@pixelflow/logger';
+import { createHttpService, type HttpService } from '@pixelflow/service-kit';
+import { parse } from 'graphql';
+import type { ConversionContext } from './context.ts';
+import { type ConverterEntry, ConverterRegistry } from './converters/registry.ts';
+import { ConversionIntake } from './intake.ts';
+import { resolvers } from './resolvers/index.ts';
+import { JobRunner } from './runner.ts';
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+/** The queue every conversion instance reads: one stream, one consumer group. */
+export const QUEUE = { stream: 'conversions', group: 'runners' } as const;
+
+export interface ConversionServiceOptions {
+  drivers: KeyValueDrivers;
+  logger: Logger;
+  internalSecret: string;
+  jobsUrls: readonly string[];
+  converters: readonly ConverterEntry[];
+  /** Unique per process. @default `<hostname>-<pid>` */
+  instanceId?: string;
+  /** @default 100000 */
+  jobTtlMs?: number;
+  /** @default 5 MiB */
+  maxUploadBytes?: number;
+  /** @default 50000000 */
+  maxPixels?: number;
+  /** @default 8 */
+  concurrency?: number;
+  /** @default 20000 */
+  leaseMs?: number;
+  /** @default 5000 */
+  heartbeatMs?: number;
+  /** @default 3 */
+  maxDeliveries?: number;
+  /** @default 600000 */
+  converterTimeoutMs?: number;
+  /** @default 5000 */
+  healthIntervalMs?: number;
+  /** @default 0 */
+  port?: number;
+  host?: string;
+}
+
+/** The conversion subgraph: the converter registry, `convertImage`, and the job runner. */
+export async function createConversionService(options: ConversionServiceOptions): Promise<HttpService> {
+  const { drivers, logger, internalSecret } = options;
+  const jobTtlMs = options.jobTtlMs ?? 100_000;
+  const heartbeatMs = options.heartbeatMs ?? 5000;
+  const maxUploadBytes = options.maxUploadBytes ?? 5 * 1024 * 1024;
+  const consumer = options.instanceId ?? `${hostname()}-${process.pid}`;
+
+  const jobs = new JobsClient({ urls: options.jobsUrls, internalSecret });
+  const queue = drivers.queue(QUEUE.stream, QUEUE.group);
+  const registry = new ConverterRegistry({
+    converters: options.converters,
+    logger,
+    healthIntervalMs: options.healthIntervalMs,
+  });
+  const intake = new ConversionIntake({
+    registry,
+    jobs,
+    queue,
+    blobs: drivers.blobs,
+    records: drivers.records,
+    jobTtlMs,
+    maxBytes: maxUploadBytes,
+    maxPixels: options.maxPixels ?? 50_000_000,
+    heartbeatMs,
+    logger,
+  });
+  const runner = new JobRunner({
+    queue,
+    blobs: drivers.blobs,
+    records: drivers.records,
+    jobs,
+    registry,
+    logger,
+    consumer,
+    jobTtlMs,
+    heartbeatMs,
+    concurrency: options.concurrency,
+    leaseMs: options.leaseMs,
+    maxDeliveries: options.maxDeliveries,
+    converterTimeoutMs: options.converterTimeoutMs,
+  });
+
+  const service = createHttpService({
+    name: 'conversion',
+    logger,
+    port: options.port,
+    host: options.host,
+    readiness: () => drivers.ping(),
+  });
+  const context: ConversionContext = { registry, intake };
+  await serveGraphQLHttp<ConversionContext>(service, {
+    schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as never }),
+    context: async () => context,
+    uploads: { maxFileSize: maxUploadBytes },
+    plugins: [logUnexpectedErrors(logger)],
+  });
+
+  await registry.start();
+  intake.start();
+  runner.start();
+  logger.info({ consumer, converters: options.converters.map((c) => c.id) }, 'runner started');
+  // Jobs in flight finish before the process exits; queued ones stay in the queue for others.
+  service.onDrain(() => runner.stop());
+  service.onShutdown(() => {
+    intake.stop();
+    registry.stop();
+  });
+  return service;
+}

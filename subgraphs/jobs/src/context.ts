@@ -1,0 +1,11 @@
+import type { Logger } from '@pixelflow/logger';
+import type { JobUpdatesOptions } from './job-updates.ts';
+import type { JobStore } from './store/job-store.ts';
+
+export interface JobsContext {
+  store: JobStore;
+  /** Base of public URLs (the gateway), e.g. http://localhost:4000. */
+  publicUrl: string;
+  updates: JobUpdatesOptions;
+  logger: Logger;
+}

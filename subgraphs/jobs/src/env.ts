@@ -1,0 +1,19 @@
+import { httpUrl, internalSecret, logLevel, millis, parseEnv, port, redisUrl, z } from '@pixelflow/config';
+
+const schema = z.object({
+  PORT: port(4001),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: logLevel(),
+  REDIS_URL: redisUrl(),
+  INTERNAL_SECRET: internalSecret(),
+  /** Base of the public URLs the gateway serves, for `resultUrl`. */
+  PUBLIC_URL: httpUrl().default('http://localhost:4000'),
+  /** A job lives this long after its last heartbeat or change. */
+  JOB_TTL_MS: millis(100_000),
+  /** A subscription re-reads its job after this long without events. */
+  JOB_RECHECK_MS: millis(5_000),
+});
+
+export type JobsEnv = z.infer<typeof schema>;
+
+export const readJobsEnv = (source?: Record<string, string | undefined>): JobsEnv => parseEnv(schema, source);

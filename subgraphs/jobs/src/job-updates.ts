@@ -1,0 +1,109 @@
+import { AppError } from '@pixelflow/errors';
+import { isJobId, isTerminal, type JobModel } from './job.ts';
+import type { JobStore } from './store/job-store.ts';
+
+export interface JobUpdatesOptions {
+  /**
+   * With no event for this long, the job is read again: pub/sub is at-most-once, and an expired
+   * job publishes nothing. @default 5000
+   */
+  recheckMs?: number;
+}
+
+/** Yielded in place of a job when the stream ends in an error (the field resolver throws it). */
+export type JobUpdate = JobModel | AppError;
+
+const notFound = (id: string) => new AppError('JOB_NOT_FOUND', `job ${id} is unknown or expired`);
+
+/**
+ * Opens the event stream behind `jobUpdated`: subscribes first, then reads the current state, so
+ * no change can fall between the two. Yields the current state, then only strictly newer states
+ * (by sequence), and ends after a terminal state. Throws JOB_NOT_FOUND when the job does not exist.
+ */
+export async function openJobUpdates(
+  store: JobStore,
+  id: string,
+  { recheckMs = 5000 }: JobUpdatesOptions = {},
+): Promise<AsyncIterableIterator<JobUpdate>> {
+  if (!isJobId(id)) throw notFound(id);
+  const buffered: JobUpdate[] = [];
+  let wake: (() => void) | undefined;
+  let done = false;
+  let last = 0;
+  let endAfterNext = false;
+
+  const unlisten = await store.listen(id, (job) => {
+    buffered.push(job);
+    wake?.();
+  });
+  const finish = async () => {
+    if (done) return;
+    done = true;
+    wake?.();
+    await unlisten();
+  };
+
+  let current: JobModel | null;
+  try {
+    current = await store.get(id);
+  } catch (error) {
+    await finish();
+    throw error;
+  }
+  if (!current) {
+    await finish();
+    throw notFound(id);
+  }
+  buffered.unshift(current);
+
+  const waitForEvent = () =>
+    new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        wake = undefined;
+        resolve(false);
+      }, recheckMs);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve(true);
+      };
+    });
+
+  const iterator: AsyncIterableIterator<JobUpdate> = {
+    async next() {
+      while (!done) {
+        if (endAfterNext) break;
+        const event = buffered.shift();
+        if (event instanceof AppError) {
+          endAfterNext = true;
+          return { done: false, value: event };
+        }
+        if (event) {
+          if (event.sequence <= last) continue;
+          last = event.sequence;
+          if (isTerminal(event.status)) endAfterNext = true;
+          return { done: false, value: event };
+        }
+        const woke = await waitForEvent();
+        if (woke || done) continue;
+        const now = await store.get(id).catch(() => undefined);
+        if (now === null) buffered.push(notFound(id));
+        else if (now && now.sequence > last) buffered.push(now);
+      }
+      await finish();
+      return { done: true, value: undefined };
+    },
+    async return() {
+      await finish();
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      await finish();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+
+const ignored = ['**/node_modules/**', '**/.test-env/**', '**/data/**'];
+
+// Three tiers by suffix: unit (no servers), int (real PostgreSQL and Redis from REDIS_URL and
+// DATABASE_URL), e2e (whole system as real processes). `pnpm test` starts the servers they need.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['**/*.test.ts'],
+          exclude: [...ignored, '**/*.int.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'int',
+          include: ['**/*.int.test.ts'],
+          exclude: ignored,
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.e2e.ts'],
+          exclude: ignored,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Each file starts its own cluster of processes; two at once would starve 2 cores.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
