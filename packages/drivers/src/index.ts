@@ -1,0 +1,6 @@
+export { createMemoryDrivers, type MemoryDriversOptions } from './memory/drivers.ts';
+export { createRedisDrivers, type RedisDriversOptions } from './redis/drivers.ts';
+export { type MigrateOptions, migrate } from './sql/migrate.ts';
+export { createPgSql, type PgSqlOptions } from './sql/pg.ts';
+export { createPgliteSql } from './sql/pglite.ts';
+export type * from './types.ts';
