@@ -4,6 +4,7 @@ import {
   type ApolloServerPlugin,
   type BaseContext,
 } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { type ErrorCode, graphqlError } from '@pixelflow/errors';
 import type { HttpService } from '@pixelflow/service-kit';
@@ -51,7 +52,12 @@ export async function serveGraphQLHttp<Context extends BaseContext>(
   const { schema, gateway, context, uploads, plugins = [], path = '/graphql' } = options;
   const { app } = service;
   const common = {
-    plugins: [fastifyApolloDrainPlugin(app), ...plugins],
+    // Inline traces serve Apollo's hosted usage reporting, which a self-hosted product does not use.
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      ...(schema ? [ApolloServerPluginInlineTraceDisabled()] : []),
+      ...plugins,
+    ],
     formatError,
     includeStacktraceInErrorResponses: false,
     introspection: true,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, errorBody } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 
 export interface HttpServiceOptions {
   /** Service name, as it appears in logs and in `/healthz`. */
@@ -42,7 +42,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request info logs cost more than the cheap conversions themselves; errors are still logged.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -59,6 +59,10 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A keep-alive connection whose request was in flight when close() began would go idle and
+    // hold close() open until the client drops it; asking the client to close it with this
+    // answer lets shutdown finish as soon as the work does.
+    if (closing) reply.header('connection', 'close');
   });
 
   app.setNotFoundHandler((request, reply) => {

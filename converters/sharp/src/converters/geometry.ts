@@ -1,0 +1,147 @@
+import { AppError } from '@pixelflow/errors';
+import type { Sharp } from 'sharp';
+import { defineSharpConverter } from '../sharp-converter.ts';
+import { colourProperty, paramsSchema } from './schema.ts';
+
+// sharp names the axes the other way round from most editors: its flip() mirrors top to bottom
+// and its flop() left to right.
+export const flip = defineSharpConverter<Record<string, never>>({
+  id: 'flip',
+  title: 'Flip horizontally',
+  description: 'Mirrors the image left to right.',
+  params: paramsSchema(),
+  apply: (image) => image.flop(),
+});
+
+export const flipVertical = defineSharpConverter<Record<string, never>>({
+  id: 'flip-vertical',
+  title: 'Flip vertically',
+  description: 'Mirrors the image top to bottom.',
+  params: paramsSchema(),
+  apply: (image) => image.flip(),
+});
+
+interface RotateParams {
+  angle: number;
+  background: string;
+}
+
+export const rotate = defineSharpConverter<RotateParams>({
+  id: 'rotate',
+  title: 'Rotate',
+  description:
+    'Rotates the image clockwise by any angle. Multiples of 90° are exact; other angles enlarge the ' +
+    'canvas to fit and fill the corners with the background colour.',
+  params: paramsSchema({
+    angle: {
+      type: 'number',
+      title: 'Angle',
+      description: 'Degrees clockwise; negative turns counter-clockwise.',
+      minimum: -360,
+      maximum: 360,
+      default: 90,
+    },
+    background: colourProperty('Background', '#000000'),
+  }),
+  apply: (image, { angle, background }) => image.rotate(angle, { background }),
+});
+
+type Fit = 'inside' | 'outside' | 'cover' | 'contain' | 'fill';
+
+interface ResizeParams {
+  width?: number;
+  height?: number;
+  fit: Fit;
+  withoutEnlargement: boolean;
+  background: string;
+}
+
+/** Largest width or height `resize` accepts; the output must also stay under the pixel limit. */
+export const MAX_RESIZE_DIMENSION = 8192;
+
+const dimension = (title: string) => ({
+  type: 'integer',
+  title,
+  description: `Pixels, at most ${MAX_RESIZE_DIMENSION}. Give width, height or both.`,
+  minimum: 1,
+  maximum: MAX_RESIZE_DIMENSION,
+});
+
+export const resize = defineSharpConverter<ResizeParams>({
+  id: 'resize',
+  title: 'Resize',
+  description: 'Scales the image to a width, a height or both (Lanczos 3).',
+  params: paramsSchema(
+    {
+      width: dimension('Width'),
+      height: dimension('Height'),
+      fit: {
+        type: 'string',
+        title: 'Fit',
+        description:
+          'With both width and height: inside keeps the aspect ratio within the box, outside covers ' +
+          'it, cover crops to it, contain pads to it with the background, fill stretches.',
+        enum: ['inside', 'outside', 'cover', 'contain', 'fill'],
+        default: 'inside',
+      },
+      withoutEnlargement: {
+        type: 'boolean',
+        title: 'Never enlarge',
+        description: 'Keep the original size when it is already smaller than asked.',
+        default: false,
+      },
+      background: colourProperty('Padding colour (fit contain)', '#000000'),
+    },
+    { anyOf: [{ required: ['width'] }, { required: ['height'] }] },
+  ),
+  async apply(image, params, { maxPixels }) {
+    await checkResizedSize(image, params, maxPixels);
+    const { width, height, fit, withoutEnlargement, background } = params;
+    return image.resize({ width, height, fit, withoutEnlargement, background });
+  },
+});
+
+// The bounds on width and height do not bound the output: one side of an extreme aspect ratio
+// (1 × 40000 resized to width 8192) would make billions of pixels. The header read costs well
+// under a millisecond and no decode, so resize alone pays for it.
+async function checkResizedSize(image: Sharp, params: ResizeParams, maxPixels: number): Promise<void> {
+  const metadata = await image.metadata();
+  const source = metadata.autoOrient ?? { width: metadata.width, height: metadata.height };
+  const { width, height } = resizedSize(source, params);
+  if (width * height > maxPixels) {
+    throw new AppError(
+      'IMAGE_TOO_LARGE',
+      `resizing to ${width}×${height} would make more than ${maxPixels} pixels`,
+      { width, height, maxPixels },
+    );
+  }
+}
+
+/** The size sharp's resize produces (within a pixel of rounding); geometry.test.ts checks it against sharp. */
+export function resizedSize(
+  source: { width: number; height: number },
+  {
+    width,
+    height,
+    fit,
+    withoutEnlargement,
+  }: Pick<ResizeParams, 'width' | 'height' | 'fit' | 'withoutEnlargement'>,
+): { width: number; height: number } {
+  const cap = (scale: number) => (withoutEnlargement ? Math.min(scale, 1) : scale);
+  const scaleX = width === undefined ? undefined : width / source.width;
+  const scaleY = height === undefined ? undefined : height / source.height;
+  const size = (x: number, y: number) => ({
+    width: Math.max(1, Math.round(x)),
+    height: Math.max(1, Math.round(y)),
+  });
+  // fill stretches each axis on its own; an axis not asked for keeps its size.
+  if (fit === 'fill') return size(source.width * cap(scaleX ?? 1), source.height * cap(scaleY ?? 1));
+  const given = [scaleX, scaleY].filter((scale) => scale !== undefined);
+  const scale = cap(fit === 'outside' || fit === 'cover' ? Math.max(...given) : Math.min(...given));
+  const scaled = size(source.width * scale, source.height * scale);
+  // cover crops the scaled image to the box, contain pads it out to the box (even when not enlarged).
+  if (fit === 'cover')
+    return size(Math.min(scaled.width, width ?? Infinity), Math.min(scaled.height, height ?? Infinity));
+  if (fit === 'contain') return size(width ?? scaled.width, height ?? scaled.height);
+  return scaled;
+}

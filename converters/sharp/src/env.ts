@@ -1,0 +1,43 @@
+import { logLevel, parseEnv, port, positiveInt, z } from '@pixelflow/config';
+import { DEFAULT_MAX_PIXELS } from './converter.ts';
+import { converterIds } from './converters/index.ts';
+
+const converterList = z
+  .string()
+  .optional()
+  .transform((value, context) => {
+    if (value === undefined) return [...converterIds];
+    const ids = [
+      ...new Set(
+        value
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      ),
+    ];
+    const unknown = ids.filter((id) => !converterIds.includes(id));
+    if (unknown.length > 0 || ids.length === 0) {
+      context.addIssue({
+        code: 'custom',
+        message: `${unknown.length > 0 ? `unknown converter ${unknown.join(', ')}` : 'no converter named'}; known: ${converterIds.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return ids;
+  });
+
+export const envSchema = z.object({
+  PORT: port(5000),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: logLevel(),
+  /** Comma-separated converter ids; all of them when unset. */
+  CONVERTERS: converterList,
+  MAX_PIXELS: positiveInt(DEFAULT_MAX_PIXELS),
+  MAX_IN_FLIGHT: positiveInt(16),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  return parseEnv(envSchema, source);
+}

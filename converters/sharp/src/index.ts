@@ -1,0 +1,29 @@
+export {
+  type Converter,
+  type ConvertOptions,
+  type ConvertResult,
+  DEFAULT_MAX_PIXELS,
+  type JsonSchema,
+  paramsValidator,
+} from './converter.ts';
+export * from './converters/colour.ts';
+export * from './converters/filters.ts';
+export * from './converters/geometry.ts';
+export { converterIds, converters, findConverter } from './converters/index.ts';
+export { type Env, envSchema, loadEnv } from './env.ts';
+export { type InputFormat, type OutputFormat, sniffFormat } from './formats.ts';
+export {
+  type ConverterDescription,
+  DEFAULT_MAX_BODY_BYTES,
+  type MountConverterOptions,
+  mountConverter,
+  PARAMS_HEADER,
+} from './http.ts';
+export { createInFlightLimit, type InFlightLimit } from './in-flight-limit.ts';
+export { createSharpConverterService, type SharpConverterServiceOptions } from './service.ts';
+export {
+  type ApplyContext,
+  acceptedFormats,
+  defineSharpConverter,
+  type SharpConverterDefinition,
+} from './sharp-converter.ts';

@@ -1,0 +1,20 @@
+import { createLogger } from '@pixelflow/logger';
+import { runMain } from '@pixelflow/service-kit';
+import { loadEnv } from './env.ts';
+import { createSharpConverterService } from './service.ts';
+
+await runMain(async () => {
+  const env = loadEnv();
+  const logger = createLogger({ service: 'converter-sharp', level: env.LOG_LEVEL });
+  const service = createSharpConverterService({
+    ids: env.CONVERTERS,
+    logger,
+    port: env.PORT,
+    host: env.HOST,
+    maxPixels: env.MAX_PIXELS,
+    maxInFlight: env.MAX_IN_FLIGHT,
+  });
+  await service.listen();
+  logger.info({ converters: env.CONVERTERS, maxPixels: env.MAX_PIXELS }, 'serving converters');
+  return { logger, service };
+});

@@ -1,0 +1,61 @@
+import type { Logger } from '@pixelflow/logger';
+import { createHttpService, type HttpService } from '@pixelflow/service-kit';
+import { DEFAULT_MAX_PIXELS } from './converter.ts';
+import { converterIds, converters } from './converters/index.ts';
+import { DEFAULT_MAX_BODY_BYTES, mountConverter } from './http.ts';
+import { createInFlightLimit } from './in-flight-limit.ts';
+
+export interface SharpConverterServiceOptions {
+  /** Ids of the converters to serve, each under `/<id>`. @default every sharp converter */
+  ids?: readonly string[];
+  logger: Logger;
+  /** @default 0 (a free port) */
+  port?: number;
+  /** @default '0.0.0.0' */
+  host?: string;
+  /** Largest input image, in pixels. @default 50_000_000 */
+  maxPixels?: number;
+  /**
+   * Conversions at once, over all converters of the process, before `POST /convert` answers 503.
+   * Each holds a decoded image in memory; libuv's four threads run them.
+   * @default 16
+   */
+  maxInFlight?: number;
+}
+
+/**
+ * One process serving sharp converters: each at `/<id>/convert`, `/<id>/describe`, … and, when it
+ * serves exactly one, also at the root, so that a pod per converter has `/convert` at its root.
+ */
+export function createSharpConverterService(options: SharpConverterServiceOptions): HttpService {
+  const {
+    ids = converterIds,
+    logger,
+    port,
+    host,
+    maxPixels = DEFAULT_MAX_PIXELS,
+    maxInFlight = 16,
+  } = options;
+  const unknown = ids.filter((id) => !converterIds.includes(id));
+  if (unknown.length > 0) {
+    throw new Error(`unknown converter ${unknown.join(', ')}; known: ${converterIds.join(', ')}`);
+  }
+  if (ids.length === 0) throw new Error('no converter to serve');
+  const service = createHttpService({
+    name: ids.length === 1 ? `converter-${ids[0]}` : 'converter-sharp',
+    logger,
+    port,
+    host,
+    bodyLimit: DEFAULT_MAX_BODY_BYTES,
+  });
+  const limit = createInFlightLimit(maxInFlight);
+  const ready = () => !service.closing;
+  const served = converters.filter((converter) => ids.includes(converter.id));
+  for (const converter of served) {
+    mountConverter(service.app, converter, { prefix: `/${converter.id}`, maxPixels, limit, ready });
+  }
+  if (served.length === 1) {
+    mountConverter(service.app, served[0]!, { prefix: '', maxPixels, limit, ready });
+  }
+  return service;
+}

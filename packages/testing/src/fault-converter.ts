@@ -1,0 +1,98 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+
+/** How a test converter misbehaves. All follow converters/openapi.yaml otherwise. */
+export type FaultMode =
+  /** Answers with the input image unchanged after `delayMs`. */
+  | 'slow'
+  /** Answers 500 with a JSON error. */
+  | 'fail'
+  /** Drops the connection without an answer, as a converter that died mid-request. */
+  | 'die';
+
+export interface ConverterCall {
+  mode: FaultMode;
+  jobId: string | undefined;
+  runner: string | undefined;
+  at: number;
+}
+
+export interface FaultConverters {
+  /** Base URL of each mode's converter: `<url>/<mode>`. */
+  urls: Record<FaultMode, string>;
+  calls: ConverterCall[];
+  close(): Promise<void>;
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A real HTTP converter server for fault tests: `/slow`, `/fail` and `/die` each speak the
+ * converter contract (describe, healthz, convert) and misbehave only in how they convert.
+ */
+export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<FaultConverters> {
+  const calls: ConverterCall[] = [];
+  const server: Server = createServer(async (request, response) => {
+    const [, mode, action] = (request.url ?? '').split('?')[0]!.split('/') as [string, FaultMode, string];
+    if (!['slow', 'fail', 'die'].includes(mode)) {
+      response.writeHead(404).end();
+      return;
+    }
+    if (action === 'healthz') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (action === 'describe') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: mode,
+          title: `Test converter (${mode})`,
+          description: 'Misbehaves on purpose, for fault tests.',
+          params: { type: 'object', additionalProperties: false, properties: {} },
+          progress: false,
+        }),
+      );
+      return;
+    }
+    if (action !== 'convert' || request.method !== 'POST') {
+      response.writeHead(404).end();
+      return;
+    }
+    const body = await readBody(request);
+    calls.push({
+      mode,
+      jobId: request.headers['x-request-id'] as string | undefined,
+      runner: request.headers['x-runner-id'] as string | undefined,
+      at: Date.now(),
+    });
+    if (mode === 'die') {
+      request.socket.destroy();
+      return;
+    }
+    if (mode === 'fail') {
+      response
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'the converter broke' } }));
+      return;
+    }
+    const timer = setTimeout(() => {
+      response.writeHead(200, { 'content-type': String(request.headers['content-type']) }).end(body);
+    }, delayMs);
+    request.socket.once('close', () => clearTimeout(timer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    urls: { slow: `${base}/slow`, fail: `${base}/fail`, die: `${base}/die` },
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,15 @@
+export {
+  eventually,
+  type GraphQLResponse,
+  type JobEvent,
+  JobSubscription,
+  jobFields,
+  PixelflowClient,
+} from './client.ts';
+export {
+  type ConverterCall,
+  type FaultConverters,
+  type FaultMode,
+  startFaultConverters,
+} from './fault-converter.ts';
+export { photo } from './photos.ts';
