@@ -49,6 +49,7 @@ function multipartBody(
   uploads: FoundUpload[],
   files: FileUpload[],
   boundary: string,
+  onFileError: (error: unknown) => void,
 ): Readable {
   const map = Object.fromEntries(uploads.map((u, i) => [String(i), [u.path]]));
   async function* parts() {
@@ -56,7 +57,13 @@ function multipartBody(
     yield `--${boundary}\r\nContent-Disposition: form-data; name="map"\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(map)}\r\n`;
     for (const [i, file] of files.entries()) {
       yield `--${boundary}\r\nContent-Disposition: form-data; name="${i}"; filename="${quote(file.filename)}"\r\nContent-Type: ${quote(file.mimetype || 'application/octet-stream')}\r\n\r\n`;
-      yield* file.createReadStream();
+      try {
+        // Each call reads the upload from its start (graphql-upload buffers it in a temp file).
+        yield* file.createReadStream();
+      } catch (error) {
+        onFileError(error);
+        throw error;
+      }
       yield '\r\n';
     }
     yield `--${boundary}--\r\n`;
@@ -89,7 +96,13 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     const headers = this.#headers(context);
     const uploads = findUploads(request.variables, 'variables');
     if (uploads.length === 0) {
-      return this.#send(JSON.stringify(operations), { ...headers, 'content-type': 'application/json' });
+      // A query may be sent again when its connection drops; a mutation must not run twice.
+      const idempotent = !/^\s*mutation\b/.test(request.query ?? '');
+      return this.#send(
+        JSON.stringify(operations),
+        { ...headers, 'content-type': 'application/json' },
+        idempotent,
+      );
     }
 
     let files: FileUpload[];
@@ -99,16 +112,19 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       throw uploadError(error);
     }
     const boundary = `pixelflow-${randomBytes(12).toString('hex')}`;
-    const body = multipartBody(
-      { ...operations, variables: withoutUploads(request.variables) },
-      uploads,
-      files,
-      boundary,
-    );
-    let streamError: unknown;
-    body.once('error', (error) => {
-      streamError = error;
-    });
+    let fileError: unknown;
+    // A fresh body per try: a conversion instance that refused the connection is retried on
+    // another one, reading the upload again from its start.
+    const body = () =>
+      multipartBody(
+        { ...operations, variables: withoutUploads(request.variables) },
+        uploads,
+        files,
+        boundary,
+        (error) => {
+          fileError = error;
+        },
+      );
     try {
       return await this.#send(body, {
         ...headers,
@@ -117,20 +133,26 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
         'apollo-require-preflight': 'true',
       });
     } catch (error) {
-      throw streamError ? uploadError(streamError) : error;
+      throw fileError ? uploadError(fileError) : error;
     }
   }
 
   /** Sends any GraphQL request (the subscription router's `_entities` fetches too). */
   async send(request: { query: string; variables: Record<string, unknown> }, context: GatewayContext) {
-    return this.#send(JSON.stringify(request), {
-      ...this.#headers(context),
-      'content-type': 'application/json',
-    });
+    return this.#send(
+      JSON.stringify(request),
+      { ...this.#headers(context), 'content-type': 'application/json' },
+      true,
+    );
   }
 
-  async #send(body: string | Readable, headers: Record<string, string>): Promise<FormattedExecutionResult> {
+  async #send(
+    body: string | (() => Readable),
+    headers: Record<string, string>,
+    idempotent = false,
+  ): Promise<FormattedExecutionResult> {
     const response = await this.#upstream.request('/graphql', {
+      idempotent,
       method: 'POST',
       headers,
       body,

@@ -34,6 +34,15 @@ export interface GatewayOptions {
 
 // Room for the multipart envelope (operations, map, part headers) around the file itself.
 const MULTIPART_OVERHEAD = 64 * 1024;
+// Largest oversized body read (and dropped) so that its sender gets a readable 413.
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
+function discard(stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve) => {
+    stream.on('end', resolve).on('close', resolve).on('error', resolve);
+    stream.resume();
+  });
+}
 
 /**
  * The public edge: @apollo/gateway over the static supergraph for queries and mutations (uploads
@@ -74,18 +83,20 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
   });
   const { app } = service;
 
-  // An upload whose declared length is already too large is refused before a byte is read.
+  // An upload whose declared length is already too large is refused without parsing or keeping
+  // any of it. The body is read and dropped first: answering mid-upload makes most clients fail
+  // with EPIPE instead of reading the answer. Absurd sizes are cut off instead.
   app.addHook('onRequest', async (request, reply) => {
     const length = Number(request.headers['content-length']);
-    if (request.url.startsWith('/graphql') && length > maxUploadBytes + MULTIPART_OVERHEAD) {
-      reply.header('connection', 'close');
-      return sendGraphQLErrors(
-        reply,
-        413,
-        'PAYLOAD_TOO_LARGE',
-        `the request is larger than ${maxUploadBytes} bytes`,
-      );
-    }
+    if (!request.url.startsWith('/graphql') || !(length > maxUploadBytes + MULTIPART_OVERHEAD)) return;
+    if (length <= DISCARD_LIMIT) await discard(request.raw);
+    else reply.header('connection', 'close');
+    return sendGraphQLErrors(
+      reply,
+      413,
+      'PAYLOAD_TOO_LARGE',
+      `the request is larger than ${maxUploadBytes} bytes`,
+    );
   });
 
   const apollo = await serveGraphQLHttp<GatewayContext>(service, {

@@ -36,13 +36,22 @@ export interface SubscriptionPlan {
   document: DocumentNode;
   variableNames: string[];
   fetches: EntityFetch[];
-  /** Fields added to `document` for the fetches, removed again before the client sees the event. */
-  added: Array<{ path: string[]; typeName: string; fields: string[] }>;
+  /** Helper fields (aliases) added to `document` for the fetches, removed before the client sees them. */
+  added: Array<{ path: string[]; fields: string[] }>;
 }
 
 export class PlanError extends Error {}
 
-const field = (name: string): FieldNode => ({ kind: Kind.FIELD, name: { kind: Kind.NAME, value: name } });
+/** The alias under which an entity's `__typename` reaches the gateway for its fetches. */
+export const HELPER_TYPENAME = '_pf_typename';
+/** The alias under which an entity's key field reaches the gateway for its fetches. */
+export const helperKey = (key: string) => `_pf_key_${key}`;
+
+const aliased = (alias: string, name: string): FieldNode => ({
+  kind: Kind.FIELD,
+  alias: { kind: Kind.NAME, value: alias },
+  name: { kind: Kind.NAME, value: name },
+});
 
 /** Replaces fragment spreads with inline fragments so that one walk sees every selection. */
 function inlineFragments(
@@ -153,12 +162,16 @@ export function planSubscription(
       if (!keyFields || !ownKey) {
         throw new PlanError(`${parent.name} is not an entity that ${owner} can resolve from ${graph}`);
       }
-      const present = new Set(
-        kept.filter((s): s is FieldNode => s.kind === Kind.FIELD && !s.alias).map((s) => s.name.value),
+      // The type and keys are always fetched under reserved aliases, whatever the caller selected
+      // (through fragments, aliases or @include), and removed again before the caller sees them.
+      const helpers = [
+        aliased(HELPER_TYPENAME, '__typename'),
+        ...keyFields.map((key) => aliased(helperKey(key), key)),
+      ].filter(
+        (helper) => !kept.some((s) => s.kind === Kind.FIELD && s.alias?.value === helper.alias!.value),
       );
-      const missing = ['__typename', ...keyFields].filter((name) => !present.has(name));
-      kept.push(...missing.map(field));
-      if (missing.length > 0) added.push({ path, typeName: parent.name, fields: missing });
+      kept.push(...helpers);
+      if (helpers.length > 0) added.push({ path, fields: helpers.map((h) => h.alias!.value) });
       const selections: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: fields };
       const variableNames = usedVariables(selections);
       fetches.push({

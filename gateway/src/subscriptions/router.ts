@@ -11,7 +11,14 @@ import {
 } from 'graphql';
 import type { Client } from 'graphql-ws';
 import type { SupergraphInfo } from '../supergraph.ts';
-import { type EntityFetch, PlanError, planSubscription, type SubscriptionPlan } from './plan.ts';
+import {
+  type EntityFetch,
+  HELPER_TYPENAME,
+  helperKey,
+  PlanError,
+  planSubscription,
+  type SubscriptionPlan,
+} from './plan.ts';
 
 /** Sends an `_entities` query to a subgraph (through the same data source as any query). */
 export type EntityFetcher = (
@@ -77,7 +84,9 @@ export class SubscriptionRouter {
       plan = this.#plan(args);
     } catch (error) {
       if (error instanceof PlanError) return { errors: [graphqlError('BAD_USER_INPUT', error.message)] };
-      throw error;
+      // Thrown, this would make graphql-ws close the caller's socket and every subscription on it.
+      this.#o.logger.error({ err: error }, 'cannot route a subscription');
+      return { errors: [graphqlError('SERVICE_UNAVAILABLE', 'subscriptions are not available yet; retry')] };
     }
     const variables = args.variableValues ?? {};
     const context = (args.contextValue ?? {}) as Record<string, unknown>;
@@ -114,7 +123,7 @@ export class SubscriptionRouter {
     const errors = [...(result.errors ?? [])];
     await Promise.all(
       plan.fetches.map(async (fetch) => {
-        const targets = collect(data, fetch.path).filter((o) => o.__typename === fetch.typeName);
+        const targets = collect(data, fetch.path).filter((o) => o[HELPER_TYPENAME] === fetch.typeName);
         if (targets.length === 0) return;
         try {
           errors.push(...(await this.#fetch(fetch, targets, variables, context)));
@@ -127,11 +136,8 @@ export class SubscriptionRouter {
         }
       }),
     );
-    for (const { path, typeName, fields } of plan.added) {
-      for (const object of collect(data, path)) {
-        if (object.__typename !== typeName && !fields.includes('__typename')) continue;
-        for (const name of fields) delete object[name];
-      }
+    for (const { path, fields } of plan.added) {
+      for (const object of collect(data, path)) for (const name of fields) delete object[name];
     }
     return errors.length > 0 ? { data, errors } : { data };
   }
@@ -144,7 +150,7 @@ export class SubscriptionRouter {
   ): Promise<readonly GraphQLFormattedError[]> {
     const representations = targets.map((target) => ({
       __typename: fetch.typeName,
-      ...Object.fromEntries(fetch.keyFields.map((key) => [key, target[key]])),
+      ...Object.fromEntries(fetch.keyFields.map((key) => [key, target[helperKey(key)]])),
     }));
     const response = await this.#o.fetchEntities(
       fetch.graph,
@@ -159,7 +165,10 @@ export class SubscriptionRouter {
     entities?.forEach((entity, i) => {
       if (entity) Object.assign(targets[i]!, entity);
     });
-    return response.errors ?? [];
+    // Point each error at the event's field, not at the `_entities` query it came from.
+    return (response.errors ?? []).map((error) =>
+      error.path?.[0] === '_entities' ? { ...error, path: [...fetch.path, ...error.path.slice(2)] } : error,
+    );
   }
 }
 

@@ -69,16 +69,25 @@ export async function serveGraphQLHttp<Context extends BaseContext>(
   await apollo.start();
   service.onShutdown(() => apollo.stop());
 
+  const isMultipart = (request: FastifyRequest) =>
+    request.url.startsWith(path) &&
+    request.headers['content-type']?.startsWith('multipart/form-data') === true;
+
   if (uploads) {
     // Leave the body unread: graphql-upload streams it, enforcing the size limit as it goes.
     app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
-    app.addHook('preValidation', async (request, reply) => {
-      if (
-        !request.url.startsWith(path) ||
-        !request.headers['content-type']?.startsWith('multipart/form-data')
-      ) {
-        return;
+    // Answer a multipart request only once its body has fully arrived. An answer sent while the
+    // client is still sending (an early rejection) leaves the rest of the body in flight, and a
+    // keep-alive client that reuses the connection then finds it out of step.
+    app.addHook('onSend', async (request, _reply, payload) => {
+      const raw = request.raw;
+      if (isMultipart(request) && !raw.complete && !raw.destroyed) {
+        await new Promise((resolve) => raw.once('end', resolve).once('close', resolve));
       }
+      return payload;
+    });
+    app.addHook('preValidation', async (request, reply) => {
+      if (!isMultipart(request)) return;
       try {
         request.body = await processRequest(request.raw, reply.raw, {
           maxFileSize: uploads.maxFileSize,

@@ -14,10 +14,16 @@ const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64, pipelining:
 export interface UpstreamRequest {
   method?: Dispatcher.HttpMethod;
   headers?: Record<string, string>;
-  body?: string | Buffer | Uint8Array | Readable | null;
+  /** A function gives a fresh stream per try, which makes a streamed body retryable. */
+  body?: string | Buffer | Uint8Array | Readable | (() => Readable) | null;
   /** @default 10000 */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Safe to send twice: then a request lost on a dropped connection is retried on another one.
+   * @default true for GET, HEAD, PUT, DELETE and OPTIONS
+   */
+  idempotent?: boolean;
 }
 
 export type UpstreamResponse = Dispatcher.ResponseData;
@@ -31,6 +37,7 @@ export interface UpstreamOptions {
   name: string;
 }
 
+// The request never reached the instance: retrying is safe for any request.
 const connectErrors = new Set([
   'ECONNREFUSED',
   'EHOSTUNREACH',
@@ -38,16 +45,23 @@ const connectErrors = new Set([
   'EAI_AGAIN',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
+// The connection broke (often a pooled one whose instance died): the request may have arrived.
+const droppedErrors = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const idempotentMethods = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+// An instance that refused a connection is skipped this long (it is probably gone or restarting).
+const DOWN_FOR_MS = 5000;
 
 /**
  * A client for one internal service: round robin over its instances, and failover to the next
  * one when an instance refuses the connection (the request never reached it, so retrying is safe
- * for any method). In the cluster there is one URL (a Kubernetes Service); locally there may be many.
+ * for any method) or, for idempotent requests, when the connection drops. In the cluster there is
+ * one URL (a Kubernetes Service); locally there may be many.
  */
 export class Upstream {
   readonly #urls: readonly string[];
   readonly #secret: string | undefined;
   readonly #name: string;
+  readonly #down = new Map<string, number>();
   #next = 0;
 
   constructor({ urls, secret, name }: UpstreamOptions) {
@@ -64,18 +78,20 @@ export class Upstream {
   /** Sends the request; throws AppError(SERVICE_UNAVAILABLE) when no instance can be reached. */
   async request(path: string, options: UpstreamRequest = {}): Promise<UpstreamResponse> {
     const { method = 'GET', headers = {}, body = null, timeoutMs = 10_000, signal } = options;
+    const idempotent = options.idempotent ?? idempotentMethods.has(method);
     const allHeaders = this.#secret ? { ...headers, [INTERNAL_TOKEN_HEADER]: this.#secret } : headers;
-    const start = this.#next++ % this.#urls.length;
+    const stream = body && typeof body === 'object' && 'pipe' in body ? (body as Readable) : undefined;
+    let sent: Readable | undefined;
     let lastError: unknown;
-    // A streamed body can be sent once only, so only buffered bodies fail over.
-    const attempts = body && typeof body === 'object' && 'pipe' in body ? 1 : this.#urls.length;
-    for (let i = 0; i < attempts; i++) {
-      const base = this.#urls[(start + i) % this.#urls.length]!;
+    // One try more than there are instances: a dropped pooled connection is retried on a fresh one.
+    for (let attempt = 0; attempt <= this.#urls.length; attempt++) {
+      const base = this.#pick();
       try {
+        sent = typeof body === 'function' ? body() : undefined;
         return await request(base + path, {
           method,
           headers: allHeaders,
-          body,
+          body: sent ?? (body as Exclude<typeof body, () => Readable>),
           dispatcher: agent,
           headersTimeout: timeoutMs,
           bodyTimeout: timeoutMs,
@@ -83,14 +99,29 @@ export class Upstream {
         });
       } catch (error) {
         lastError = error;
-        const code = (error as { code?: string }).code;
-        if (!code || !connectErrors.has(code)) break;
+        const code = (error as { code?: string }).code ?? '';
+        if (connectErrors.has(code)) this.#down.set(base, Date.now() + DOWN_FOR_MS);
+        sent?.destroy();
+        // A given stream can be sent once: retry only when not a byte of it was read.
+        const replayable = !stream?.readableDidRead;
+        const retry = connectErrors.has(code) || (idempotent && droppedErrors.has(code));
+        if (!retry || !replayable) break;
       }
     }
     throw new AppError(
       'SERVICE_UNAVAILABLE',
       `${this.#name} is unreachable: ${(lastError as Error)?.message}`,
     );
+  }
+
+  /** The next instance in turn, skipping those that refused a connection lately (unless all did). */
+  #pick(): string {
+    const now = Date.now();
+    for (let i = 0; i < this.#urls.length; i++) {
+      const url = this.#urls[this.#next++ % this.#urls.length]!;
+      if ((this.#down.get(url) ?? 0) <= now) return url;
+    }
+    return this.#urls[this.#next++ % this.#urls.length]!;
   }
 
   /** Sends JSON, expects JSON; a non-2xx answer becomes the AppError its body names. */

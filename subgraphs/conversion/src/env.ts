@@ -16,6 +16,8 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel(),
   REDIS_URL: redisUrl(),
+  /** Prefix of every Redis key, so that several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default(''),
   INTERNAL_SECRET: internalSecret(),
   /** The jobs service: one URL, or several instances comma-separated. */
   JOBS_URL: urlList(),

@@ -78,21 +78,55 @@ function pngComplete(data: Buffer): boolean {
   return false;
 }
 
-/** ISO BMFF (AVIF): top-level boxes tile the file exactly. */
+/** ISO BMFF (AVIF): top-level boxes tile the file exactly, and the pixel data box is among them. */
 function bmffComplete(data: Buffer): boolean {
   let offset = 0;
+  let sawMdat = false;
   while (offset + 8 <= data.length) {
     let size = data.readUInt32BE(offset);
+    sawMdat ||= data.toString('latin1', offset + 4, offset + 8) === 'mdat';
     if (size === 1) {
       if (offset + 16 > data.length) return false;
       size = Number(data.readBigUInt64BE(offset + 8));
     } else if (size === 0) {
-      return true; // the last box runs to the end of the file
+      return sawMdat; // the last box runs to the end of the file
     }
     if (size < 8) return false;
     offset += size;
   }
-  return offset === data.length;
+  return offset === data.length && sawMdat;
+}
+
+/** Skips GIF data sub-blocks (length-prefixed, ended by a zero length); -1 when cut off. */
+function skipSubBlocks(data: Buffer, offset: number): number {
+  while (offset < data.length) {
+    const length = data[offset]!;
+    if (length === 0) return offset + 1;
+    offset += 1 + length;
+  }
+  return -1;
+}
+
+/** A GIF is complete when its blocks, each within the file, reach the trailer. */
+function gifComplete(data: Buffer): boolean {
+  if (data.length < 13) return false;
+  const screenFlags = data[10]!;
+  let offset = 13 + (screenFlags & 0x80 ? 3 * 2 ** ((screenFlags & 0x07) + 1) : 0);
+  while (offset >= 0 && offset < data.length) {
+    const block = data[offset]!;
+    if (block === 0x3b) return true; // trailer
+    if (block === 0x21) {
+      offset = skipSubBlocks(data, offset + 2); // extension: introducer, label, sub-blocks
+    } else if (block === 0x2c) {
+      if (offset + 10 > data.length) return false;
+      const imageFlags = data[offset + 9]!;
+      offset += 10 + (imageFlags & 0x80 ? 3 * 2 ** ((imageFlags & 0x07) + 1) : 0);
+      offset = skipSubBlocks(data, offset + 1); // LZW minimum code size, then the image data
+    } else {
+      return false;
+    }
+  }
+  return false;
 }
 
 /** Cheap structural checks that catch truncated uploads without decoding any pixels. */
@@ -105,8 +139,7 @@ export function isComplete(data: Buffer, format: ImageFormat): boolean {
     case 'webp':
       return data.length >= 12 && data.readUInt32LE(4) + 8 <= data.length;
     case 'gif':
-      // The trailer byte ends every GIF; some encoders pad after it.
-      return data.subarray(-16).includes(0x3b);
+      return gifComplete(data);
     case 'avif':
       return bmffComplete(data);
   }

@@ -7,7 +7,7 @@ import { createConversionService } from './service.ts';
 await runMain(async () => {
   const env = readConversionEnv();
   const logger = createLogger({ service: 'conversion', level: env.LOG_LEVEL });
-  const drivers = createRedisDrivers(env.REDIS_URL);
+  const drivers = createRedisDrivers(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX });
   const service = await createConversionService({
     drivers,
     logger,

@@ -215,6 +215,7 @@ export class JobRunner {
         signal,
         timeoutMs: converterTimeoutMs,
         requestId: fields.jobId,
+        runnerId: this.#o.consumer,
       });
       if (signal.aborted) return { ok: false, code: 'CONVERTER_FAILED', message: 'cancelled' };
       switch (outcome.kind) {

@@ -1,6 +1,7 @@
 /**
  * The typed client of the jobs service's internal API: what the conversion service uses to create
- * and drive jobs. Imports nothing of the jobs service but types.
+ * and drive jobs. Imports nothing of the jobs service but types. Every call is idempotent (create by
+ * id, guarded state changes), so a call lost on a dropped connection is simply sent again.
  */
 import { AppError } from '@pixelflow/errors';
 import { readJson, Upstream } from '@pixelflow/service-kit';
@@ -30,7 +31,7 @@ export class JobsClient {
 
   /** Creates a QUEUED job (idempotent by id). */
   create(input: { id: string; converter: string; owner: string | null }): Promise<JobJson> {
-    return this.#upstream.json<JobJson>('/internal/jobs', { method: 'POST', body: input });
+    return this.#upstream.json<JobJson>('/internal/jobs', { method: 'POST', body: input, idempotent: true });
   }
 
   async get(id: string): Promise<JobJson | null> {
@@ -41,19 +42,31 @@ export class JobsClient {
 
   start(id: string, attempt: number): Promise<JobChange> {
     return this.#change(() =>
-      this.#upstream.json<JobJson>(`/internal/jobs/${id}/start`, { method: 'POST', body: { attempt } }),
+      this.#upstream.json<JobJson>(`/internal/jobs/${id}/start`, {
+        method: 'POST',
+        body: { attempt },
+        idempotent: true,
+      }),
     );
   }
 
   progress(id: string, progress: number): Promise<JobChange> {
     return this.#change(() =>
-      this.#upstream.json<JobJson>(`/internal/jobs/${id}/progress`, { method: 'POST', body: { progress } }),
+      this.#upstream.json<JobJson>(`/internal/jobs/${id}/progress`, {
+        method: 'POST',
+        body: { progress },
+        idempotent: true,
+      }),
     );
   }
 
   fail(id: string, code: string, message: string): Promise<JobChange> {
     return this.#change(() =>
-      this.#upstream.json<JobJson>(`/internal/jobs/${id}/fail`, { method: 'POST', body: { code, message } }),
+      this.#upstream.json<JobJson>(`/internal/jobs/${id}/fail`, {
+        method: 'POST',
+        body: { code, message },
+        idempotent: true,
+      }),
     );
   }
 
@@ -74,7 +87,7 @@ export class JobsClient {
     if (ids.length === 0) return {};
     const { jobs } = await this.#upstream.json<{ jobs: Record<string, JobStatus | null> }>(
       '/internal/jobs/heartbeat',
-      { method: 'POST', body: { ids } },
+      { method: 'POST', body: { ids }, idempotent: true },
     );
     return jobs;
   }

@@ -5,6 +5,8 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel(),
   REDIS_URL: redisUrl(),
+  /** Prefix of every Redis key, so that several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default(''),
   INTERNAL_SECRET: internalSecret(),
   /** Base of the public URLs the gateway serves, for `resultUrl`. */
   PUBLIC_URL: httpUrl().default('http://localhost:4000'),

@@ -7,7 +7,7 @@ import { createJobsService } from './service.ts';
 await runMain(async () => {
   const env = readJobsEnv();
   const logger = createLogger({ service: 'jobs', level: env.LOG_LEVEL });
-  const drivers = createRedisDrivers(env.REDIS_URL);
+  const drivers = createRedisDrivers(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX });
   const service = await createJobsService({
     drivers,
     logger,

@@ -13,8 +13,10 @@ export interface ConvertRequest {
   params: Record<string, unknown>;
   signal: AbortSignal;
   timeoutMs: number;
-  /** Sent as a request header, so converter logs can be tied to the runner. */
+  /** Sent as `x-request-id`: the job id, so converter logs can be tied to the job. */
   requestId: string;
+  /** Sent as `x-runner-id`: the conversion instance that runs the job. */
+  runnerId: string;
 }
 
 export type ConvertOutcome =
@@ -57,6 +59,7 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
         accept: 'image/*',
         'x-converter-params': JSON.stringify(call.params),
         'x-request-id': call.requestId,
+        'x-runner-id': call.runnerId,
       },
       body: call.input,
       dispatcher: agent,

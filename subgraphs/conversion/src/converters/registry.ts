@@ -146,7 +146,10 @@ export class ConverterRegistry {
           await upstream.request('/describe', { timeoutMs: 5000 }),
           `converter ${state.id}`,
         );
-        state.validate = this.#ajv.compile(description.params ?? {});
+        const params = description.params ?? {};
+        // A redeployed converter may describe a schema with the same $id again.
+        if (typeof params.$id === 'string') this.#ajv.removeSchema(params.$id);
+        state.validate = this.#ajv.compile(params);
         state.description = description;
       } catch (error) {
         this.#logger.warn({ err: error, converter: state.id }, 'converter description unusable');

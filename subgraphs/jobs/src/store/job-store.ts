@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { BlobStore, PubSub, RecordStore, StoredRecord } from '@pixelflow/drivers';
 import {
   activeStatuses,
@@ -81,7 +82,8 @@ export class JobStore {
    * after a reclaim), the first result stands and this one is discarded.
    */
   async complete(id: string, data: Buffer, contentType: string, attempt: number): Promise<Change> {
-    const key = `${jobKey(id)}:result:${attempt}`;
+    // Unique per call: a retried call must not overwrite, then delete, the stored result.
+    const key = `${jobKey(id)}:result:${attempt}:${randomUUID()}`;
     await this.#blobs.put(key, data, this.#ttlMs);
     const change = await this.#change(id, {
       status: 'SUCCEEDED',

@@ -1,0 +1,129 @@
+import { type FaultConverters, photo, startFaultConverters } from '@pixelflow/testing';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCluster } from './helpers/cluster.ts';
+
+// The anonymous conversion path through real processes: gateway, two jobs and two conversion
+// instances, the sharp converters, real Redis.
+let faults: FaultConverters;
+beforeAll(async () => {
+  faults = await startFaultConverters({ delayMs: 1500 });
+});
+afterAll(() => faults?.close());
+
+const env = useCluster('conversion', {
+  get extraConverters() {
+    return { slow: faults.urls.slow };
+  },
+});
+
+const order = ['QUEUED', 'RUNNING', 'SUCCEEDED'];
+
+describe('anonymous conversion', () => {
+  it('lists the converters with their schemas and health', async () => {
+    const { data } = await env.client.graphql<{
+      converters: Array<{ id: string; title: string; params: { type?: string }; healthy: boolean }>;
+    }>('{ converters { id title description params healthy } }');
+    const ids = data!.converters.map((c) => c.id);
+    for (const id of [
+      'grayscale',
+      'flip',
+      'flip-vertical',
+      'contrast',
+      'rotate',
+      'resize',
+      'blur',
+      'sepia',
+      'slow',
+    ]) {
+      expect(ids).toContain(id);
+    }
+    const grayscale = data!.converters.find((c) => c.id === 'grayscale')!;
+    expect(grayscale.healthy).toBe(true);
+    expect(grayscale.params.type).toBe('object');
+  });
+
+  it('converts a real photo to grayscale, live over the subscription and by polling', async () => {
+    const input = photo('mate/abstract/Elephants.jpg');
+    const submitted = await env.client.convert(input, 'grayscale');
+    expect(submitted.errors).toBeUndefined();
+    const job = submitted.data!.convertImage;
+    expect(job.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(['QUEUED', 'RUNNING', 'SUCCEEDED']).toContain(job.status);
+
+    const subscription = env.client.subscribe(job.id);
+    const done = await subscription.until((e) => e.status === 'SUCCEEDED');
+    await subscription.done; // the stream completes after the terminal state
+    const sequences = subscription.events.map((e) => e.sequence);
+    expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+    expect(new Set(sequences).size).toBe(sequences.length);
+    const statuses = subscription.events.map((e) => order.indexOf(e.status));
+    expect(statuses).toEqual([...statuses].sort((a, b) => a - b));
+    expect(done.progress).toBe(1);
+    expect(done.resultUrl).toBe(`${env.cluster.gatewayUrl}/jobs/${job.id}/result`);
+
+    expect(await env.client.poll(job.id)).toMatchObject({ outcome: 'JobDone', job: { status: 'SUCCEEDED' } });
+    const result = await env.client.result(job.id);
+    expect(result.status).toBe(200);
+    expect(result.contentType).toBe('image/jpeg');
+    const original = await sharp(input).metadata();
+    const { data, info } = await sharp(result.body).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([original.width, original.height]);
+    // Grayscale: every pixel has R = G = B (one channel, or three equal ones).
+    if (info.channels >= 3) {
+      for (let i = 0; i < data.length; i += info.channels * 997) {
+        expect(Math.abs(data[i]! - data[i + 1]!)).toBeLessThanOrEqual(1);
+        expect(Math.abs(data[i]! - data[i + 2]!)).toBeLessThanOrEqual(1);
+      }
+    } else {
+      expect(info.channels).toBe(1);
+    }
+  });
+
+  it('mirrors left to right with flip, pixel for pixel', async () => {
+    // Left half red, right half blue, as a lossless PNG.
+    const width = 8;
+    const height = 4;
+    const raw = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) raw.set(x < width / 2 ? [255, 0, 0] : [0, 0, 255], (y * width + x) * 3);
+    }
+    const png = await sharp(raw, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
+    const { data } = await env.client.convert(png, 'flip', { filename: 'halves.png' });
+    const subscription = env.client.subscribe(data!.convertImage.id);
+    await subscription.until((e) => e.status === 'SUCCEEDED');
+    const result = await env.client.result(data!.convertImage.id);
+    expect(result.contentType).toBe('image/png');
+    const out = await sharp(result.body).removeAlpha().raw().toBuffer();
+    expect([...out.subarray(0, 3)]).toEqual([0, 0, 255]);
+    expect([...out.subarray((width - 1) * 3, width * 3)]).toEqual([255, 0, 0]);
+  });
+
+  it('keeps WebP and PNG photos in their format', async () => {
+    for (const [name, type] of [
+      ['gnome/wood-d.webp', 'image/webp'],
+      ['mate/abstract/Flow.png', 'image/png'],
+    ] as const) {
+      const { data, errors } = await env.client.convert(photo(name), 'sepia');
+      expect(errors).toBeUndefined();
+      await env.client.subscribe(data!.convertImage.id).until((e) => e.status === 'SUCCEEDED');
+      const result = await env.client.result(data!.convertImage.id);
+      expect(result.status).toBe(200);
+      expect(result.contentType).toBe(type);
+    }
+  });
+
+  it('answers 202 / JobPending while a job runs, then 200 / JobDone', async () => {
+    const { data } = await env.client.convert(photo('mate/nature/Garden.jpg'), 'slow');
+    const id = data!.convertImage.id;
+    const pending = await env.client.result(id);
+    expect(pending.status).toBe(202);
+    expect(pending.json).toMatchObject({ error: { code: 'JOB_PENDING' }, job: { id } });
+    expect((await env.client.poll(id)).outcome).toBe('JobPending');
+    await env.client.subscribe(id).until((e) => e.status === 'SUCCEEDED');
+    expect((await env.client.poll(id)).outcome).toBe('JobDone');
+    expect((await env.client.result(id)).status).toBe(200);
+  });
+});

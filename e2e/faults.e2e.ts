@@ -1,0 +1,130 @@
+import { type FaultConverters, photo, startFaultConverters } from '@pixelflow/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCluster } from './helpers/cluster.ts';
+
+// Faults that must not lose a job, with real processes killed for real. The tests run in order:
+// later ones work with the instances earlier ones left alive.
+let faults: FaultConverters;
+beforeAll(async () => {
+  faults = await startFaultConverters({ delayMs: 2000 });
+});
+afterAll(() => faults?.close());
+
+const env = useCluster('faults', {
+  jobsInstances: 2,
+  conversionInstances: 3,
+  get extraConverters() {
+    return { slow: faults.urls.slow, fail: faults.urls.fail, die: faults.urls.die };
+  },
+  // Short leases and heartbeats so that a dead runner's job is reclaimed within seconds.
+  serviceEnv: { conversion: { LEASE_MS: '2000', HEARTBEAT_MS: '400' } },
+});
+
+const input = () => photo('mate/nature/Garden.jpg');
+
+async function runningOn(jobId: string) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const call = faults.calls.find((c) => c.jobId === jobId);
+    if (call) return env.cluster.instances('conversion').find((p) => p.instanceId === call.runner)!;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} never reached the converter`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('a failing converter', () => {
+  for (const [mode, what] of [
+    ['fail', 'answers 500'],
+    ['die', 'drops the connection mid-request'],
+  ] as const) {
+    it(`that ${what} fails the job with a code; the subscriber sees it and nothing hangs`, async () => {
+      const started = Date.now();
+      const { data, errors } = await env.client.convert(input(), mode);
+      expect(errors, JSON.stringify(errors)).toBeUndefined();
+      const id = data!.convertImage.id;
+      const subscription = env.client.subscribe(id);
+      const failed = await subscription.until((e) => e.status === 'FAILED', 20_000);
+      expect(failed.error?.code).toBe('CONVERTER_FAILED');
+      expect(failed.error?.message).toBeTruthy();
+      await subscription.done;
+
+      expect(await env.client.poll(id)).toMatchObject({
+        outcome: 'JobFailed',
+        job: { error: { code: 'CONVERTER_FAILED' } },
+      });
+      const result = await env.client.result(id);
+      expect(result.status).toBe(502);
+      expect(result.json).toMatchObject({ error: { code: 'CONVERTER_FAILED' } });
+      // The runner retried a bounded number of times (1 + 2 retries), then gave up.
+      expect(faults.calls.filter((c) => c.jobId === id)).toHaveLength(3);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    });
+  }
+});
+
+describe('a subscriber whose socket drops', () => {
+  it('gets the current state on reconnecting, and never an older event', async () => {
+    const { data, errors } = await env.client.convert(input(), 'slow');
+    expect(errors, JSON.stringify(errors)).toBeUndefined();
+    const id = data!.convertImage.id;
+    const first = env.client.subscribe(id);
+    const running = await first.until((e) => e.status === 'RUNNING');
+    env.client.dropSocket();
+    // While the socket is down the job finishes.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const second = env.client.subscribe(id);
+    await second.done;
+    expect(second.events[0]!.sequence).toBeGreaterThan(running.sequence);
+    expect(second.events.map((e) => e.status)).toEqual(['SUCCEEDED']);
+  });
+});
+
+describe('instances that die', () => {
+  it('SIGKILL of the conversion instance running a job: another one finishes it, the subscriber sees it', async () => {
+    const { data, errors } = await env.client.convert(input(), 'slow');
+    expect(errors, JSON.stringify(errors)).toBeUndefined();
+    const id = data!.convertImage.id;
+    const subscription = env.client.subscribe(id);
+    const victim = await runningOn(id);
+    victim.child.kill('SIGKILL');
+    expect(await victim.exited).toBe('SIGKILL');
+
+    const done = await subscription.until((e) => e.status === 'SUCCEEDED', 30_000);
+    expect(done.resultUrl).toContain(id);
+    const calls = faults.calls.filter((c) => c.jobId === id);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls.at(-1)!.runner).not.toBe(victim.instanceId);
+    expect((await env.client.result(id)).status).toBe(200);
+    // Events stayed in order through the takeover (RUNNING again, then SUCCEEDED).
+    const sequences = subscription.events.map((e) => e.sequence);
+    expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+  });
+
+  it('SIGKILL of a jobs instance mid-job: the job and its subscriber carry on through the other', async () => {
+    const { data, errors } = await env.client.convert(input(), 'slow');
+    expect(errors, JSON.stringify(errors)).toBeUndefined();
+    const id = data!.convertImage.id;
+    const subscription = env.client.subscribe(id);
+    await subscription.until((e) => e.status === 'RUNNING');
+    const victim = env.cluster.instances('jobs')[0]!;
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    const done = await subscription.until((e) => e.status === 'SUCCEEDED', 30_000);
+    expect(done.id).toBe(id);
+    expect((await env.client.poll(id)).outcome).toBe('JobDone');
+  });
+
+  it('SIGTERM of a conversion instance lets its job in flight finish, then it exits 0', async () => {
+    const { data, errors } = await env.client.convert(input(), 'slow');
+    expect(errors, JSON.stringify(errors)).toBeUndefined();
+    const id = data!.convertImage.id;
+    const subscription = env.client.subscribe(id);
+    const victim = await runningOn(id);
+    victim.child.kill('SIGTERM');
+    const done = await subscription.until((e) => e.status === 'SUCCEEDED', 30_000);
+    expect(await victim.exited).toBe(0);
+    expect(done.status).toBe('SUCCEEDED');
+    // Finished by the instance that was stopping, not taken over by another.
+    expect(faults.calls.filter((c) => c.jobId === id).map((c) => c.runner)).toEqual([victim.instanceId]);
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * Multi-process mode (`pnpm cluster`): one process per service instance against real Redis (and
+ * PostgreSQL), several instances of a service side by side, as in the cluster. The e2e tests
+ * start it through `startCluster` so they can kill single instances.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { logLevel, parseEnv, port, positiveInt, redisUrl, z } from '@pixelflow/config';
+import { converterIds } from '@pixelflow/converter-sharp';
+import { request } from 'undici';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const entries = {
+  converters: 'converters/sharp/src/main.ts',
+  jobs: 'subgraphs/jobs/src/main.ts',
+  conversion: 'subgraphs/conversion/src/main.ts',
+  gateway: 'gateway/src/main.ts',
+} as const;
+
+export type ServiceName = keyof typeof entries;
+
+export interface ClusterOptions {
+  redisUrl: string;
+  /** @default 4000; 0 picks a free port */
+  gatewayPort?: number;
+  /** @default 2 */
+  jobsInstances?: number;
+  /** @default 2 */
+  conversionInstances?: number;
+  /** Converters served elsewhere (id → base URL), besides the sharp ones. */
+  extraConverters?: Record<string, string>;
+  /** Environment for every process. */
+  env?: Record<string, string>;
+  /** Environment per service. */
+  serviceEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Each process writes `<name>-<instance>.log` here; without it, logs go to this terminal. */
+  logDir?: string;
+  /** Keeps this cluster's keys apart from others' on a shared Redis. @default random */
+  redisKeyPrefix?: string;
+  /** @default 'info' */
+  logLevel?: string;
+}
+
+export interface ServiceProcess {
+  name: ServiceName;
+  instance: number;
+  /** INSTANCE_ID in its environment: the conversion runner's consumer name. */
+  instanceId: string;
+  url: string;
+  child: ChildProcess;
+  /** Resolves with the exit code (or the signal's name) once the process ended. */
+  exited: Promise<number | string>;
+}
+
+export interface Cluster {
+  gatewayUrl: string;
+  processes: ServiceProcess[];
+  instances(name: ServiceName): ServiceProcess[];
+  /** Graceful stop of everything (SIGTERM, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Waits until `<url>/readyz` answers 200, failing early when the process exits. */
+async function waitReady(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
+  let exit: number | string | undefined;
+  void service.exited.then((code) => {
+    exit = code;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exit !== undefined)
+      throw new Error(`${service.name}-${service.instance} exited (${exit}) while starting`);
+    try {
+      const response = await request(`${service.url}/readyz`, { headersTimeout: 1000, bodyTimeout: 1000 });
+      await response.body.dump();
+      if (response.statusCode === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${service.name}-${service.instance} was not ready within ${timeoutMs} ms`);
+}
+
+async function stopProcess(service: ServiceProcess, graceMs = 15_000): Promise<void> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return;
+  service.child.kill('SIGTERM');
+  const timer = setTimeout(() => service.child.kill('SIGKILL'), graceMs);
+  await service.exited;
+  clearTimeout(timer);
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const secret = randomBytes(32).toString('base64url');
+  const prefix = options.redisKeyPrefix ?? `pf-${randomBytes(4).toString('hex')}:`;
+  const gatewayPort =
+    options.gatewayPort === 0 || options.gatewayPort === undefined ? await freePort() : options.gatewayPort;
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const processes: ServiceProcess[] = [];
+  const common = {
+    LOG_LEVEL: options.logLevel ?? 'info',
+    INTERNAL_SECRET: secret,
+    REDIS_URL: options.redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    HOST: '127.0.0.1',
+    ...options.env,
+  };
+  if (options.logDir) mkdirSync(options.logDir, { recursive: true });
+
+  const launch = async (name: ServiceName, instance: number, env: Record<string, string>) => {
+    const servicePort = name === 'gateway' ? gatewayPort : await freePort();
+    const instanceId = `${name}-${instance}-${randomBytes(3).toString('hex')}`;
+    const child = spawn(process.execPath, [join(root, entries[name])], {
+      cwd: root,
+      env: {
+        ...process.env,
+        ...common,
+        ...options.serviceEnv?.[name],
+        ...env,
+        PORT: String(servicePort),
+        INSTANCE_ID: instanceId,
+      },
+      stdio: options.logDir ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    });
+    if (options.logDir) {
+      const log = createWriteStream(join(options.logDir, `${name}-${instance}.log`), { flags: 'a' });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+    }
+    const service: ServiceProcess = {
+      name,
+      instance,
+      instanceId,
+      url: `http://127.0.0.1:${servicePort}`,
+      child,
+      exited: new Promise((resolve) =>
+        child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+      ),
+    };
+    processes.push(service);
+    return service;
+  };
+
+  const cluster: Cluster = {
+    gatewayUrl,
+    processes,
+    instances: (name) => processes.filter((p) => p.name === name),
+    async stop() {
+      // Dependents first, as in the embedded mode.
+      for (const name of ['gateway', 'conversion', 'jobs', 'converters'] as const) {
+        await Promise.all(cluster.instances(name).map((p) => stopProcess(p)));
+      }
+    },
+  };
+
+  try {
+    const converters = await launch('converters', 1, {});
+    await waitReady(converters);
+    const converterList = [
+      ...converterIds.map((id) => `${id}=${converters.url}/${id}`),
+      ...Object.entries(options.extraConverters ?? {}).map(([id, url]) => `${id}=${url}`),
+    ].join(',');
+
+    const jobs = await Promise.all(
+      Array.from({ length: options.jobsInstances ?? 2 }, (_, i) =>
+        launch('jobs', i + 1, { PUBLIC_URL: gatewayUrl }),
+      ),
+    );
+    await Promise.all(jobs.map((p) => waitReady(p)));
+    const jobsUrls = jobs.map((p) => p.url).join(',');
+
+    const conversion = await Promise.all(
+      Array.from({ length: options.conversionInstances ?? 2 }, (_, i) =>
+        launch('conversion', i + 1, { JOBS_URL: jobsUrls, CONVERTERS: converterList }),
+      ),
+    );
+    await Promise.all(conversion.map((p) => waitReady(p)));
+
+    const gateway = await launch('gateway', 1, {
+      JOBS_URL: jobsUrls,
+      CONVERSION_URL: conversion.map((p) => p.url).join(','),
+    });
+    await waitReady(gateway);
+    return cluster;
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+}
+
+if (import.meta.main) {
+  const env = parseEnv(
+    z.object({
+      REDIS_URL: redisUrl(),
+      PORT: port(4000),
+      JOBS_INSTANCES: positiveInt(2),
+      CONVERSION_INSTANCES: positiveInt(2),
+      LOG_LEVEL: logLevel(),
+    }),
+  );
+  const cluster = await startCluster({
+    redisUrl: env.REDIS_URL,
+    gatewayPort: env.PORT,
+    jobsInstances: env.JOBS_INSTANCES,
+    conversionInstances: env.CONVERSION_INSTANCES,
+    logLevel: env.LOG_LEVEL,
+  });
+  process.stdout.write(
+    `Pixelflow cluster: ${cluster.processes.length} processes, GraphQL at ${cluster.gatewayUrl}/graphql\n`,
+  );
+  const stop = () => void cluster.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,51 @@
+/**
+ * The whole test suite, as the README and CI run it (`pnpm test`): installs PostgreSQL, Redis and
+ * Chromium from Debian's packages where missing, starts throwaway servers on free local ports,
+ * runs the static checks (types, lint, generated-code drift) and every test tier, then stops the
+ * servers. Arguments go to vitest, e.g. `pnpm test --project e2e`.
+ */
+import { spawn } from 'node:child_process';
+import { ensurePackages, startTestServers } from './test-servers.ts';
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'inherit', env });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const vitestArgs = process.argv.slice(2);
+const checks: Array<[string, string[]]> = [
+  ['tsc', ['-p', 'tsconfig.json']],
+  ['biome', ['check', '.']],
+  ['node', ['scripts/check-drift.ts', 'compose']],
+  ['node', ['scripts/check-drift.ts', 'codegen']],
+];
+
+ensurePackages();
+if (vitestArgs.length === 0) {
+  for (const [command, args] of checks) {
+    process.stdout.write(`\n> ${command} ${args.join(' ')}\n`);
+    const code = await run(command, args);
+    if (code !== 0) process.exit(code);
+  }
+}
+
+const servers = await startTestServers();
+process.stdout.write(`\ntest servers: ${servers.redisUrl} ${servers.databaseUrl}\n`);
+let code = 1;
+const stop = async () => {
+  await servers.stop();
+};
+process.on('SIGINT', () => void stop().then(() => process.exit(130)));
+process.on('SIGTERM', () => void stop().then(() => process.exit(143)));
+try {
+  code = await run('vitest', ['run', ...vitestArgs], {
+    ...process.env,
+    REDIS_URL: servers.redisUrl,
+    DATABASE_URL: servers.databaseUrl,
+  });
+} finally {
+  await stop();
+}
+process.exit(code);

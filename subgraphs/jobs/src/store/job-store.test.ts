@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createMemoryDrivers, type KeyValueDrivers } from '@pixelflow/drivers';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JobModel } from '../job.ts';
+import { type Change, JobStore } from './job-store.ts';
+
+let drivers: KeyValueDrivers;
+beforeEach(() => {
+  drivers = createMemoryDrivers();
+});
+afterEach(async () => {
+  await drivers.close();
+});
+
+const storeWith = (ttlMs = 100_000, now?: () => Date) =>
+  new JobStore({ records: drivers.records, blobs: drivers.blobs, pubsub: drivers.pubsub, ttlMs, now });
+
+async function queued(store: JobStore, owner: string | null = null): Promise<JobModel> {
+  return store.create({ id: randomUUID(), converter: 'grayscale', owner });
+}
+
+/** The job of a change that applied; fails the test otherwise. */
+function applied(change: Change): JobModel {
+  expect(change.ok).toBe(true);
+  return (change as { job: JobModel }).job;
+}
+
+function conflict(change: Change): JobModel {
+  expect(change).toMatchObject({ ok: false, reason: 'conflict' });
+  return (change as { job: JobModel }).job;
+}
+
+describe('JobStore', () => {
+  it('creates a QUEUED job at sequence 1', async () => {
+    const store = storeWith(100_000, () => new Date('2026-11-05T10:00:00.000Z'));
+    const id = randomUUID();
+    expect(await store.create({ id, converter: 'grayscale', owner: 'user-1' })).toEqual({
+      id,
+      converter: 'grayscale',
+      status: 'QUEUED',
+      progress: null,
+      error: null,
+      sequence: 1,
+      createdAt: '2026-11-05T10:00:00.000Z',
+      updatedAt: '2026-11-05T10:00:00.000Z',
+      owner: 'user-1',
+      attempts: 0,
+      result: null,
+    });
+    expect((await queued(store)).owner).toBeNull();
+  });
+
+  it('returns the existing job when the same id is created again', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    applied(await store.start(job.id, 1));
+    const again = await store.create({ id: job.id, converter: 'blur', owner: 'someone-else' });
+    expect(again).toMatchObject({ id: job.id, converter: 'grayscale', owner: null, status: 'RUNNING' });
+    expect(again.sequence).toBe(2);
+  });
+
+  it('runs a job through start, progress and complete, one sequence number per change', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    const started = applied(await store.start(job.id, 1));
+    expect(started).toMatchObject({ status: 'RUNNING', progress: 0, attempts: 1, sequence: 2 });
+    expect(applied(await store.progress(job.id, 0.25))).toMatchObject({ progress: 0.25, sequence: 3 });
+    expect(applied(await store.progress(job.id, 0.5))).toMatchObject({ progress: 0.5, sequence: 4 });
+    const done = applied(await store.complete(job.id, Buffer.from('png bytes'), 'image/png', 1));
+    expect(done).toMatchObject({
+      status: 'SUCCEEDED',
+      progress: 1,
+      sequence: 5,
+      result: { contentType: 'image/png', bytes: 9 },
+      error: null,
+    });
+    expect(await store.get(job.id)).toEqual(done);
+  });
+
+  it('resets progress and counts the attempt when a reclaimed job starts again', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    applied(await store.start(job.id, 1));
+    applied(await store.progress(job.id, 0.8));
+    expect(applied(await store.start(job.id, 2))).toMatchObject({
+      status: 'RUNNING',
+      progress: 0,
+      attempts: 2,
+    });
+  });
+
+  it('clamps progress into 0..1', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    applied(await store.start(job.id, 1));
+    expect(applied(await store.progress(job.id, 1.7)).progress).toBe(1);
+    expect(applied(await store.progress(job.id, -3)).progress).toBe(0);
+    expect(applied(await store.progress(job.id, Number.NaN)).progress).toBe(0);
+  });
+
+  it('takes progress only while RUNNING', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    expect(conflict(await store.progress(job.id, 0.5))).toMatchObject({ status: 'QUEUED', sequence: 1 });
+    applied(await store.fail(job.id, 'CONVERTER_FAILED', 'boom'));
+    expect(conflict(await store.progress(job.id, 0.5))).toMatchObject({ status: 'FAILED', progress: null });
+  });
+
+  it('changes nothing once the job SUCCEEDED', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    applied(await store.start(job.id, 1));
+    const done = applied(await store.complete(job.id, Buffer.from('first'), 'image/png', 1));
+    for (const change of [
+      await store.start(job.id, 2),
+      await store.progress(job.id, 0.3),
+      await store.fail(job.id, 'CONVERTER_FAILED', 'late failure'),
+    ]) {
+      expect(conflict(change)).toEqual(done);
+    }
+    expect(await store.get(job.id)).toEqual(done);
+  });
+
+  it('records the error of a FAILED job and refuses a later result', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    const failed = applied(await store.fail(job.id, 'ATTEMPTS_EXHAUSTED', 'tried 3 times'));
+    expect(failed).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'ATTEMPTS_EXHAUSTED', message: 'tried 3 times' },
+      sequence: 2,
+    });
+    expect(conflict(await store.complete(job.id, Buffer.from('x'), 'image/png', 1))).toEqual(failed);
+    expect(await drivers.blobs.get(`job:${job.id}:result:1`)).toBeNull();
+    expect(await store.result(job.id)).toEqual({ job: failed, data: null });
+  });
+
+  it('reports a change to an unknown job as missing and keeps no result for it', async () => {
+    const store = storeWith();
+    const id = randomUUID();
+    expect(await store.start(id, 1)).toEqual({ ok: false, reason: 'missing' });
+    expect(await store.complete(id, Buffer.from('x'), 'image/png', 1)).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
+    expect(await drivers.blobs.get(`job:${id}:result:1`)).toBeNull();
+    expect(await store.get(id)).toBeNull();
+    expect(await store.result(id)).toBeNull();
+  });
+
+  it('round-trips the result bytes and offers none before the job SUCCEEDED', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    expect(await store.result(job.id)).toEqual({ job, data: null });
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    applied(await store.complete(job.id, bytes, 'image/webp', 1));
+    const result = await store.result(job.id);
+    expect(result?.job.result).toEqual({ contentType: 'image/webp', bytes: 256 });
+    expect(result?.data?.equals(bytes)).toBe(true);
+  });
+
+  it('keeps the first result when a second run after a reclaim completes too', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    const first = applied(await store.complete(job.id, Buffer.from('first run'), 'image/png', 1));
+    expect(conflict(await store.complete(job.id, Buffer.from('second run!'), 'image/jpeg', 2))).toEqual(
+      first,
+    );
+    expect((await store.result(job.id))?.data?.toString()).toBe('first run');
+    expect(await drivers.blobs.get(`job:${job.id}:result:2`)).toBeNull();
+  });
+
+  it('keeps the first result when complete() is called twice for the same attempt', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    applied(await store.complete(job.id, Buffer.from('first'), 'image/png', 1));
+    conflict(await store.complete(job.id, Buffer.from('retry'), 'image/png', 1));
+    expect((await store.result(job.id))?.data?.toString()).toBe('first');
+  });
+
+  it('lets a job lapse after ttlMs without a heartbeat', async () => {
+    const store = storeWith(300);
+    const job = await queued(store);
+    await sleep(400);
+    expect(await store.get(job.id)).toBeNull();
+    expect(await store.heartbeat([job.id])).toEqual([null]);
+  });
+
+  it('keeps a job alive past ttlMs while heartbeats renew it', async () => {
+    const store = storeWith(300);
+    const job = await queued(store);
+    const gone = randomUUID();
+    for (let beat = 0; beat < 6; beat++) {
+      await sleep(100);
+      expect(await store.heartbeat([job.id, gone])).toEqual(['QUEUED', null]);
+    }
+    // 600 ms after creation, twice the TTL, the job is still there, unchanged.
+    expect(await store.get(job.id)).toEqual(job);
+    await sleep(400);
+    expect(await store.get(job.id)).toBeNull();
+  });
+
+  it('tells listeners every later state in order, refused changes not included', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    const seen: Array<[number, string, number | null]> = [];
+    const unlisten = await store.listen(job.id, (event) =>
+      seen.push([event.sequence, event.status, event.progress]),
+    );
+    applied(await store.start(job.id, 1));
+    applied(await store.progress(job.id, 0.5));
+    applied(await store.complete(job.id, Buffer.from('x'), 'image/png', 1));
+    conflict(await store.fail(job.id, 'CONVERTER_FAILED', 'too late'));
+    await sleep(0);
+    await unlisten();
+    expect(seen).toEqual([
+      [2, 'RUNNING', 0],
+      [3, 'RUNNING', 0.5],
+      [4, 'SUCCEEDED', 1],
+    ]);
+  });
+
+  it('stops telling a listener once it unlistens', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    const seen: number[] = [];
+    const unlisten = await store.listen(job.id, (event) => seen.push(event.sequence));
+    await unlisten();
+    applied(await store.start(job.id, 1));
+    await sleep(0);
+    expect(seen).toEqual([]);
+  });
+});
