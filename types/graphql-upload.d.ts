@@ -1,18 +1,4 @@
 // graphql-upload 17 ships JSDoc-typed JavaScript without declaration files; these are the parts we use.
-declare module 'graphql-upload/processRequest.mjs' {
-  import type { IncomingMessage, ServerResponse } from 'node:http';
-  export interface ProcessRequestOptions {
-    maxFieldSize?: number;
-    maxFileSize?: number;
-    maxFiles?: number;
-  }
-  export default function processRequest(
-    request: IncomingMessage,
-    response: ServerResponse,
-    options?: ProcessRequestOptions,
-  ): Promise<Record<string, unknown> | Array<Record<string, unknown>>>;
-}
-
 declare module 'graphql-upload/Upload.mjs' {
   import type { Readable } from 'node:stream';
   export interface FileUpload {

@@ -10,8 +10,8 @@ import { type ErrorCode, graphqlError } from '@pixelflow/errors';
 import type { HttpService } from '@pixelflow/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
-import processRequest from 'graphql-upload/processRequest.mjs';
 import { formatError } from './errors.ts';
+import { processMultipart } from './multipart.ts';
 
 export interface UploadOptions {
   /** Largest file accepted, in bytes; a larger one fails while streaming, before it is buffered. */
@@ -62,6 +62,9 @@ export async function serveGraphQLHttp<Context extends BaseContext>(
     includeStacktraceInErrorResponses: false,
     introspection: true,
     csrfPrevention: true,
+    // runMain owns SIGTERM: Apollo's own handler would stop the server and re-raise the signal
+    // before the service's drain (running jobs, open sockets) is done.
+    stopOnTerminationSignals: false,
   };
   const apollo = gateway
     ? new ApolloServer<Context>({ ...common, gateway })
@@ -74,7 +77,7 @@ export async function serveGraphQLHttp<Context extends BaseContext>(
     request.headers['content-type']?.startsWith('multipart/form-data') === true;
 
   if (uploads) {
-    // Leave the body unread: graphql-upload streams it, enforcing the size limit as it goes.
+    // Leave the body unread: processMultipart streams it, enforcing the size limit as it goes.
     app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
     // Answer a multipart request only once its body has fully arrived. An answer sent while the
     // client is still sending (an early rejection) leaves the rest of the body in flight, and a
@@ -89,7 +92,7 @@ export async function serveGraphQLHttp<Context extends BaseContext>(
     app.addHook('preValidation', async (request, reply) => {
       if (!isMultipart(request)) return;
       try {
-        request.body = await processRequest(request.raw, reply.raw, {
+        request.body = await processMultipart(request.raw, {
           maxFileSize: uploads.maxFileSize,
           maxFiles: uploads.maxFiles ?? 1,
         });
