@@ -1,7 +1,7 @@
 /**
  * The whole test suite, as the README and CI run it (`pnpm test`): installs PostgreSQL, Redis and
  * Chromium from Debian's packages where missing, starts throwaway servers on free local ports,
- * runs the static checks (types, lint, generated-code drift) and every test tier, then stops the
+ * runs the static checks (types, lint, generated-code drift, the Helm chart) and every test tier, then stops the
  * servers. Arguments go to vitest, e.g. `pnpm test --project e2e`.
  */
 import { spawn } from 'node:child_process';
@@ -20,6 +20,8 @@ const checks: Array<[string, string[]]> = [
   ['biome', ['check', '.']],
   ['node', ['scripts/check-drift.ts', 'compose']],
   ['node', ['scripts/check-drift.ts', 'codegen']],
+  // Lints, renders and validates the Helm chart (installs helm and kubeconform with Go once).
+  ['node', ['scripts/check-helm.ts']],
 ];
 
 ensurePackages();

@@ -87,7 +87,14 @@ export async function startEmbeddedProcess(): Promise<EmbeddedProcess> {
       join(root, 'launcher/src/embedded.ts'),
     ],
     {
-      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      // As `pnpm start` runs it (see package.json).
+      env: {
+        ...process.env,
+        MALLOC_ARENA_MAX: '2',
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
   );

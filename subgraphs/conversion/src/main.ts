@@ -4,30 +4,34 @@ import { runMain } from '@pixelflow/service-kit';
 import { readConversionEnv } from './env.ts';
 import { createConversionService } from './service.ts';
 
-await runMain(async () => {
-  const env = readConversionEnv();
-  const logger = createLogger({ service: 'conversion', level: env.LOG_LEVEL });
-  const drivers = createRedisDrivers(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX });
-  const service = await createConversionService({
-    drivers,
-    logger,
-    internalSecret: env.INTERNAL_SECRET,
-    jobsUrls: env.JOBS_URL,
-    converters: env.CONVERTERS,
-    instanceId: env.INSTANCE_ID,
-    jobTtlMs: env.JOB_TTL_MS,
-    maxUploadBytes: env.MAX_UPLOAD_BYTES,
-    maxPixels: env.MAX_PIXELS,
-    concurrency: env.RUNNER_CONCURRENCY,
-    leaseMs: env.LEASE_MS,
-    heartbeatMs: env.HEARTBEAT_MS,
-    maxDeliveries: env.MAX_DELIVERIES,
-    converterTimeoutMs: env.CONVERTER_TIMEOUT_MS,
-    healthIntervalMs: env.HEALTH_INTERVAL_MS,
-    port: env.PORT,
-    host: env.HOST,
-  });
-  service.onShutdown(() => drivers.close());
-  await service.listen();
-  return { logger, service };
-});
+await runMain(
+  async () => {
+    const env = readConversionEnv();
+    const logger = createLogger({ service: 'conversion', level: env.LOG_LEVEL });
+    const drivers = createRedisDrivers(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX });
+    const service = await createConversionService({
+      drivers,
+      logger,
+      internalSecret: env.INTERNAL_SECRET,
+      jobsUrls: env.JOBS_URL,
+      converters: env.CONVERTERS,
+      instanceId: env.INSTANCE_ID,
+      jobTtlMs: env.JOB_TTL_MS,
+      maxUploadBytes: env.MAX_UPLOAD_BYTES,
+      maxPixels: env.MAX_PIXELS,
+      concurrency: env.RUNNER_CONCURRENCY,
+      leaseMs: env.LEASE_MS,
+      heartbeatMs: env.HEARTBEAT_MS,
+      maxDeliveries: env.MAX_DELIVERIES,
+      converterTimeoutMs: env.CONVERTER_TIMEOUT_MS,
+      healthIntervalMs: env.HEALTH_INTERVAL_MS,
+      port: env.PORT,
+      host: env.HOST,
+    });
+    service.onShutdown(() => drivers.close());
+    await service.listen();
+    return { logger, service };
+  },
+  // Running jobs finish before the process exits; the Helm chart gives the pod 60 s to do so.
+  { shutdownTimeoutMs: 55_000 },
+);

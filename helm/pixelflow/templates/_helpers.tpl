@@ -1,0 +1,247 @@
+{{/*
+Names, labels and shared values. The Deployment + Service of every workload comes from
+_workload.tpl; this file holds what that template and the per-service files share.
+*/}}
+
+{{- define "pixelflow.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The release's base name; every resource is called "<fullname>-<component>". */}}
+{{- define "pixelflow.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* "<fullname>-<component>", within the 63 characters a Service name may have. */}}
+{{- define "pixelflow.componentName" -}}
+{{- printf "%s-%s" (include "pixelflow.fullname" .root) .component | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "pixelflow.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "pixelflow.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: pixelflow
+{{- end }}
+
+{{/* Selector labels of one component: root and component. Never change these on upgrade. */}}
+{{- define "pixelflow.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "pixelflow.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "pixelflow.componentLabels" -}}
+{{ include "pixelflow.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "pixelflow.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "pixelflow.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The image of a workload: its own `image` when it has one (extra converters), else the chart's. */}}
+{{- define "pixelflow.image" -}}
+{{- $image := .image -}}
+{{- $tag := default .root.Chart.AppVersion $image.tag | toString -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $image.repository $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $image.repository $tag -}}
+{{- end -}}
+{{- end }}
+
+{{/* The cluster-internal base URL of a component's Service, e.g. http://pixelflow-jobs:4001. */}}
+{{- define "pixelflow.serviceUrl" -}}
+{{- printf "http://%s:%v" (include "pixelflow.componentName" .) (int .port) -}}
+{{- end }}
+
+{{/*
+Deep merge of `src` into `dst` (which it changes). Unlike sprig's merge/mergeOverwrite, a false,
+0 or "" in `src` wins over `dst`, so that a service can switch off what `defaults` switches on;
+a null removes the key (e.g. resources: {limits: {cpu: null}}).
+*/}}
+{{- define "pixelflow.mergeInto" -}}
+{{- $dst := .dst -}}
+{{- range $key, $value := .src -}}
+{{- if kindIs "invalid" $value -}}
+{{- $_ := unset $dst $key -}}
+{{- else if and (kindIs "map" $value) (kindIs "map" (get $dst $key)) -}}
+{{- include "pixelflow.mergeInto" (dict "dst" (get $dst $key) "src" $value) -}}
+{{- else -}}
+{{- $_ := set $dst $key $value -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+A workload's settings as YAML: `defaults`, then each of `layers` (a list of maps) on top.
+Use: $cfg := include "pixelflow.settings" (dict "root" $ "layers" (list .Values.gateway)) | fromYaml
+*/}}
+{{- define "pixelflow.settings" -}}
+{{- $settings := deepCopy .root.Values.defaults -}}
+{{- range .layers -}}
+{{- include "pixelflow.mergeInto" (dict "dst" $settings "src" (deepCopy (default dict .))) -}}
+{{- end -}}
+{{- toYaml $settings -}}
+{{- end }}
+
+{{/*
+A value as an env var's string. Values files hold numbers as float64, which would print as
+5.24288e+06; whole numbers print as integers.
+*/}}
+{{- define "pixelflow.envString" -}}
+{{- if and (kindIs "float64" .) (eq (float64 (int64 .)) .) -}}
+{{- int64 . -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end }}
+
+{{/* The Secret holding INTERNAL_SECRET and REDIS_URL, unless existing Secrets hold both. */}}
+{{- define "pixelflow.secretName" -}}
+{{- include "pixelflow.fullname" . -}}
+{{- end }}
+
+{{- define "pixelflow.chartSecretNeeded" -}}
+{{- if or (not .Values.internalSecret.existingSecret) (not .Values.redis.existingSecret) -}}
+true
+{{- end -}}
+{{- end }}
+
+{{/* env entries for INTERNAL_SECRET, as a map name → valueFrom. */}}
+{{- define "pixelflow.internalSecretEnv" -}}
+{{- $name := default (include "pixelflow.secretName" .) .Values.internalSecret.existingSecret -}}
+{{- $key := ternary .Values.internalSecret.existingSecretKey "internal-secret" (not (empty .Values.internalSecret.existingSecret)) -}}
+INTERNAL_SECRET:
+  secretKeyRef:
+    name: {{ $name }}
+    key: {{ $key }}
+{{- end }}
+
+{{/* env entries for REDIS_URL and REDIS_KEY_PREFIX. */}}
+{{- define "pixelflow.redisEnv" -}}
+{{- $name := default (include "pixelflow.secretName" .) .Values.redis.existingSecret -}}
+{{- $key := ternary .Values.redis.existingSecretKey "redis-url" (not (empty .Values.redis.existingSecret)) -}}
+REDIS_URL:
+  secretKeyRef:
+    name: {{ $name }}
+    key: {{ $key }}
+REDIS_KEY_PREFIX: {{ .Values.redis.keyPrefix | quote }}
+{{- end }}
+
+{{/* The REDIS_URL the chart's Secret holds: the given one, or the bundled instance's. */}}
+{{- define "pixelflow.redisUrl" -}}
+{{- if .Values.redis.url -}}
+{{- .Values.redis.url -}}
+{{- else if .Values.redis.enabled -}}
+{{- printf "redis://%s:%v" (include "pixelflow.componentName" (dict "root" . "component" "redis")) (int .Values.redis.port) -}}
+{{- end -}}
+{{- end }}
+
+{{/* The public base URL of the gateway, for resultUrl. */}}
+{{- define "pixelflow.publicUrl" -}}
+{{- if .Values.config.publicUrl -}}
+{{- .Values.config.publicUrl | trimSuffix "/" -}}
+{{- else if and .Values.gateway.ingress.enabled .Values.gateway.ingress.hosts (first .Values.gateway.ingress.hosts).host -}}
+{{- $host := (first .Values.gateway.ingress.hosts).host -}}
+{{- $tls := false -}}
+{{- range .Values.gateway.ingress.tls -}}
+{{- if has $host .hosts }}{{ $tls = true }}{{ end -}}
+{{- end -}}
+{{- printf "%s://%s" (ternary "https" "http" $tls) $host -}}
+{{- else -}}
+http://localhost:{{ int .Values.gateway.port }}
+{{- end -}}
+{{- end }}
+
+{{/*
+Every converter the conversion service knows, as a list of {id, url, component, ...}: one per entry
+of `converters` (deployed here from the chart's image), then `extraConverters` (deployed here
+from their own image, or only referenced by `url`). Fails on a duplicate id.
+*/}}
+{{- define "pixelflow.converterList" -}}
+{{- $all := list -}}
+{{- $seen := dict -}}
+{{- range .Values.converters -}}
+{{- $entry := deepCopy . -}}
+{{- $_ := set $entry "builtin" true -}}
+{{- $all = append $all $entry -}}
+{{- end -}}
+{{- range .Values.extraConverters -}}
+{{- $entry := deepCopy . -}}
+{{- $_ := set $entry "builtin" false -}}
+{{- $all = append $all $entry -}}
+{{- end -}}
+{{- $out := list -}}
+{{- range $all -}}
+{{- $id := required "every entry of converters and extraConverters needs an id" .id | toString -}}
+{{- if not (regexMatch "^[a-z0-9][a-z0-9-]{0,62}$" $id) -}}
+{{- fail (printf "converter id %q: use a-z, 0-9 and -, starting with a letter or digit" $id) -}}
+{{- end -}}
+{{- if hasKey $seen $id -}}
+{{- fail (printf "converter id %q is listed twice (converters and extraConverters together must name each id once)" $id) -}}
+{{- end -}}
+{{- $_ := set $seen $id true -}}
+{{- $component := printf "converter-%s" $id -}}
+{{- $deployed := or .builtin (not (empty .image)) -}}
+{{- if and $deployed (gt (len $component) 63) -}}
+{{- fail (printf "converter id %q is too long for a label (at most 53 characters for a converter this chart deploys)" $id) -}}
+{{- end -}}
+{{- if and (not $deployed) (empty .url) -}}
+{{- fail (printf "extraConverters %q: give either url (a converter running elsewhere) or image (deployed by this chart)" $id) -}}
+{{- end -}}
+{{- if and .url .image -}}
+{{- fail (printf "extraConverters %q: give url or image, not both" $id) -}}
+{{- end -}}
+{{- $port := ternary $.Values.converterDefaults.port (default 8080 .port) .builtin -}}
+{{- $url := .url | default (include "pixelflow.serviceUrl" (dict "root" $ "component" $component "port" $port)) -}}
+{{- $out = append $out (merge (dict "id" $id "component" $component "deployed" $deployed "port" $port "url" (trimSuffix "/" $url)) .) -}}
+{{- end -}}
+{{- toYaml (dict "converters" $out) -}}
+{{- end }}
+
+{{/* The conversion service's CONVERTERS: id=url pairs, comma-separated. */}}
+{{- define "pixelflow.convertersEnv" -}}
+{{- $pairs := list -}}
+{{- range (include "pixelflow.converterList" . | fromYaml).converters -}}
+{{- $pairs = append $pairs (printf "%s=%s" .id .url) -}}
+{{- end -}}
+{{- join "," $pairs -}}
+{{- end }}
+
+{{/* Checks of values that no single template owns; included once, from secret.yaml. */}}
+{{- define "pixelflow.validate" -}}
+{{- $secret := required "internalSecret: set internalSecret.value (at least 32 characters, e.g. --set internalSecret.value=$(openssl rand -hex 32)) or internalSecret.existingSecret (the name of a Secret holding it under internalSecret.existingSecretKey); the chart has no default on purpose" (coalesce .Values.internalSecret.existingSecret .Values.internalSecret.value) -}}
+{{- if and (not .Values.internalSecret.existingSecret) (lt (len .Values.internalSecret.value) 32) -}}
+{{- fail "internalSecret.value must be at least 32 characters (e.g. openssl rand -hex 32)" -}}
+{{- end -}}
+{{- $redis := required "redis: set redis.url (e.g. redis://:password@redis.example:6379/0), redis.existingSecret (a Secret holding the URL under redis.existingSecretKey), or redis.enabled=true for a single bundled instance (for trying it out only)" (coalesce .Values.redis.existingSecret .Values.redis.url (ternary "bundled" "" (eq .Values.redis.enabled true))) -}}
+{{- if and .Values.redis.url (not (regexMatch "^rediss?://" .Values.redis.url)) -}}
+{{- fail (printf "redis.url must start with redis:// or rediss://, got %q" .Values.redis.url) -}}
+{{- end -}}
+{{- if and .Values.redis.enabled (or .Values.redis.url .Values.redis.existingSecret) -}}
+{{- fail "redis.enabled deploys a bundled Redis: leave redis.url and redis.existingSecret empty with it" -}}
+{{- end -}}
+{{- if and .Values.config.publicUrl (not (regexMatch "^https?://" .Values.config.publicUrl)) -}}
+{{- fail (printf "config.publicUrl must start with http:// or https://, got %q" .Values.config.publicUrl) -}}
+{{- end -}}
+{{- if eq (len (include "pixelflow.convertersEnv" .)) 0 -}}
+{{- fail "no converter: list at least one in converters or extraConverters" -}}
+{{- end -}}
+{{- end }}

@@ -1,0 +1,493 @@
+/**
+ * Checks the Helm chart in helm/pixelflow without a cluster (`pnpm check:helm`):
+ *   1. installs the pinned helm and kubeconform into .test-env/bin with `go install` when missing;
+ *   2. makes kubeconform's JSON schemas from the OpenAPI document of each Kubernetes release checked
+ *      (k8s.io/kubernetes, a Go module, so it comes through the Go module proxy: kubeconform's own
+ *      schemas live on GitHub, which is out of reach here);
+ *   3. helm lint --strict and helm template for each values case, each render validated by
+ *      `kubeconform -strict` against every release and by the structural checks below;
+ *   4. renders that must fail (no INTERNAL_SECRET, no Redis, …) fail with their message.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const chart = join(root, 'helm/pixelflow');
+const testEnv = join(root, '.test-env');
+const bin = join(testEnv, 'bin');
+
+const tools = [
+  { name: 'helm', pkg: 'helm.sh/helm/v3/cmd/helm', version: 'v3.22.0' },
+  { name: 'kubeconform', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform', version: 'v0.8.0' },
+] as const;
+/** The oldest Kubernetes the chart supports (Chart.yaml's kubeVersion) and the newest release. */
+const kubernetesVersions = ['1.30.14', '1.37.2'];
+const oldest = kubernetesVersions[0]!;
+/** Bump when toJsonSchema changes, so that schemas made by an older one are made again. */
+const schemaFormat = 1;
+
+const problems: string[] = [];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
+  if (result.error) throw result.error;
+  return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+}
+
+// --- 1. tools -------------------------------------------------------------------------------------
+
+/** The module version a Go binary was built from, or null when it is missing. */
+function builtVersion(path: string): string | null {
+  if (!existsSync(path)) return null;
+  const info = run('go', ['version', '-m', path]).stdout;
+  return /^\s*mod\s+\S+\s+(\S+)/m.exec(info)?.[1] ?? null;
+}
+
+function ensureTools(): void {
+  if (spawnSync('go', ['version']).error) {
+    throw new Error('Go is needed to install helm and kubeconform (go install): put `go` on PATH');
+  }
+  mkdirSync(bin, { recursive: true });
+  for (const tool of tools) {
+    const path = join(bin, tool.name);
+    if (builtVersion(path) === tool.version) continue;
+    log(`installing ${tool.name} ${tool.version} into .test-env/bin (go install; minutes the first time)…`);
+    const started = Date.now();
+    const install = run('go', ['install', `${tool.pkg}@${tool.version}`], {
+      env: { ...process.env, GOBIN: bin },
+    });
+    if (install.code !== 0)
+      throw new Error(`go install ${tool.pkg}@${tool.version} failed:\n${install.stderr}`);
+    log(`  ${tool.name} installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+}
+
+// --- 2. schemas -----------------------------------------------------------------------------------
+
+type Schema = { [key: string]: unknown };
+const isObject = (value: unknown): value is Schema =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * One definition of the OpenAPI document as JSON Schema (draft 4, kubeconform's default), made strict
+ * like kubeconform's own "-strict" schemas: no property the API does not know. Quantities and
+ * int-or-string take numbers too, as the API server does.
+ */
+function toJsonSchema(node: unknown, refs: Set<string>): unknown {
+  if (Array.isArray(node)) return node.map((item) => toJsonSchema(item, refs));
+  if (!isObject(node)) return node;
+  if (typeof node.$ref === 'string') {
+    refs.add(node.$ref.replace('#/definitions/', ''));
+    return { $ref: node.$ref };
+  }
+  if (node.format === 'int-or-string') return { oneOf: [{ type: 'string' }, { type: 'integer' }] };
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'description' || key.startsWith('x-kubernetes-')) continue;
+    out[key] =
+      key === 'properties' && isObject(value)
+        ? Object.fromEntries(Object.entries(value).map(([name, prop]) => [name, toJsonSchema(prop, refs)]))
+        : toJsonSchema(value, refs);
+  }
+  if (
+    isObject(out.properties) &&
+    !('additionalProperties' in out) &&
+    !node['x-kubernetes-preserve-unknown-fields']
+  ) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+/** kubeconform's file name for a kind: <kind>[-<group's first label>]-<version>.json */
+const schemaFile = (kind: string, group: string, version: string) =>
+  `${kind.toLowerCase()}${group ? `-${group.split('.')[0]}` : ''}-${version}.json`;
+
+/** .test-env/k8s-schemas/v<version>-standalone-strict/, made once per Kubernetes release. */
+function ensureSchemas(version: string): string {
+  const schemaRoot = join(testEnv, 'k8s-schemas');
+  const dir = join(schemaRoot, `v${version}-standalone-strict`);
+  const marker = join(dir, '.complete');
+  const stamp = `format ${schemaFormat}, k8s.io/kubernetes@v${version}`;
+  if (existsSync(marker) && readFileSync(marker, 'utf8').startsWith(stamp)) return schemaRoot;
+  log(`making JSON schemas for Kubernetes ${version} (go mod download k8s.io/kubernetes@v${version})…`);
+  const download = JSON.parse(
+    execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@v${version}`], {
+      cwd: testEnv,
+      encoding: 'utf8',
+    }),
+  ) as { Dir?: string; Error?: string };
+  if (!download.Dir) throw new Error(`k8s.io/kubernetes@v${version}: ${download.Error ?? 'no directory'}`);
+  const openapi = JSON.parse(readFileSync(join(download.Dir, 'api/openapi-spec/swagger.json'), 'utf8')) as {
+    definitions: Record<string, Schema>;
+  };
+  const definitions = openapi.definitions;
+  // Quantities: "100m", "1Gi", or a plain number.
+  definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'] = {
+    oneOf: [{ type: 'string' }, { type: 'number' }],
+  };
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  let count = 0;
+  for (const definition of Object.values(definitions)) {
+    const kinds = definition['x-kubernetes-group-version-kind'] as
+      | Array<{ group: string; version: string; kind: string }>
+      | undefined;
+    if (!kinds) continue;
+    const refs = new Set<string>();
+    const schema = toJsonSchema(definition, refs) as Schema;
+    // Every definition it reaches, so that each file stands alone.
+    const closure: Schema = {};
+    for (const ref of refs) {
+      if (ref in closure || !definitions[ref]) continue;
+      closure[ref] = toJsonSchema(definitions[ref], refs);
+    }
+    for (const { group, version: apiVersion, kind } of kinds) {
+      const properties = { ...(schema.properties as Schema) };
+      properties.kind = { type: 'string', enum: [kind] };
+      properties.apiVersion = { type: 'string', enum: [group ? `${group}/${apiVersion}` : apiVersion] };
+      const standalone = {
+        $schema: 'http://json-schema.org/draft-04/schema#',
+        ...schema,
+        properties,
+        definitions: closure,
+      };
+      writeFileSync(join(dir, schemaFile(kind, group, apiVersion)), JSON.stringify(standalone));
+      count++;
+    }
+  }
+  writeFileSync(marker, `${stamp}: ${count} schemas\n`);
+  return schemaRoot;
+}
+
+// --- 3. structure ---------------------------------------------------------------------------------
+
+interface Container {
+  name: string;
+  image?: string;
+  ports?: Array<{ name?: string; containerPort: number }>;
+  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
+  livenessProbe?: { httpGet?: { path: string } };
+  readinessProbe?: { httpGet?: { path: string } };
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
+  securityContext?: {
+    allowPrivilegeEscalation?: boolean;
+    readOnlyRootFilesystem?: boolean;
+    capabilities?: { drop?: string[] };
+    runAsNonRoot?: boolean;
+  };
+  lifecycle?: { preStop?: { sleep?: { seconds: number } } };
+  volumeMounts?: Array<{ mountPath: string }>;
+}
+interface PodSpec {
+  containers: Container[];
+  securityContext?: { runAsNonRoot?: boolean };
+  terminationGracePeriodSeconds?: number;
+  automountServiceAccountToken?: boolean;
+  topologySpreadConstraints?: unknown[];
+}
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  spec?: {
+    replicas?: number;
+    selector?: Record<string, string> | { matchLabels?: Record<string, string> };
+    strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
+    template?: { metadata: { labels?: Record<string, string> }; spec: PodSpec };
+    ports?: Array<{ name?: string; port: number; targetPort?: number | string }>;
+    minAvailable?: number | string;
+    minReplicas?: number;
+    scaleTargetRef?: { kind: string; name: string };
+    rules?: Array<{
+      http?: { paths: Array<{ backend: { service?: { name: string; port: { name?: string } } } }> };
+    }>;
+  };
+}
+
+const matches = (selector: Record<string, string> = {}, labels: Record<string, string> = {}) =>
+  Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+interface Expectations {
+  /** Secrets the values name but the chart does not make. */
+  externalSecrets: string[];
+  /** Deployments (by component) that the values give a single replica. */
+  singleReplica?: string[];
+  /** Whether pods spread over nodes and zones. @default true */
+  topologySpread?: boolean;
+}
+
+/** What every render must satisfy. */
+function checkStructure(objects: Manifest[], expect: Expectations): string[] {
+  const found: string[] = [];
+  const of = (kind: string) => objects.filter((o) => o.kind === kind);
+  const workloads = [...of('Deployment'), ...of('StatefulSet')];
+  const hpaTargets = new Map(of('HorizontalPodAutoscaler').map((h) => [h.spec?.scaleTargetRef?.name, h]));
+  const secrets = new Map(of('Secret').map((s) => [s.metadata.name, Object.keys(s.data ?? {})]));
+  const services = of('Service');
+  const seen = new Set<string>();
+  for (const o of objects) {
+    const id = `${o.kind}/${o.metadata?.name}`;
+    if (seen.has(id)) found.push(`${id} is rendered twice`);
+    seen.add(id);
+    if (o.metadata?.labels?.['app.kubernetes.io/instance'] === undefined)
+      found.push(`${id} lacks the instance label`);
+  }
+  for (const w of workloads) {
+    const id = `${w.kind}/${w.metadata.name}`;
+    const pod = w.spec?.template?.spec;
+    const podLabels = w.spec?.template?.metadata.labels;
+    if (!pod) {
+      found.push(`${id} has no pod template`);
+      continue;
+    }
+    if (!matches((w.spec?.selector as { matchLabels?: Record<string, string> })?.matchLabels, podLabels))
+      found.push(`${id}: selector does not match its pod labels`);
+    if (pod.automountServiceAccountToken !== false) found.push(`${id} mounts a service account token`);
+    if (w.kind === 'Deployment') {
+      const hpa = hpaTargets.get(w.metadata.name);
+      if (hpa && w.spec?.replicas !== undefined) found.push(`${id} sets replicas while an HPA scales it`);
+      const component = podLabels?.['app.kubernetes.io/component'] ?? '';
+      if (!hpa && (w.spec?.replicas ?? 1) < 2 && !expect.singleReplica?.includes(component))
+        found.push(`${id} has fewer than 2 replicas`);
+      if (w.spec?.strategy?.type !== 'RollingUpdate' || w.spec.strategy.rollingUpdate?.maxUnavailable !== 0)
+        found.push(`${id}: rollout is not RollingUpdate with maxUnavailable 0`);
+      if (Boolean(pod.topologySpreadConstraints?.length) !== (expect.topologySpread ?? true))
+        found.push(`${id}: topology spread is not as the values ask`);
+    }
+    for (const c of pod.containers) {
+      const cid = `${id} container ${c.name}`;
+      if (!c.livenessProbe?.httpGet && w.kind === 'Deployment')
+        found.push(`${cid} has no HTTP liveness probe`);
+      if (!c.readinessProbe) found.push(`${cid} has no readiness probe`);
+      if (!c.resources?.requests?.memory || !c.resources.limits?.memory)
+        found.push(`${cid} lacks a memory request or limit`);
+      if (!c.resources?.requests?.cpu) found.push(`${cid} lacks a CPU request`);
+      if (c.image?.endsWith(':latest') || c.image?.endsWith(':'))
+        found.push(`${cid} has no pinned image tag`);
+      if (!(pod.securityContext?.runAsNonRoot || c.securityContext?.runAsNonRoot))
+        found.push(`${cid} may run as root`);
+      const sc = c.securityContext;
+      if (sc?.allowPrivilegeEscalation !== false || !sc.capabilities?.drop?.includes('ALL'))
+        found.push(`${cid} may escalate privileges or keeps capabilities`);
+      if (sc?.readOnlyRootFilesystem !== true) found.push(`${cid} has a writable root filesystem`);
+      if (!c.volumeMounts?.some((m) => m.mountPath === '/tmp')) found.push(`${cid} has no writable /tmp`);
+      if (w.kind === 'Deployment') {
+        const sleep = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
+        if (sleep <= 0) found.push(`${cid} has no preStop sleep`);
+        if (sleep >= (pod.terminationGracePeriodSeconds ?? 30))
+          found.push(`${cid}: preStop sleep uses up the whole grace period`);
+      }
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.secretKeyRef;
+        if (!ref) continue;
+        const keys = secrets.get(ref.name);
+        if (keys ? !keys.includes(ref.key) : !expect.externalSecrets.includes(ref.name))
+          found.push(`${cid}: ${e.name} refers to ${ref.name}/${ref.key}, which nothing provides`);
+      }
+      // Base URLs of other services must name a rendered Service and one of its ports.
+      for (const e of c.env ?? []) {
+        if (e.name === 'PUBLIC_URL') continue;
+        for (const [, host, port] of (e.value ?? '').matchAll(/http:\/\/([a-z0-9-]+):(\d+)/g)) {
+          if (host?.includes('.')) continue;
+          const target = services.find((s) => s.metadata.name === host);
+          if (!target?.spec?.ports?.some((p) => p.port === Number(port)))
+            found.push(`${cid}: ${e.name} points at ${host}:${port}, which no Service serves`);
+        }
+      }
+    }
+  }
+  for (const s of services) {
+    const selector = s.spec?.selector as Record<string, string> | undefined;
+    const targets = workloads.filter((w) => matches(selector, w.spec?.template?.metadata.labels));
+    if (targets.length !== 1) found.push(`Service/${s.metadata.name} selects ${targets.length} workloads`);
+    const names = targets.flatMap((w) =>
+      (w.spec?.template?.spec.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => p.name)),
+    );
+    for (const port of s.spec?.ports ?? []) {
+      if (typeof port.targetPort === 'string' && !names.includes(port.targetPort))
+        found.push(`Service/${s.metadata.name}: targetPort ${port.targetPort} is no container port`);
+    }
+  }
+  for (const pdb of of('PodDisruptionBudget')) {
+    const selector = (pdb.spec?.selector as { matchLabels?: Record<string, string> })?.matchLabels;
+    const targets = workloads.filter((w) => matches(selector, w.spec?.template?.metadata.labels));
+    const target = targets[0];
+    if (targets.length !== 1 || !target) {
+      found.push(`PodDisruptionBudget/${pdb.metadata.name} selects ${targets.length} workloads`);
+      continue;
+    }
+    const least = hpaTargets.get(target.metadata.name)?.spec?.minReplicas ?? target.spec?.replicas ?? 1;
+    if (Number(pdb.spec?.minAvailable) >= least)
+      found.push(`PodDisruptionBudget/${pdb.metadata.name} would block every eviction`);
+  }
+  for (const [name] of hpaTargets) {
+    if (!of('Deployment').some((d) => d.metadata.name === name))
+      found.push(`an HPA targets ${name}, which is absent`);
+  }
+  for (const ingress of of('Ingress')) {
+    for (const path of (ingress.spec?.rules ?? []).flatMap((r) => r.http?.paths ?? [])) {
+      const backend = path.backend.service;
+      const target = services.find((s) => s.metadata.name === backend?.name);
+      if (!target?.spec?.ports?.some((p) => p.name === backend?.port.name))
+        found.push(`Ingress/${ingress.metadata.name} routes to ${backend?.name}, which is not there`);
+    }
+  }
+  return found;
+}
+
+// --- 4. cases -------------------------------------------------------------------------------------
+
+const secret = ['--set', 'internalSecret.value=check-helm-0123456789abcdef0123456789'];
+const redisUrl = ['--set', 'redis.url=redis://redis.example:6379/0'];
+
+interface RenderCase {
+  name: string;
+  args: string[];
+  expect: Expectations;
+  /** How many of each kind the render must hold. */
+  kinds: Record<string, number>;
+}
+const cases: RenderCase[] = [
+  {
+    name: 'defaults',
+    args: [...secret, ...redisUrl],
+    expect: { externalSecrets: [] },
+    kinds: { Deployment: 15, Service: 15, PodDisruptionBudget: 15, Secret: 1, ServiceAccount: 1 },
+  },
+  {
+    name: 'full',
+    args: ['-f', join(chart, 'ci/full-values.yaml')],
+    expect: { externalSecrets: ['pixelflow-internal'], singleReplica: ['converter-flip'] },
+    kinds: { Deployment: 7, Service: 8, HorizontalPodAutoscaler: 3, Ingress: 1, StatefulSet: 1, Secret: 1 },
+  },
+  {
+    name: 'existing-secrets',
+    args: ['-f', join(chart, 'ci/existing-secrets-values.yaml')],
+    expect: { externalSecrets: ['pixelflow-internal', 'pixelflow-redis'], topologySpread: false },
+    kinds: { Deployment: 5, Service: 5, PodDisruptionBudget: 0, Secret: 0, ServiceAccount: 0 },
+  },
+];
+
+/** Renders that must fail, and a piece of the message they must fail with. */
+const refusals: Array<{ name: string; args: string[]; message: string }> = [
+  { name: 'no INTERNAL_SECRET', args: redisUrl, message: 'internalSecret: set internalSecret.value' },
+  {
+    name: 'short INTERNAL_SECRET',
+    args: ['--set', 'internalSecret.value=too-short', ...redisUrl],
+    message: 'at least 32 characters',
+  },
+  { name: 'no Redis', args: secret, message: 'redis: set redis.url' },
+  {
+    name: 'a converter id twice',
+    args: [...secret, ...redisUrl, '--set', 'extraConverters[0].id=flip,extraConverters[0].url=http://x:1'],
+    message: 'converter id "flip" is listed twice',
+  },
+  {
+    name: 'a public URL without scheme',
+    args: [...secret, ...redisUrl, '--set', 'config.publicUrl=images.example.com'],
+    message: 'config.publicUrl must start with http:// or https://',
+  },
+  {
+    name: 'an extra converter with neither url nor image',
+    args: [...secret, ...redisUrl, '--set', 'extraConverters[0].id=upscale'],
+    message: 'give either url',
+  },
+];
+
+/** Schemas that let this through would be too lax: an unknown field, a string count, no port. */
+const brokenDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: broken}
+spec:
+  replicas: two
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      containers:
+        - name: x
+          image: x:1
+          livenessProbe: {httpGet: {path: /healthz, prot: http}}
+`;
+
+function main(): void {
+  ensureTools();
+  const helm = join(bin, 'helm');
+  const kubeconform = join(bin, 'kubeconform');
+  const schemaRoots = kubernetesVersions.map((version) => ({ version, dir: ensureSchemas(version) }));
+  const renders = join(testEnv, 'helm-renders');
+  mkdirSync(renders, { recursive: true });
+
+  for (const { version, dir } of schemaRoots) {
+    const file = join(renders, 'broken-deployment.yaml');
+    writeFileSync(file, brokenDeployment);
+    const args = ['-strict', '-kubernetes-version', version, '-schema-location', dir, file];
+    const { code, stdout } = run(kubeconform, args);
+    const caught = ["'prot' not allowed", "'port'", 'want integer'].every((part) => stdout.includes(part));
+    if (code === 0 || !caught)
+      problems.push(`the Kubernetes ${version} schemas let a broken Deployment through`);
+    else log(`Kubernetes ${version} schemas refuse a broken Deployment: ok`);
+  }
+
+  for (const c of cases) {
+    log(`\n== ${c.name}`);
+    const lint = run(helm, ['lint', '--strict', chart, '--kube-version', oldest, ...c.args]);
+    if (lint.code !== 0) problems.push(`${c.name}: helm lint --strict failed:\n${lint.stdout}${lint.stderr}`);
+    else log('helm lint --strict: ok');
+    for (const { version, dir } of schemaRoots) {
+      const render = run(helm, ['template', 'pixelflow', chart, '--kube-version', version, ...c.args]);
+      if (render.code !== 0) {
+        problems.push(`${c.name}: helm template (Kubernetes ${version}) failed: ${render.stderr}`);
+        continue;
+      }
+      const file = join(renders, `${c.name}-${version}.yaml`);
+      writeFileSync(file, render.stdout);
+      const validation = run(kubeconform, [
+        ...['-strict', '-summary', '-kubernetes-version', version, '-schema-location', dir],
+        file,
+      ]);
+      log(`kubeconform, Kubernetes ${version}: ${validation.stdout.trim().split('\n').at(-1)}`);
+      if (validation.code !== 0)
+        problems.push(`${c.name}: kubeconform (Kubernetes ${version}):\n${validation.stdout}`);
+      const documents = parseAllDocuments(render.stdout);
+      const objects = documents.map((d) => d.toJS()).filter((o): o is Manifest => o !== null);
+      const structure = checkStructure(objects, c.expect);
+      structure.push(...documents.flatMap((d) => d.errors.map((error) => `YAML: ${error.message}`)));
+      for (const [kind, count] of Object.entries(c.kinds)) {
+        const actual = objects.filter((o) => o.kind === kind).length;
+        if (actual !== count) structure.push(`${count} ${kind} expected, ${actual} rendered`);
+      }
+      problems.push(...structure.map((p) => `${c.name} (Kubernetes ${version}): ${p}`));
+      log(
+        `structure, ${objects.length} objects: ${structure.length === 0 ? 'ok' : `${structure.length} problems`}`,
+      );
+    }
+  }
+
+  log('\n== renders that must fail');
+  for (const refusal of refusals) {
+    const render = run(helm, ['template', 'pixelflow', chart, '--kube-version', oldest, ...refusal.args]);
+    const ok = render.code !== 0 && render.stderr.includes(refusal.message);
+    log(`${ok ? 'ok' : 'NOT REFUSED'}: ${refusal.name}`);
+    if (!ok)
+      problems.push(
+        `${refusal.name}: expected a failure saying "${refusal.message}", got: ${render.stderr || 'success'}`,
+      );
+  }
+
+  if (problems.length > 0) {
+    process.stderr.write(
+      `\ncheck:helm found ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`,
+    );
+    process.exit(1);
+  }
+  log('\ncheck:helm: chart lints, renders, validates and is wired as expected');
+}
+
+main();
