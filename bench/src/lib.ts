@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@pixelflow/launcher/cluster';
+import { embeddedEnv, embeddedNodeFlags } from '@pixelflow/launcher/runtime';
 import { request } from 'undici';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -80,21 +81,13 @@ export interface EmbeddedProcess {
 export async function startEmbeddedProcess(): Promise<EmbeddedProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'pixelflow-bench-'));
+  const extra = process.env.BENCH_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
+  // As `pnpm start` runs it.
   const child = spawn(
     process.execPath,
-    [
-      ...(process.env.BENCH_NODE_OPTIONS?.split(' ').filter(Boolean) ?? []),
-      join(root, 'launcher/src/embedded.ts'),
-    ],
+    [...embeddedNodeFlags, ...extra, join(root, 'launcher/src/embedded.ts')],
     {
-      // As `pnpm start` runs it (see package.json).
-      env: {
-        ...process.env,
-        MALLOC_ARENA_MAX: '2',
-        PORT: String(port),
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-      },
+      env: { ...process.env, ...embeddedEnv, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
   );

@@ -1,5 +1,6 @@
 import { AppError } from '@pixelflow/errors';
 import sharp from 'sharp';
+import { headerSize, type Size } from './image-size.ts';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif';
 
@@ -163,15 +164,17 @@ export async function inspectImage(
   if (!isComplete(data, format)) {
     throw new AppError('CORRUPT_IMAGE', `the ${format.toUpperCase()} file is truncated or damaged`);
   }
-  let width: number | undefined;
-  let height: number | undefined;
-  try {
-    ({ width, height } = await sharp(data, { limitInputPixels: false }).metadata());
-  } catch (error) {
-    throw new AppError(
-      'CORRUPT_IMAGE',
-      `the ${format.toUpperCase()} file cannot be read: ${(error as Error).message}`,
-    );
+  // The header alone tells the size of the common formats; sharp reads the others (AVIF).
+  let { width, height }: Partial<Size> = headerSize(data, format) ?? {};
+  if (!width || !height) {
+    try {
+      ({ width, height } = await sharp(data, { limitInputPixels: false }).metadata());
+    } catch (error) {
+      throw new AppError(
+        'CORRUPT_IMAGE',
+        `the ${format.toUpperCase()} file cannot be read: ${(error as Error).message}`,
+      );
+    }
   }
   if (!width || !height) throw new AppError('CORRUPT_IMAGE', 'the image has no dimensions');
   if (width * height > maxPixels) {

@@ -151,16 +151,28 @@ export class JobRunner {
         });
         return;
       }
-      const started = await jobs.start(jobId, entry.deliveries);
+      // The converter starts while the jobs service marks the job RUNNING: that round trip is off
+      // the critical path. A job that turns out not runnable has its conversion cancelled.
+      const starting = jobs.start(jobId, entry.deliveries);
+      const input = await blobs.get(inputKey(jobId));
+      const notRunnable = new AbortController();
+      const converting = input
+        ? this.#convert(fields, input, AbortSignal.any([lost.signal, notRunnable.signal]), log)
+        : undefined;
+      const started = await starting.catch((error: unknown) => {
+        notRunnable.abort('the jobs service failed');
+        throw error;
+      });
       if (!started.ok) {
         // Expired, or already finished by an earlier delivery: nothing to do (idempotence).
+        notRunnable.abort('the job is not runnable');
         log.info({ reason: started.reason }, 'job not runnable; dropping the entry');
+        await converting;
         await queue.ack([entry.id]);
         if (started.reason === 'missing') await blobs.delete(inputKey(jobId));
         return;
       }
-      const input = await blobs.get(inputKey(jobId));
-      if (!input) {
+      if (!converting) {
         await this.#finish(jobId, entry, {
           ok: false,
           code: 'INTERNAL_SERVER_ERROR',
@@ -168,7 +180,7 @@ export class JobRunner {
         });
         return;
       }
-      const outcome = await this.#convert(fields, input, lost.signal, log);
+      const outcome = await converting;
       if (lost.signal.aborted) {
         log.warn({ reason: String(lost.signal.reason) }, 'lost the job while converting; leaving it');
         return;
