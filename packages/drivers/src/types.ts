@@ -90,6 +90,24 @@ export interface KeyValueDrivers {
   close(): Promise<void>;
 }
 
+/** An object kept for good (gallery images and thumbnails). */
+export interface StoredObject {
+  data: Buffer;
+  contentType: string;
+}
+
+/**
+ * Permanent binary objects: PostgreSQL (bytea) in the cluster, files in embedded mode. Keys are
+ * made by the caller (e.g. `images/<id>`); a put to an existing key replaces it.
+ */
+export interface ObjectStore {
+  put(key: string, object: StoredObject): Promise<void>;
+  get(key: string): Promise<StoredObject | null>;
+  /** Removing a missing key is not an error. */
+  delete(key: string): Promise<void>;
+  ping(): Promise<void>;
+}
+
 export interface SqlExecutor {
   query<Row extends Record<string, unknown> = Record<string, unknown>>(
     text: string,

@@ -1,4 +1,5 @@
 export { createHttpService, type HttpService, type HttpServiceOptions } from './http-service.ts';
+export { anonymous, IDENTITY_HEADER, type Identity, signIdentity, verifyIdentity } from './identity.ts';
 export { type Closable, closeInOrder, type RunMainOptions, runMain } from './main.ts';
 export {
   errorFromBody,
