@@ -8,7 +8,9 @@ import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 
 export const subgraphs = [
+  { name: 'auth', url: 'http://auth:4003/graphql' },
   { name: 'jobs', url: 'http://jobs:4001/graphql' },
+  { name: 'gallery', url: 'http://gallery:4004/graphql' },
   { name: 'conversion', url: 'http://conversion:4002/graphql' },
 ] as const;
 

@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { AppError } from '@pixelflow/errors';
-import type { Upstream } from '@pixelflow/service-kit';
+import type { Identity, Upstream } from '@pixelflow/service-kit';
 import type { FormattedExecutionResult } from 'graphql';
 import Upload, { type FileUpload } from 'graphql-upload/Upload.mjs';
 
 /** What the gateway knows of a request, passed to every subgraph call. */
 export interface GatewayContext extends Record<string, unknown> {
   requestId: string;
+  /** Who is calling, verified by the gateway; subgraphs get it signed in every request. */
+  identity: Identity;
 }
 
 type GatewayResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;

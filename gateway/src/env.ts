@@ -6,8 +6,15 @@ const schema = z.object({
   LOG_LEVEL: logLevel(),
   INTERNAL_SECRET: internalSecret(),
   /** Each subgraph's base URL (or several instances, comma-separated). */
+  AUTH_URL: urlList(),
   JOBS_URL: urlList(),
+  GALLERY_URL: urlList(),
   CONVERSION_URL: urlList(),
+  /** Proxies trusted to tell the client's address: `true`, or addresses/CIDRs comma-separated. */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value) => (value === 'true' ? true : value === 'false' ? false : value)),
   MAX_UPLOAD_BYTES: positiveInt(5 * 1024 * 1024),
 });
 

@@ -9,7 +9,13 @@ await runMain(async () => {
   const service = await createGateway({
     logger,
     internalSecret: env.INTERNAL_SECRET,
-    subgraphs: { jobs: env.JOBS_URL, conversion: env.CONVERSION_URL },
+    subgraphs: {
+      auth: env.AUTH_URL,
+      jobs: env.JOBS_URL,
+      gallery: env.GALLERY_URL,
+      conversion: env.CONVERSION_URL,
+    },
+    trustProxy: env.TRUST_PROXY,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     port: env.PORT,
     host: env.HOST,

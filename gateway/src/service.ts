@@ -9,12 +9,22 @@ import {
   serveGraphQLWs,
 } from '@pixelflow/graphql-kit';
 import type { Logger } from '@pixelflow/logger';
-import { createHttpService, type HttpService, INTERNAL_TOKEN_HEADER, Upstream } from '@pixelflow/service-kit';
+import {
+  anonymous,
+  createHttpService,
+  type HttpService,
+  IDENTITY_HEADER,
+  type Identity,
+  INTERNAL_TOKEN_HEADER,
+  signIdentity,
+  Upstream,
+} from '@pixelflow/service-kit';
 import { type GraphQLSchema, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
+import { clientIp, createAuthenticator, rejectAs401 } from './authentication.ts';
 import { type GatewayContext, SubgraphDataSource } from './data-source.ts';
-import { registerResultRoute } from './result-route.ts';
+import { registerProxyRoutes } from './proxy-routes.ts';
 import { SubscriptionRouter, toExecutionResult } from './subscriptions/router.ts';
 import { SupergraphInfo } from './supergraph.ts';
 
@@ -29,6 +39,11 @@ export interface GatewayOptions {
   maxUploadBytes?: number;
   /** @default 4000 */
   port?: number;
+  /**
+   * Which proxies in front may say who the client is (X-Forwarded-For): fastify's trustProxy.
+   * @default false
+   */
+  trustProxy?: boolean | string;
   host?: string;
 }
 
@@ -57,7 +72,12 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     if (!urls?.length) throw new Error(`no URL for the subgraph "${graph.name}"`);
     upstreams.set(graph.name, new Upstream({ urls, secret: internalSecret, name: graph.name }));
   }
-  const headers = (context: GatewayContext) => ({ 'x-request-id': context.requestId });
+  const headers = (context: GatewayContext) => ({
+    'x-request-id': context.requestId,
+    [IDENTITY_HEADER]: signIdentity(internalSecret, context.identity),
+  });
+  const authenticator = createAuthenticator({ authUrls: upstreams.get('auth')!.urls, logger });
+  await authenticator.start();
   const dataSources = new Map(
     [...upstreams].map(([name, upstream]) => [name, new SubgraphDataSource(upstream, headers)]),
   );
@@ -80,6 +100,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     logger,
     port: options.port ?? 4000,
     host: options.host,
+    trustProxy: options.trustProxy,
   });
   const { app } = service;
 
@@ -101,7 +122,10 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
 
   const apollo = await serveGraphQLHttp<GatewayContext>(service, {
     gateway,
-    context: async (request) => ({ requestId: String(request.id) }),
+    context: async (request) => ({
+      requestId: String(request.id),
+      identity: await authenticator.identify(request.headers.authorization, request.ip).catch(rejectAs401),
+    }),
     uploads: { maxFileSize: maxUploadBytes },
     plugins: [logUnexpectedErrors(logger)],
   });
@@ -119,6 +143,8 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     }
     return client;
   };
+  // The identity each socket proved in connection_init, for the subscriptions it starts.
+  const identities = new WeakMap<object, Identity>();
   const router = new SubscriptionRouter({
     info,
     schema: () => {
@@ -128,12 +154,34 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     client: clientFor,
     fetchEntities: (graph, request, context) =>
       dataSources.get(graph)!.send(request, context as GatewayContext),
-    extensions: (context) => ({ requestId: context.requestId }),
+    // One socket per subgraph carries every caller's subscriptions: identity travels per operation.
+    extensions: (context) => ({
+      requestId: context.requestId,
+      identity: signIdentity(internalSecret, (context as GatewayContext).identity),
+    }),
     logger,
   });
   serveGraphQLWs<Record<string, unknown>>(service, {
     schema: () => apiSchema!,
-    context: (): GatewayContext => ({ requestId: randomUUID() }),
+    // The access token comes in connection_init; a bad one closes the socket (4403 Forbidden).
+    onConnect: async (ctx) => {
+      try {
+        identities.set(
+          ctx,
+          await authenticator.identify(
+            ctx.connectionParams?.authorization,
+            clientIp(ctx.extra.request, options.trustProxy),
+          ),
+        );
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    context: (ctx): GatewayContext => ({
+      requestId: randomUUID(),
+      identity: identities.get(ctx) ?? anonymous(),
+    }),
     subscribe: (args) => router.subscribe(args),
     // Queries and mutations sent over the socket go through Apollo's executor like any other.
     execute: async (args) => {
@@ -151,10 +199,11 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     },
   });
   service.onShutdown(async () => {
+    authenticator.stop();
     await Promise.all([...clients.values()].map((client) => client.dispose()));
   });
 
-  registerResultRoute(app, upstreams.get('jobs')!);
+  registerProxyRoutes(app, { jobs: upstreams.get('jobs')!, gallery: upstreams.get('gallery')! });
   return service;
 }
 

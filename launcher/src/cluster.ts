@@ -10,13 +10,15 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { logLevel, parseEnv, port, positiveInt, redisUrl, z } from '@pixelflow/config';
+import { logLevel, parseEnv, port, positiveInt, postgresUrl, redisUrl, z } from '@pixelflow/config';
 import { converterIds } from '@pixelflow/converter-sharp';
 import { request } from 'undici';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const entries = {
   converters: 'converters/sharp/src/main.ts',
+  auth: 'subgraphs/auth/src/main.ts',
+  gallery: 'subgraphs/gallery/src/main.ts',
   jobs: 'subgraphs/jobs/src/main.ts',
   conversion: 'subgraphs/conversion/src/main.ts',
   gateway: 'gateway/src/main.ts',
@@ -26,12 +28,16 @@ export type ServiceName = keyof typeof entries;
 
 export interface ClusterOptions {
   redisUrl: string;
+  /** PostgreSQL for the auth and gallery services (each keeps to its own schema). */
+  databaseUrl: string;
   /** @default 4000; 0 picks a free port */
   gatewayPort?: number;
   /** @default 2 */
   jobsInstances?: number;
   /** @default 2 */
   conversionInstances?: number;
+  /** Instances of auth and of gallery each. @default 1 */
+  accountInstances?: number;
   /** Converters served elsewhere (id → base URL), besides the sharp ones. */
   extraConverters?: Record<string, string>;
   /** Environment for every process. */
@@ -55,6 +61,8 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Resolves with the exit code (or the signal's name) once the process ended. */
   exited: Promise<number | string>;
+  /** Stops it if it still runs, starts it again on the same port, and waits until it is ready. */
+  restart(): Promise<ServiceProcess>;
 }
 
 export interface Cluster {
@@ -119,14 +127,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     LOG_LEVEL: options.logLevel ?? 'info',
     INTERNAL_SECRET: secret,
     REDIS_URL: options.redisUrl,
+    DATABASE_URL: options.databaseUrl,
     REDIS_KEY_PREFIX: prefix,
     HOST: '127.0.0.1',
     ...options.env,
   };
   if (options.logDir) mkdirSync(options.logDir, { recursive: true });
 
-  const launch = async (name: ServiceName, instance: number, env: Record<string, string>) => {
-    const servicePort = name === 'gateway' ? gatewayPort : await freePort();
+  /** Starts (or restarts, on the same port) one instance of a service. */
+  const spawnInstance = (
+    name: ServiceName,
+    instance: number,
+    servicePort: number,
+    env: Record<string, string>,
+  ) => {
     const instanceId = `${name}-${instance}-${randomBytes(3).toString('hex')}`;
     const child = spawn(process.execPath, [join(root, entries[name])], {
       cwd: root,
@@ -154,7 +168,19 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       exited: new Promise((resolve) =>
         child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
       ),
+      restart: async () => {
+        await stopProcess(service);
+        const again = spawnInstance(name, instance, servicePort, env);
+        processes.splice(processes.indexOf(service), 1, again);
+        await waitReady(again);
+        return again;
+      },
     };
+    return service;
+  };
+  const launch = async (name: ServiceName, instance: number, env: Record<string, string>) => {
+    const servicePort = name === 'gateway' ? gatewayPort : await freePort();
+    const service = spawnInstance(name, instance, servicePort, env);
     processes.push(service);
     return service;
   };
@@ -165,7 +191,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     instances: (name) => processes.filter((p) => p.name === name),
     async stop() {
       // Dependents first, as in the embedded mode.
-      for (const name of ['gateway', 'conversion', 'jobs', 'converters'] as const) {
+      for (const name of ['gateway', 'conversion', 'jobs', 'gallery', 'auth', 'converters'] as const) {
         await Promise.all(cluster.instances(name).map((p) => stopProcess(p)));
       }
     },
@@ -184,17 +210,29 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         launch('jobs', i + 1, { PUBLIC_URL: gatewayUrl }),
       ),
     );
-    await Promise.all(jobs.map((p) => waitReady(p)));
+    const accounts = options.accountInstances ?? 1;
+    const auth = await Promise.all(Array.from({ length: accounts }, (_, i) => launch('auth', i + 1, {})));
+    const gallery = await Promise.all(
+      Array.from({ length: accounts }, (_, i) => launch('gallery', i + 1, { PUBLIC_URL: gatewayUrl })),
+    );
+    await Promise.all([...jobs, ...auth, ...gallery].map((p) => waitReady(p)));
     const jobsUrls = jobs.map((p) => p.url).join(',');
+    const galleryUrls = gallery.map((p) => p.url).join(',');
 
     const conversion = await Promise.all(
       Array.from({ length: options.conversionInstances ?? 2 }, (_, i) =>
-        launch('conversion', i + 1, { JOBS_URL: jobsUrls, CONVERTERS: converterList }),
+        launch('conversion', i + 1, {
+          JOBS_URL: jobsUrls,
+          GALLERY_URL: galleryUrls,
+          CONVERTERS: converterList,
+        }),
       ),
     );
     await Promise.all(conversion.map((p) => waitReady(p)));
 
     const gateway = await launch('gateway', 1, {
+      AUTH_URL: auth.map((p) => p.url).join(','),
+      GALLERY_URL: galleryUrls,
       JOBS_URL: jobsUrls,
       CONVERSION_URL: conversion.map((p) => p.url).join(','),
     });
@@ -210,6 +248,7 @@ if (import.meta.main) {
   const env = parseEnv(
     z.object({
       REDIS_URL: redisUrl(),
+      DATABASE_URL: postgresUrl(),
       PORT: port(4000),
       JOBS_INSTANCES: positiveInt(2),
       CONVERSION_INSTANCES: positiveInt(2),
@@ -218,6 +257,7 @@ if (import.meta.main) {
   );
   const cluster = await startCluster({
     redisUrl: env.REDIS_URL,
+    databaseUrl: env.DATABASE_URL,
     gatewayPort: env.PORT,
     jobsInstances: env.JOBS_INSTANCES,
     conversionInstances: env.CONVERSION_INSTANCES,

@@ -6,10 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createAuthService } from '@pixelflow/auth';
 import { logLevel, parseEnv, port, z } from '@pixelflow/config';
 import { createConversionService } from '@pixelflow/conversion';
 import { converterIds, createSharpConverterService } from '@pixelflow/converter-sharp';
-import { createMemoryDrivers } from '@pixelflow/drivers';
+import { createFsObjectStore, createMemoryDrivers, createPgliteSql } from '@pixelflow/drivers';
+import { createGalleryService } from '@pixelflow/gallery';
 import { createGateway } from '@pixelflow/gateway';
 import { createJobsService } from '@pixelflow/jobs';
 import { createLogger } from '@pixelflow/logger';
@@ -58,6 +60,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const loopback = '127.0.0.1';
   const started: Closable[] = [];
   const drivers = createMemoryDrivers();
+  // PostgreSQL in WASM, its files under the data directory; auth and gallery each keep to their
+  // own schema in it, as they do on a shared PostgreSQL server.
+  const sql = await createPgliteSql(join(dataDir, 'pglite'));
   try {
     const converters = createSharpConverterService({ logger: logger('converters'), host: loopback });
     started.push(converters);
@@ -65,6 +70,26 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
 
     const gatewayPort = options.port ?? 4000;
     const publicUrl = options.publicUrl ?? `http://localhost:${gatewayPort}`;
+    const auth = await createAuthService({
+      sql,
+      logger: logger('auth'),
+      internalSecret: secret,
+      host: loopback,
+    });
+    started.push(auth);
+    const authUrl = (await auth.listen()).url;
+
+    const gallery = await createGalleryService({
+      sql,
+      objects: createFsObjectStore(join(dataDir, 'objects')),
+      logger: logger('gallery'),
+      internalSecret: secret,
+      publicUrl,
+      host: loopback,
+    });
+    started.push(gallery);
+    const galleryUrl = (await gallery.listen()).url;
+
     const jobs = await createJobsService({
       drivers,
       logger: logger('jobs'),
@@ -81,6 +106,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       logger: logger('conversion'),
       internalSecret: secret,
       jobsUrls: [jobsUrl],
+      galleryUrls: [galleryUrl],
       converters: converterIds.map((id) => ({ id, url: `${convertersUrl}/${id}` })),
       jobTtlMs: options.jobTtlMs,
       host: loopback,
@@ -91,7 +117,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     const gateway = await createGateway({
       logger: logger('gateway'),
       internalSecret: secret,
-      subgraphs: { jobs: [jobsUrl], conversion: [conversionUrl] },
+      subgraphs: { auth: [authUrl], jobs: [jobsUrl], gallery: [galleryUrl], conversion: [conversionUrl] },
       port: gatewayPort,
       host: options.host ?? loopback,
     });
@@ -106,11 +132,13 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       close: async () => {
         await all.close();
         await drivers.close();
+        await sql.close();
       },
     };
   } catch (error) {
     await closeInOrder([...started].reverse()).close();
     await drivers.close();
+    await sql.close();
     throw error;
   }
 }

@@ -18,6 +18,8 @@ export interface HttpServiceOptions {
   bodyLimit?: number;
   /** Throws (or rejects) while the service cannot serve: a dependency is down or still starting. */
   readiness?: () => unknown;
+  /** Proxies trusted to tell the client's address (X-Forwarded-For): fastify's trustProxy. @default false */
+  trustProxy?: boolean | string;
 }
 
 export interface HttpService {
@@ -38,12 +40,21 @@ export interface HttpService {
 
 /** One HTTP server per service, with health, readiness, request ids, JSON errors and graceful close. */
 export function createHttpService(options: HttpServiceOptions): HttpService {
-  const { name, logger, port = 0, host = '0.0.0.0', bodyLimit = 1024 * 1024, readiness } = options;
+  const {
+    name,
+    logger,
+    port = 0,
+    host = '0.0.0.0',
+    bodyLimit = 1024 * 1024,
+    readiness,
+    trustProxy = false,
+  } = options;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request info logs cost more than the cheap conversions themselves; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
+    trustProxy,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && /^[\w.-]{1,128}$/.test(incoming) ? incoming : randomUUID();

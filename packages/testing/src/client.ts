@@ -102,9 +102,16 @@ export class JobSubscription {
 export class PixelflowClient {
   readonly url: string;
   #ws: Client | undefined;
+  /** The access token sent with every request (and in connection_init); none = anonymous. */
+  token: string | undefined;
 
-  constructor(url: string) {
+  constructor(url: string, token?: string) {
     this.url = url.replace(/\/+$/, '');
+    this.token = token;
+  }
+
+  #auth(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
   }
 
   async graphql<T = Record<string, unknown>>(
@@ -113,7 +120,7 @@ export class PixelflowClient {
   ): Promise<GraphQLResponse<T>> {
     const response = await fetch(`${this.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...this.#auth() },
       body: JSON.stringify({ query, variables }),
     });
     return { status: response.status, ...((await response.json()) as Omit<GraphQLResponse<T>, 'status'>) };
@@ -142,7 +149,7 @@ export class PixelflowClient {
     form.set('0', new Blob([new Uint8Array(bytes)], { type }), filename);
     const response = await fetch(`${this.url}/graphql`, {
       method: 'POST',
-      headers: { 'apollo-require-preflight': 'true' },
+      headers: { 'apollo-require-preflight': 'true', ...this.#auth() },
       body: form,
     });
     return { status: response.status, ...((await response.json()) as object) };
@@ -170,13 +177,34 @@ export class PixelflowClient {
   }
 
   subscribe(id: string): JobSubscription {
+    return new JobSubscription(this.#socket(), id);
+  }
+
+  /** Any subscription, result by result; the returned function ends it. */
+  rawSubscribe<T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown>,
+    onResult: (result: { data?: T | null; errors?: GraphQLResponse['errors'] }) => void,
+  ): () => void {
+    return this.#socket().subscribe<T>(
+      { query, variables },
+      {
+        next: (result) => onResult(result as { data?: T | null; errors?: GraphQLResponse['errors'] }),
+        error: (error) => onResult({ errors: Array.isArray(error) ? error : [{ message: String(error) }] }),
+        complete: () => {},
+      },
+    );
+  }
+
+  #socket(): Client {
     this.#ws ??= createClient({
       url: `${this.url.replace(/^http/, 'ws')}/graphql`,
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       lazy: true,
+      connectionParams: () => this.#auth(),
     });
-    return new JobSubscription(this.#ws, id);
+    return this.#ws;
   }
 
   /** Drops the socket without a goodbye, as a lost network would. */

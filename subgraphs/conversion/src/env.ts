@@ -21,6 +21,10 @@ const schema = z.object({
   INTERNAL_SECRET: internalSecret(),
   /** The jobs service: one URL, or several instances comma-separated. */
   JOBS_URL: urlList(),
+  /** The gallery service, where signed-in users' conversions are saved. */
+  GALLERY_URL: urlList().optional(),
+  /** Time between two tries of a gallery save that failed. */
+  GALLERY_RETRY_MS: millis(30_000),
   /** Converters as `id=baseUrl` pairs, comma-separated. */
   CONVERTERS: z.string().transform((value, ctx) => {
     try {

@@ -14,6 +14,8 @@ await runMain(
       logger,
       internalSecret: env.INTERNAL_SECRET,
       jobsUrls: env.JOBS_URL,
+      galleryUrls: env.GALLERY_URL,
+      galleryRetryMs: env.GALLERY_RETRY_MS,
       converters: env.CONVERTERS,
       instanceId: env.INSTANCE_ID,
       jobTtlMs: env.JOB_TTL_MS,

@@ -5,6 +5,7 @@ import type { JobsClient } from '@pixelflow/jobs/api';
 import type { Logger } from '@pixelflow/logger';
 import { type ConvertOutcome, callConverter } from './converters/client.ts';
 import type { ConverterRegistry } from './converters/registry.ts';
+import type { GallerySaves } from './gallery-saves.ts';
 import { inputKey, type QueuedConversion } from './intake.ts';
 
 export interface RunnerOptions {
@@ -31,7 +32,11 @@ export interface RunnerOptions {
   /** @default 600000 */
   converterTimeoutMs?: number;
   jobTtlMs: number;
+  /** Saves signed-in users' conversions to their gallery; without it nothing is saved. */
+  saves?: GallerySaves;
 }
+
+type Settings = Required<Omit<RunnerOptions, 'saves'>> & Pick<RunnerOptions, 'saves'>;
 
 type Finish =
   | { ok: true; data: Buffer; contentType: string }
@@ -43,7 +48,7 @@ type Finish =
  * reclaims its entries once the lease lapsed and runs them again, up to maxDeliveries.
  */
 export class JobRunner {
-  readonly #o: Required<RunnerOptions>;
+  readonly #o: Settings;
   readonly #active = new Map<string, Promise<void>>();
   #running = false;
   #loop: Promise<void> | undefined;
@@ -61,7 +66,7 @@ export class JobRunner {
       converterTimeoutMs: 600_000,
       // An option given as undefined keeps its default.
       ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-    } as Required<RunnerOptions>;
+    } as Settings;
   }
 
   get activeJobs(): number {
@@ -184,6 +189,18 @@ export class JobRunner {
       if (lost.signal.aborted) {
         log.warn({ reason: String(lost.signal.reason) }, 'lost the job while converting; leaving it');
         return;
+      }
+      // A signed-in user's conversion goes to their gallery before the job says SUCCEEDED, so that
+      // its savedImage is there with the event; a gallery that is down does not hold the job up.
+      if (outcome.ok && fields.owner && this.#o.saves) {
+        await this.#o.saves.save({
+          jobId,
+          owner: fields.owner,
+          converter: fields.converter,
+          // converting exists, so the input did.
+          original: { data: input!, contentType: fields.contentType },
+          result: { data: outcome.data, contentType: outcome.contentType },
+        });
       }
       await this.#finish(jobId, entry, outcome);
     } catch (error) {

@@ -2,13 +2,15 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { KeyValueDrivers } from '@pixelflow/drivers';
+import { GalleryClient } from '@pixelflow/gallery/api';
 import { logUnexpectedErrors, serveGraphQLHttp } from '@pixelflow/graphql-kit';
 import { JobsClient } from '@pixelflow/jobs/api';
 import type { Logger } from '@pixelflow/logger';
-import { createHttpService, type HttpService } from '@pixelflow/service-kit';
+import { createHttpService, type HttpService, IDENTITY_HEADER, verifyIdentity } from '@pixelflow/service-kit';
 import { parse } from 'graphql';
 import type { ConversionContext } from './context.ts';
 import { type ConverterEntry, ConverterRegistry } from './converters/registry.ts';
+import { GallerySaves } from './gallery-saves.ts';
 import { ConversionIntake } from './intake.ts';
 import { resolvers } from './resolvers/index.ts';
 import { JobRunner } from './runner.ts';
@@ -17,12 +19,18 @@ export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.me
 
 /** The queue every conversion instance reads: one stream, one consumer group. */
 export const QUEUE = { stream: 'conversions', group: 'runners' } as const;
+/** Gallery saves that failed once and wait for a retry. */
+export const SAVES_QUEUE = { stream: 'gallery-saves', group: 'savers' } as const;
 
 export interface ConversionServiceOptions {
   drivers: KeyValueDrivers;
   logger: Logger;
   internalSecret: string;
   jobsUrls: readonly string[];
+  /** The gallery service; without it, signed-in users' conversions are not saved. */
+  galleryUrls?: readonly string[];
+  /** Time between two tries of a gallery save that failed. @default 30000 */
+  galleryRetryMs?: number;
   converters: readonly ConverterEntry[];
   /** Unique per process. @default `<hostname>-<pid>` */
   instanceId?: string;
@@ -76,7 +84,18 @@ export async function createConversionService(options: ConversionServiceOptions)
     heartbeatMs,
     logger,
   });
+  const saves = options.galleryUrls?.length
+    ? new GallerySaves({
+        gallery: new GalleryClient({ urls: options.galleryUrls, internalSecret }),
+        queue: drivers.queue(SAVES_QUEUE.stream, SAVES_QUEUE.group),
+        blobs: drivers.blobs,
+        logger,
+        consumer,
+        retryEveryMs: options.galleryRetryMs,
+      })
+    : undefined;
   const runner = new JobRunner({
+    saves,
     queue,
     blobs: drivers.blobs,
     records: drivers.records,
@@ -99,10 +118,13 @@ export async function createConversionService(options: ConversionServiceOptions)
     host: options.host,
     readiness: () => drivers.ping(),
   });
-  const context: ConversionContext = { registry, intake };
   await serveGraphQLHttp<ConversionContext>(service, {
     schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as never }),
-    context: async () => context,
+    context: async (request) => ({
+      registry,
+      intake,
+      identity: verifyIdentity(internalSecret, request.headers[IDENTITY_HEADER]),
+    }),
     uploads: { maxFileSize: maxUploadBytes },
     plugins: [logUnexpectedErrors(logger)],
   });
@@ -110,9 +132,11 @@ export async function createConversionService(options: ConversionServiceOptions)
   await registry.start();
   intake.start();
   runner.start();
+  saves?.start();
   logger.info({ consumer, converters: options.converters.map((c) => c.id) }, 'runner started');
   // Jobs in flight finish before the process exits; queued ones stay in the queue for others.
   service.onDrain(() => runner.stop());
+  service.onDrain(() => saves?.stop());
   service.onShutdown(() => {
     intake.stop();
     registry.stop();

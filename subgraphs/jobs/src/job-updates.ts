@@ -8,6 +8,8 @@ export interface JobUpdatesOptions {
    * job publishes nothing. @default 5000
    */
   recheckMs?: number;
+  /** Whether the caller may see the job; one it may not see is answered as unknown. */
+  visible?: (job: JobModel) => boolean;
 }
 
 /** Yielded in place of a job when the stream ends in an error (the field resolver throws it). */
@@ -23,7 +25,7 @@ const notFound = (id: string) => new AppError('JOB_NOT_FOUND', `job ${id} is unk
 export async function openJobUpdates(
   store: JobStore,
   id: string,
-  { recheckMs = 5000 }: JobUpdatesOptions = {},
+  { recheckMs = 5000, visible = () => true }: JobUpdatesOptions = {},
 ): Promise<AsyncIterableIterator<JobUpdate>> {
   if (!isJobId(id)) throw notFound(id);
   const buffered: JobUpdate[] = [];
@@ -50,7 +52,7 @@ export async function openJobUpdates(
     await finish();
     throw error;
   }
-  if (!current) {
+  if (!current || !visible(current)) {
     await finish();
     throw notFound(id);
   }

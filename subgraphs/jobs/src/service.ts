@@ -6,8 +6,10 @@ import type { Logger } from '@pixelflow/logger';
 import {
   createHttpService,
   type HttpService,
+  IDENTITY_HEADER,
   INTERNAL_TOKEN_HEADER,
   isInternalToken,
+  verifyIdentity,
 } from '@pixelflow/service-kit';
 import { parse } from 'graphql';
 import type { JobsContext } from './context.ts';
@@ -48,12 +50,15 @@ export async function createJobsService(options: JobsServiceOptions): Promise<Ht
     host: options.host,
     readiness: () => drivers.ping(),
   });
-  const context: JobsContext = { store, publicUrl, updates: { recheckMs }, logger };
+  const shared = { store, publicUrl, updates: { recheckMs }, logger };
   const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
 
   await serveGraphQLHttp<JobsContext>(service, {
     schema,
-    context: async () => context,
+    context: async (request) => ({
+      ...shared,
+      identity: verifyIdentity(internalSecret, request.headers[IDENTITY_HEADER]),
+    }),
     plugins: [logUnexpectedErrors(logger)],
   });
   // Only the gateway subscribes here: it proves it with the internal secret in connection_init.
@@ -61,7 +66,11 @@ export async function createJobsService(options: JobsServiceOptions): Promise<Ht
     schema,
     onConnect: ({ connectionParams }) =>
       isInternalToken(connectionParams?.[INTERNAL_TOKEN_HEADER], internalSecret),
-    context: () => context,
+    // The gateway multiplexes every caller on its socket: each subscription carries its caller.
+    context: (_ctx, _id, payload): JobsContext => ({
+      ...shared,
+      identity: verifyIdentity(internalSecret, payload.extensions?.identity),
+    }),
   });
   registerJobRoutes(service.app, { store, internalSecret });
   return service;

@@ -16,7 +16,7 @@ export const resolvers: Resolvers = {
       })),
   },
   Mutation: {
-    convertImage: (_parent, { file, converter, params }, { intake }) =>
-      intake.submit({ file, converter, params, owner: null }),
+    convertImage: (_parent, { file, converter, params }, { intake, identity }) =>
+      intake.submit({ file, converter, params, owner: identity.userId }),
   },
 };

@@ -1,10 +1,16 @@
 import { AppError, toGraphQLError } from '@pixelflow/errors';
+import type { Identity } from '@pixelflow/service-kit';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { isJobId, type JobModel } from '../job.ts';
 import { type JobUpdate, openJobUpdates } from '../job-updates.ts';
 
 export function resultUrl(publicUrl: string, id: string): string {
   return `${publicUrl}/jobs/${encodeURIComponent(id)}/result`;
+}
+
+/** A job is visible to its owner, and an anonymous job to anyone who knows its id. */
+export function visibleTo(job: JobModel | null, identity: Identity): JobModel | null {
+  return job && (job.owner === null || job.owner === identity.userId) ? job : null;
 }
 
 function pollOutcome(job: JobModel) {
@@ -20,16 +26,19 @@ function pollOutcome(job: JobModel) {
 
 export const resolvers: Resolvers = {
   Query: {
-    async job(_parent, { id }, { store }) {
-      const job = isJobId(id) ? await store.get(id) : null;
+    async job(_parent, { id }, { store, identity }) {
+      const job = visibleTo(isJobId(id) ? await store.get(id) : null, identity);
       return job ? pollOutcome(job) : { __typename: 'JobNotFound', id };
     },
   },
   Subscription: {
     jobUpdated: {
-      subscribe: async (_parent, { id }, { store, updates }) => {
+      subscribe: async (_parent, { id }, { store, updates, identity }) => {
         try {
-          return await openJobUpdates(store, id, updates);
+          return await openJobUpdates(store, id, {
+            ...updates,
+            visible: (job) => visibleTo(job, identity) !== null,
+          });
         } catch (error) {
           throw toGraphQLError(error);
         }
@@ -42,8 +51,8 @@ export const resolvers: Resolvers = {
     },
   },
   Job: {
-    async __resolveReference(reference, { store }) {
-      return isJobId(reference.id) ? store.get(reference.id) : null;
+    async __resolveReference(reference, { store, identity }) {
+      return visibleTo(isJobId(reference.id) ? await store.get(reference.id) : null, identity);
     },
     resultUrl: (job, _args, { publicUrl }) =>
       job.status === 'SUCCEEDED' ? resultUrl(publicUrl, job.id) : null,

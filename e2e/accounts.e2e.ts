@@ -1,0 +1,217 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { PixelflowClient, photo } from '@pixelflow/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Account, authFields, register } from './helpers/accounts.ts';
+import { useCluster } from './helpers/cluster.ts';
+
+// Accounts through the gateway, with real auth and gallery processes on real PostgreSQL.
+const env = useCluster('accounts', {
+  jobsInstances: 1,
+  conversionInstances: 1,
+  accountInstances: 2,
+  serviceEnv: {
+    auth: { ACCESS_TOKEN_TTL_S: '3', LOGIN_ACCOUNT_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_ATTEMPTS: '40' },
+  },
+});
+
+const loginMutation = `mutation($email: String!, $password: String!) { login(email: $email, password: $password) { ${authFields} } }`;
+const refreshMutation = `mutation($token: String!) { refreshToken(refreshToken: $token) { ${authFields} } }`;
+const code = (result: { errors?: Array<{ extensions?: { code?: string } }> }) =>
+  result.errors?.[0]?.extensions?.code;
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+let alice: Account;
+beforeAll(async () => {
+  alice = await register(env.cluster.gatewayUrl);
+});
+
+describe('registering and signing in', () => {
+  it('signs in, and me answers with the account', async () => {
+    const login = await env.client.graphql<{ login: { accessToken: string; user: { id: string } } }>(
+      loginMutation,
+      {
+        email: alice.email.toUpperCase(),
+        password: alice.password,
+      },
+    );
+    expect(login.data?.login.user.id).toBe(alice.userId);
+    const me = await new PixelflowClient(env.cluster.gatewayUrl, login.data!.login.accessToken).graphql<{
+      me: { id: string; email: string };
+    }>('{ me { id email } }');
+    expect(me.data?.me).toEqual({ id: alice.userId, email: alice.email });
+    expect((await env.client.graphql<{ me: unknown }>('{ me { id } }')).data?.me).toBeNull();
+  });
+
+  it('refuses a duplicate email, a weak password and an absurdly long one', async () => {
+    const attempt = (email: string, password: string) =>
+      env.client.graphql(
+        `mutation($e: String!, $p: String!) { register(email: $e, password: $p) { accessToken } }`,
+        {
+          e: email,
+          p: password,
+        },
+      );
+    expect(code(await attempt(` ${alice.email.toUpperCase()} `, 'another fine passphrase'))).toBe(
+      'EMAIL_TAKEN',
+    );
+    expect(code(await attempt(`w-${randomUUID()}@example.test`, 'password'))).toBe('WEAK_PASSWORD');
+    const started = Date.now();
+    expect(code(await attempt(`l-${randomUUID()}@example.test`, 'x'.repeat(1_000_000)))).toBe(
+      'WEAK_PASSWORD',
+    );
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(code(await attempt('not-an-email', 'a perfectly fine passphrase'))).toBe('BAD_USER_INPUT');
+  });
+
+  it('gives the same error for a wrong password and an unknown email', async () => {
+    const wrong = await env.client.graphql(loginMutation, {
+      email: alice.email,
+      password: 'not the password at all',
+    });
+    const unknown = await env.client.graphql(loginMutation, {
+      email: `nobody-${randomUUID()}@example.test`,
+      password: 'not the password at all',
+    });
+    expect(code(wrong)).toBe('INVALID_CREDENTIALS');
+    expect(code(unknown)).toBe('INVALID_CREDENTIALS');
+    expect(wrong.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
+  });
+
+  it('rate-limits guessing the password of one account', async () => {
+    const victim = await register(env.cluster.gatewayUrl);
+    const codes: Array<string | undefined> = [];
+    for (let i = 0; i < 5; i++) {
+      codes.push(
+        code(
+          await env.client.graphql(loginMutation, { email: victim.email, password: `guess number ${i}!` }),
+        ),
+      );
+    }
+    expect(codes.slice(0, 3)).toEqual(['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'INVALID_CREDENTIALS']);
+    expect(codes.slice(3)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+    // Even the right password waits for the window now.
+    expect(
+      code(await env.client.graphql(loginMutation, { email: victim.email, password: victim.password })),
+    ).toBe('RATE_LIMITED');
+  });
+});
+
+describe('tokens', () => {
+  it('rotates refresh tokens, and the reuse of a rotated one revokes the whole family', async () => {
+    const account = await register(env.cluster.gatewayUrl);
+    const first = await env.client.graphql<{ refreshToken: { refreshToken: string } }>(refreshMutation, {
+      token: account.refreshToken,
+    });
+    const next = first.data!.refreshToken.refreshToken;
+    expect(next).not.toBe(account.refreshToken);
+    expect(code(await env.client.graphql(refreshMutation, { token: account.refreshToken }))).toBe(
+      'INVALID_TOKEN',
+    );
+    // The family is revoked: the newest token is refused too.
+    expect(code(await env.client.graphql(refreshMutation, { token: next }))).toBe('INVALID_TOKEN');
+  });
+
+  it('logs out', async () => {
+    const account = await register(env.cluster.gatewayUrl);
+    const logout = await env.client.graphql<{ logout: boolean }>(
+      `mutation($t: String!) { logout(refreshToken: $t) }`,
+      {
+        t: account.refreshToken,
+      },
+    );
+    expect(logout.data?.logout).toBe(true);
+    expect(code(await env.client.graphql(refreshMutation, { token: account.refreshToken }))).toBe(
+      'INVALID_TOKEN',
+    );
+  });
+
+  it('refuses tampered, unsigned, HMAC-forged and expired access tokens with 401', async () => {
+    const [header, payload, signature] = alice.accessToken.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+    const jwks = (await (
+      await fetch(`${env.cluster.instances('auth')[0]!.url}/.well-known/jwks.json`)
+    ).json()) as {
+      keys: Array<{ kid: string; x: string }>;
+    };
+    const key = jwks.keys[0]!;
+    const hs256Header = b64({ alg: 'HS256', kid: key.kid, typ: 'JWT' });
+    const hs256Body = b64({ ...claims, sub: 'someone-else' });
+    const hs256 = `${hs256Header}.${hs256Body}.${createHmac('sha256', Buffer.from(key.x, 'base64url'))
+      .update(`${hs256Header}.${hs256Body}`)
+      .digest('base64url')}`;
+    const forged = {
+      tampered: `${header}.${b64({ ...claims, sub: randomUUID() })}.${signature}`,
+      unsigned: `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`,
+      hs256,
+      garbage: 'not.a.token',
+    };
+    for (const [name, token] of Object.entries(forged)) {
+      const response = await fetch(`${env.cluster.gatewayUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ me { id } }' }),
+      });
+      expect(response.status, name).toBe(401);
+      expect(code((await response.json()) as never), name).toBe('INVALID_TOKEN');
+    }
+    // ACCESS_TOKEN_TTL_S is 3 here.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const expired = await alice.client.graphql('{ me { id } }');
+    expect(expired.status).toBe(401);
+    expect(code(expired)).toBe('INVALID_TOKEN');
+    const fresh = await env.client.graphql<{ login: { accessToken: string } }>(loginMutation, {
+      email: alice.email,
+      password: alice.password,
+    });
+    alice.client.token = fresh.data!.login.accessToken;
+  });
+
+  it('treats a forged identity header sent straight to a subgraph as anonymous', async () => {
+    const forged = `v1.${b64({ u: alice.userId, ip: '1.2.3.4', t: Date.now() })}.bm90LXNpZ25lZA`;
+    const gallery = env.cluster.instances('gallery')[0]!;
+    const response = await fetch(`${gallery.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-pixelflow-identity': forged },
+      body: JSON.stringify({ query: 'mutation { deleteImage(id: "00000000-0000-4000-8000-000000000000") }' }),
+    });
+    expect(code((await response.json()) as never)).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('subscriptions', () => {
+  it('authenticate in connection_init, and see only their own or anonymous jobs', async () => {
+    const bob = await register(env.cluster.gatewayUrl);
+    const login = await env.client.graphql<{ login: { accessToken: string } }>(loginMutation, {
+      email: alice.email,
+      password: alice.password,
+    });
+    alice.client.token = login.data!.login.accessToken;
+    const { data } = await alice.client.convert(photo('mate/nature/Garden.jpg'), 'grayscale');
+    const aliceJob = data!.convertImage.id;
+
+    const own = alice.client.subscribe(aliceJob);
+    await own.until((e) => e.status === 'SUCCEEDED');
+    for (const stranger of [bob.client, new PixelflowClient(env.cluster.gatewayUrl)]) {
+      const subscription = stranger.subscribe(aliceJob);
+      await subscription.done;
+      expect(subscription.events).toEqual([]);
+      expect(subscription.errors[0]?.extensions?.code).toBe('JOB_NOT_FOUND');
+      expect((await stranger.poll(aliceJob)).outcome).toBe('JobNotFound');
+      await stranger.close();
+    }
+
+    const anonymousJob = (await env.client.convert(photo('mate/nature/Garden.jpg'), 'flip')).data!
+      .convertImage.id;
+    const seenByBob = bob.client.subscribe(anonymousJob);
+    expect((await seenByBob.until((e) => e.status === 'SUCCEEDED')).id).toBe(anonymousJob);
+
+    // A bad token in connection_init closes the socket.
+    const intruder = new PixelflowClient(env.cluster.gatewayUrl, 'not-a-token');
+    const refused = intruder.subscribe(anonymousJob);
+    await refused.done;
+    expect(refused.events).toEqual([]);
+    expect(refused.errors.length).toBeGreaterThan(0);
+    await intruder.close();
+  });
+});

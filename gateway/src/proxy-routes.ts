@@ -1,0 +1,37 @@
+import type { Upstream } from '@pixelflow/service-kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+const passedHeaders = [
+  'content-type',
+  'content-length',
+  'cache-control',
+  'retry-after',
+  'x-content-type-options',
+] as const;
+
+/**
+ * Plain-HTTP routes the gateway answers by asking the subgraph that owns them, passing the path
+ * and query through and the answer back (status, body and the headers that matter):
+ * - `GET /jobs/:id/result` (jobs): 200 with the image, 202 queued or running, 404, 502 failed;
+ * - `GET /images/:id` and `/images/:id/thumbnail` (gallery): signed, expiring URLs.
+ */
+export function registerProxyRoutes(
+  app: FastifyInstance,
+  upstreams: { jobs: Upstream; gallery: Upstream },
+): void {
+  const proxy = (upstream: Upstream) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const response = await upstream.request(request.url, {
+      headers: { 'x-request-id': String(request.id) },
+      timeoutMs: 30_000,
+    });
+    reply.code(response.statusCode);
+    for (const name of passedHeaders) {
+      const value = response.headers[name];
+      if (value !== undefined) reply.header(name, value);
+    }
+    return reply.send(response.body);
+  };
+  app.get('/jobs/:id/result', proxy(upstreams.jobs));
+  app.get('/images/:id', proxy(upstreams.gallery));
+  app.get('/images/:id/thumbnail', proxy(upstreams.gallery));
+}

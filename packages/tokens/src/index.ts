@@ -1,0 +1,9 @@
+export {
+  ACCESS_TOKEN_ALGORITHM,
+  createTokenVerifier,
+  DEFAULT_AUDIENCE,
+  DEFAULT_ISSUER,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+  type VerifiedAccessToken,
+} from './verifier.ts';

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { Sql } from '@pixelflow/drivers';
+import { logUnexpectedErrors, serveGraphQLHttp } from '@pixelflow/graphql-kit';
+import type { Logger } from '@pixelflow/logger';
+import { createHttpService, type HttpService, IDENTITY_HEADER, verifyIdentity } from '@pixelflow/service-kit';
+import { parse } from 'graphql';
+import { Accounts } from './accounts.ts';
+import type { AuthContext } from './context.ts';
+import { createDummyHash } from './passwords.ts';
+import { defaultLoginLimits, LoginLimiter, type LoginLimits } from './rate-limits.ts';
+import { resolvers } from './resolvers/index.ts';
+import { registerJwksRoute } from './routes.ts';
+import { KeyRing } from './signing-keys.ts';
+import { AttemptStore } from './store/attempt-store.ts';
+import { migrateAuth } from './store/migrations.ts';
+import { RefreshTokenStore } from './store/refresh-token-store.ts';
+import { SigningKeyStore } from './store/signing-key-store.ts';
+import { UserStore } from './store/user-store.ts';
+
+// For bench/: sign-ins per second at exactly the production cost.
+export { hashPassword, PASSWORD_HASH_OPTIONS, verifyPassword } from './passwords.ts';
+export { JWKS_PATH } from './routes.ts';
+export { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './signing-keys.ts';
+export type { LoginLimits };
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+export interface AuthServiceOptions {
+  sql: Sql;
+  logger: Logger;
+  /** Checks the gateway's identity envelope; also encrypts the signing keys at rest (through HKDF). */
+  internalSecret: string;
+  /** @default 900 */
+  accessTokenTtlS?: number;
+  /** @default 2592000 (30 days) */
+  refreshTokenTtlS?: number;
+  /** A new signing key is made when the newest is this old. @default 30 */
+  keyRotationDays?: number;
+  /** A new signing key is published this long before it signs. @default 600 */
+  keyPublishLeadS?: number;
+  /** @default { accountMaxFailures: 5, addressMaxAttempts: 30, windowS: 900 } */
+  loginLimits?: Partial<LoginLimits>;
+  /** How often the signing keys are re-read and rotated when due. @default 60000 */
+  keyRefreshMs?: number;
+  /** How often expired refresh tokens and old rate-limit windows are deleted. @default 3600000 */
+  purgeIntervalMs?: number;
+  /** The clock; tests move it. @default () => new Date() */
+  now?: () => Date;
+  /** @default 0 */
+  port?: number;
+  host?: string;
+}
+
+export interface AuthService extends HttpService {
+  /** What the timers do: rotate and reload the signing keys, delete expired rows. */
+  maintain(): Promise<void>;
+}
+
+/**
+ * The auth subgraph: accounts, sign-in with rate limits, access tokens (EdDSA) and rotating refresh
+ * tokens, and the JWKS at `/.well-known/jwks.json`. Migrates its PostgreSQL schema `auth` at start.
+ */
+export async function createAuthService(options: AuthServiceOptions): Promise<AuthService> {
+  const {
+    sql,
+    logger,
+    internalSecret,
+    accessTokenTtlS = 900,
+    refreshTokenTtlS = 30 * 86_400,
+    keyRotationDays = 30,
+    keyPublishLeadS = 600,
+    keyRefreshMs = 60_000,
+    purgeIntervalMs = 3_600_000,
+    now = () => new Date(),
+  } = options;
+
+  const applied = await migrateAuth(sql);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'auth migrations applied');
+
+  const keys = new KeyRing({
+    store: new SigningKeyStore(sql),
+    internalSecret,
+    logger,
+    now,
+    policy: {
+      rotationMs: keyRotationDays * 86_400_000,
+      publishLeadMs: keyPublishLeadS * 1000,
+      accessTokenTtlMs: accessTokenTtlS * 1000,
+    },
+  });
+  await keys.refresh();
+  const accounts = new Accounts({
+    users: new UserStore(sql),
+    refreshTokens: new RefreshTokenStore(sql),
+    keys,
+    limiter: new LoginLimiter(new AttemptStore(sql), { ...defaultLoginLimits, ...options.loginLimits }),
+    dummyHash: await createDummyHash(),
+    refreshTokenTtlMs: refreshTokenTtlS * 1000,
+    logger,
+    now,
+  });
+
+  const service = createHttpService({
+    name: 'auth',
+    logger,
+    port: options.port,
+    host: options.host,
+    readiness: () => sql.ping(),
+  });
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
+  await serveGraphQLHttp<AuthContext>(service, {
+    schema,
+    context: async (request) => ({
+      identity: verifyIdentity(internalSecret, request.headers[IDENTITY_HEADER]),
+      accounts,
+      logger,
+    }),
+    plugins: [logUnexpectedErrors(logger)],
+  });
+  registerJwksRoute(service.app, keys);
+
+  const every = (ms: number, what: string, step: () => Promise<void>) => {
+    const timer = setInterval(() => {
+      step().catch((error: unknown) => logger.warn({ err: error }, `${what} failed; retrying later`));
+    }, ms);
+    timer.unref();
+    service.onDrain(() => clearInterval(timer));
+  };
+  // A failed refresh keeps the keys in memory: signing and the JWKS go on while PostgreSQL is away.
+  every(keyRefreshMs, 'signing key refresh', () => keys.refresh());
+  every(purgeIntervalMs, 'purge of expired tokens', () => accounts.purge());
+
+  return Object.assign(service, {
+    async maintain() {
+      await keys.refresh();
+      await accounts.purge();
+    },
+  });
+}

@@ -1,0 +1,100 @@
+import { AppError } from '@pixelflow/errors';
+
+export type ImageKind = 'ORIGINAL' | 'CONVERTED';
+
+/** An image as the gallery keeps it (a row of gallery.images); the Image type resolves from it. */
+export interface ImageModel {
+  id: string;
+  ownerId: string;
+  jobId: string;
+  kind: ImageKind;
+  /** The converter of a CONVERTED image; null for an ORIGINAL. */
+  converter: string | null;
+  /** The ORIGINAL of the same job, for a CONVERTED image (null once that was deleted). */
+  originalId: string | null;
+  /** jpeg, png or webp: what the image was re-encoded to when saved. */
+  format: string;
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: number;
+  createdAt: Date;
+  /** Object store keys of the image and of its thumbnail. */
+  imageKey: string;
+  thumbnailKey: string;
+}
+
+/** An image as the internal API answers it. */
+export interface ImageJson {
+  id: string;
+  ownerId: string;
+  jobId: string;
+  kind: ImageKind;
+  converter: string | null;
+  originalId: string | null;
+  format: string;
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: number;
+  createdAt: string;
+}
+
+export function toImageJson(image: ImageModel): ImageJson {
+  const { imageKey: _imageKey, thumbnailKey: _thumbnailKey, createdAt, ...rest } = image;
+  return { ...rest, createdAt: createdAt.toISOString() };
+}
+
+/** The two downloads of an image, each with its own signed URL. */
+export type ImageVariant = 'image' | 'thumbnail';
+
+export const imageKey = (id: string) => `images/${id}`;
+export const thumbnailKey = (id: string) => `thumbnails/${id}`;
+
+// Image and job ids are UUIDs; anything else is answered as unknown before any lookup (and
+// never reaches a uuid column, where PostgreSQL would refuse it with an error).
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (id: string) => uuidPattern.test(id);
+
+/** Where a page of images ends: the last image's creation time (microseconds) and id. */
+export interface PageCursor {
+  /** PostgreSQL's own text of the timestamp, to the microsecond: a JS Date would lose precision. */
+  createdAt: string;
+  id: string;
+}
+
+const cursorTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** Opaque to clients: base64url of `v1|<time>|<id>`. */
+export function encodeCursor(cursor: PageCursor): string {
+  return Buffer.from(`v1|${cursor.createdAt}|${cursor.id}`, 'utf8').toString('base64url');
+}
+
+/** The cursor `encodeCursor` made; anything else is BAD_USER_INPUT. */
+export function decodeCursor(text: string): PageCursor {
+  const [version, createdAt = '', id = '', ...rest] = Buffer.from(text, 'base64url')
+    .toString('utf8')
+    .split('|');
+  if (
+    text.length > 200 ||
+    version !== 'v1' ||
+    rest.length > 0 ||
+    !cursorTimePattern.test(createdAt) ||
+    Number.isNaN(Date.parse(createdAt)) ||
+    !isUuid(id)
+  ) {
+    throw new AppError('BAD_USER_INPUT', 'after is not a cursor from an earlier page');
+  }
+  return { createdAt, id };
+}
+
+/** Page sizes a client may ask for. */
+export const MAX_PAGE_SIZE = 100;
+
+export function checkPageSize(first: number | null | undefined): number {
+  const size = first ?? 24;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw new AppError('BAD_USER_INPUT', `first must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  return size;
+}

@@ -1,0 +1,124 @@
+import { AppError, errorBody } from '@pixelflow/errors';
+import { requireInternalToken } from '@pixelflow/service-kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gallery } from './gallery.ts';
+import { type ImageKind, type ImageVariant, isUuid, toImageJson } from './images.ts';
+import type { UrlSigner } from './signed-urls.ts';
+
+export interface GalleryRoutesOptions {
+  gallery: Gallery;
+  urls: UrlSigner;
+  internalSecret: string;
+  /** Largest image the internal API accepts, in bytes. @default 64 MiB */
+  maxImageBytes?: number;
+  now?: () => number;
+}
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', maxLength: 64 } },
+} as const;
+
+const signedQuery = {
+  type: 'object',
+  properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 } },
+} as const;
+
+type SignedRequest = FastifyRequest<{ Params: { id: string }; Querystring: { exp?: string; sig?: string } }>;
+
+/**
+ * `GET /images/:id` and `GET /images/:id/thumbnail` (public, through the gateway: signed URLs
+ * stand in for a token, so that `<img src>` works), and the internal API the conversion service
+ * saves images with (behind the internal secret).
+ */
+export function registerGalleryRoutes(app: FastifyInstance, options: GalleryRoutesOptions): void {
+  const { gallery, urls, internalSecret, maxImageBytes = 64 * 1024 * 1024, now = Date.now } = options;
+
+  const download = (variant: ImageVariant) => async (request: SignedRequest, reply: FastifyReply) => {
+    const { id } = request.params;
+    const verdict = urls.verify(id, variant, request.query.exp, request.query.sig);
+    if (!verdict.ok) {
+      return reply
+        .code(403)
+        .header('cache-control', 'no-store')
+        .send(errorBody('INVALID_SIGNATURE', 'the image URL was changed or has expired'));
+    }
+    const object = await gallery.download(id, variant);
+    if (!object) {
+      return reply
+        .code(404)
+        .header('cache-control', 'no-store')
+        .send(errorBody('IMAGE_NOT_FOUND', `image ${id} does not exist`));
+    }
+    const maxAge = Math.max(0, verdict.expiresAt - Math.ceil(now() / 1000));
+    return reply
+      .code(200)
+      .header('content-type', object.contentType)
+      .header('cache-control', `private, max-age=${maxAge}`)
+      .header('x-content-type-options', 'nosniff')
+      .send(object.data);
+  };
+  app.get('/images/:id', { schema: { params: idParams, querystring: signedQuery } }, download('image'));
+  app.get(
+    '/images/:id/thumbnail',
+    { schema: { params: idParams, querystring: signedQuery } },
+    download('thumbnail'),
+  );
+
+  app.register(async (internal) => {
+    internal.addHook('onRequest', requireInternalToken(internalSecret));
+    internal.addContentTypeParser(
+      /^image\//,
+      { parseAs: 'buffer', bodyLimit: maxImageBytes },
+      (_req, body, done) => done(null, body),
+    );
+
+    const save =
+      (kind: ImageKind) =>
+      async (
+        request: FastifyRequest<{
+          Params: { jobId: string };
+          Querystring: { owner: string; converter?: string };
+        }>,
+      ) => {
+        const { jobId } = request.params;
+        const { owner, converter = null } = request.query;
+        if (!isUuid(jobId)) throw new AppError('BAD_REQUEST', `job id ${jobId} is not a UUID`);
+        if (kind === 'CONVERTED' && !converter) throw new AppError('BAD_REQUEST', 'converter is required');
+        const body = request.body;
+        if (!request.headers['content-type']?.startsWith('image/')) {
+          throw new AppError(
+            'UNSUPPORTED_IMAGE',
+            'the body must be image bytes with an image/* content type',
+          );
+        }
+        if (!Buffer.isBuffer(body) || body.length === 0) {
+          throw new AppError('BAD_REQUEST', 'the body must be the image bytes with an image/* content type');
+        }
+        const image = await gallery.save({ jobId, ownerId: owner, kind, converter, data: body });
+        return toImageJson(image);
+      };
+    const schema = (kind: ImageKind) => ({
+      params: {
+        type: 'object',
+        required: ['jobId'],
+        properties: { jobId: { type: 'string', maxLength: 64 } },
+      },
+      querystring: {
+        type: 'object',
+        required: kind === 'CONVERTED' ? ['owner', 'converter'] : ['owner'],
+        properties: {
+          owner: { type: 'string', minLength: 1, maxLength: 100 },
+          converter: { type: 'string', minLength: 1, maxLength: 100 },
+        },
+      },
+    });
+    internal.put('/internal/jobs/:jobId/images/original', { schema: schema('ORIGINAL') }, save('ORIGINAL'));
+    internal.put(
+      '/internal/jobs/:jobId/images/converted',
+      { schema: schema('CONVERTED') },
+      save('CONVERTED'),
+    );
+  });
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { createFsObjectStore, createPgObjectStore, type ObjectStore, type Sql } from '@pixelflow/drivers';
+import { logUnexpectedErrors, serveGraphQLHttp } from '@pixelflow/graphql-kit';
+import type { Logger } from '@pixelflow/logger';
+import { createHttpService, type HttpService, IDENTITY_HEADER, verifyIdentity } from '@pixelflow/service-kit';
+import { parse } from 'graphql';
+import type { GalleryContext } from './context.ts';
+import { Gallery } from './gallery.ts';
+import { resolvers } from './resolvers/index.ts';
+import { registerGalleryRoutes } from './routes.ts';
+import { UrlSigner } from './signed-urls.ts';
+import { ImageStore } from './store/image-store.ts';
+import { migrateGallery, OBJECTS_TABLE } from './store/migrations.ts';
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+export interface GalleryServiceOptions {
+  /** PostgreSQL (or PGlite): the gallery migrates and uses its own schema, `gallery`. */
+  sql: Sql;
+  /** Where image and thumbnail bytes go: see `createGalleryObjectStore`. */
+  objects: ObjectStore;
+  logger: Logger;
+  internalSecret: string;
+  /** Base of public URLs (the gateway's), for the signed image URLs. */
+  publicUrl: string;
+  /** How long a signed image URL stays valid at least, in seconds. @default 3600 */
+  urlTtlS?: number;
+  /** @default 0 */
+  port?: number;
+  host?: string;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * The gallery's object store: the table `gallery.objects` in the gallery's database (the cluster's
+ * default: nothing else to run or back up), or files under `dir` (the embedded mode).
+ */
+export function createGalleryObjectStore(
+  options: { kind: 'postgres'; sql: Sql } | { kind: 'fs'; dir: string },
+): ObjectStore {
+  return options.kind === 'postgres'
+    ? createPgObjectStore(options.sql, { table: OBJECTS_TABLE })
+    : createFsObjectStore(options.dir);
+}
+
+/**
+ * The gallery subgraph: signed-in users' originals and results (`image`, `deleteImage`,
+ * `User.images`, `Job.savedImage`), signed image downloads, and the internal API the conversion
+ * service saves with. Migrates its schema before it answers.
+ */
+export async function createGalleryService(options: GalleryServiceOptions): Promise<HttpService> {
+  const { sql, objects, logger, internalSecret, publicUrl, now = Date.now } = options;
+  const applied = await migrateGallery(sql);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'gallery migrations applied');
+
+  const gallery = new Gallery({ images: new ImageStore(sql), objects, logger });
+  const urls = new UrlSigner({ secret: internalSecret, publicUrl, ttlS: options.urlTtlS, now });
+  const service = createHttpService({
+    name: 'gallery',
+    logger,
+    port: options.port,
+    host: options.host,
+    readiness: () => Promise.all([sql.ping(), objects.ping()]),
+  });
+  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
+  await serveGraphQLHttp<GalleryContext>(service, {
+    schema,
+    context: async (request) => ({
+      gallery,
+      urls,
+      logger,
+      identity: verifyIdentity(internalSecret, request.headers[IDENTITY_HEADER]),
+    }),
+    plugins: [logUnexpectedErrors(logger)],
+  });
+  registerGalleryRoutes(service.app, { gallery, urls, internalSecret, now });
+  return service;
+}
