@@ -2,6 +2,8 @@
 #
 # One image for every Pixelflow service; the command picks the service:
 #   docker run … pixelflow node gateway/src/main.ts
+#   docker run … pixelflow node subgraphs/auth/src/main.ts
+#   docker run … pixelflow node subgraphs/gallery/src/main.ts
 #   docker run … pixelflow node subgraphs/jobs/src/main.ts
 #   docker run … pixelflow node subgraphs/conversion/src/main.ts
 #   docker run … -e CONVERTERS=grayscale pixelflow node converters/sharp/src/main.ts
@@ -26,12 +28,16 @@ RUN npm install --global --no-fund --no-audit "pnpm@$(node -p "require('./packag
 
 COPY . .
 # Only the services and the packages they use (.dockerignore already leaves out the e2e, bench and
-# launcher projects; e2e lists vitest among its dependencies). sharp's install script runs because pnpm-workspace.yaml
-# allows it; it only picks its prebuilt libvips, so no compiler is needed. The store lives in a
-# cache mount: rebuilds after a source change download nothing, and the store stays out of the image.
+# launcher projects; e2e lists vitest among its dependencies). The install scripts of sharp and
+# argon2 run because pnpm-workspace.yaml allows them (allowBuilds); sharp only picks its prebuilt
+# libvips and argon2's node-gyp-build finds the binary its package ships (prebuilds/, glibc, x64 and
+# arm64), so no compiler is needed. The store lives in a cache mount: rebuilds after a source
+# change download nothing, and the store stays out of the image.
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
   pnpm install --prod --frozen-lockfile --store-dir /pnpm-store \
     --filter "@pixelflow/gateway..." \
+    --filter "@pixelflow/auth..." \
+    --filter "@pixelflow/gallery..." \
     --filter "@pixelflow/jobs..." \
     --filter "@pixelflow/conversion..." \
     --filter "@pixelflow/converter-sharp..."
@@ -60,7 +66,7 @@ COPY --from=deps /app /app
 # The `node` user of the base image, by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 
-EXPOSE 4000 4001 4002 5000
+EXPOSE 4000 4001 4002 4003 4004 5000
 
 # tini as PID 1, not node: every service installs its own SIGTERM handler, but only once it has
 # started (runMain registers it after start-up), and PID 1 ignores signals it has no handler for.

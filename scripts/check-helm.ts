@@ -6,7 +6,7 @@
  *      schemas live on GitHub, which is out of reach here);
  *   3. helm lint --strict and helm template for each values case, each render validated by
  *      `kubeconform -strict` against every release and by the structural checks below;
- *   4. renders that must fail (no INTERNAL_SECRET, no Redis, …) fail with their message.
+ *   4. renders that must fail (no INTERNAL_SECRET, no Redis, no PostgreSQL, …) fail with their message.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -181,10 +181,11 @@ interface Container {
     runAsNonRoot?: boolean;
   };
   lifecycle?: { preStop?: { sleep?: { seconds: number } } };
-  volumeMounts?: Array<{ mountPath: string }>;
+  volumeMounts?: Array<{ name: string; mountPath: string }>;
 }
 interface PodSpec {
   containers: Container[];
+  volumes?: Array<{ name: string }>;
   securityContext?: { runAsNonRoot?: boolean };
   terminationGracePeriodSeconds?: number;
   automountServiceAccountToken?: boolean;
@@ -200,6 +201,7 @@ interface Manifest {
     selector?: Record<string, string> | { matchLabels?: Record<string, string> };
     strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
     template?: { metadata: { labels?: Record<string, string> }; spec: PodSpec };
+    volumeClaimTemplates?: Array<{ metadata: { name: string } }>;
     ports?: Array<{ name?: string; port: number; targetPort?: number | string }>;
     minAvailable?: number | string;
     minReplicas?: number;
@@ -220,7 +222,23 @@ interface Expectations {
   singleReplica?: string[];
   /** Whether pods spread over nodes and zones. @default true */
   topologySpread?: boolean;
+  /** The gateway's TRUST_PROXY. */
+  trustProxy: string;
 }
+
+/**
+ * The environment each service's env.ts requires (no default), or that the chart must set because
+ * the default does not suit a cluster, by component. Every service also gets PORT.
+ */
+const requiredEnv: Record<string, string[]> = {
+  gateway: ['INTERNAL_SECRET', 'AUTH_URL', 'JOBS_URL', 'GALLERY_URL', 'CONVERSION_URL', 'TRUST_PROXY'],
+  auth: ['INTERNAL_SECRET', 'DATABASE_URL'],
+  gallery: ['INTERNAL_SECRET', 'DATABASE_URL', 'PUBLIC_URL', 'OBJECT_STORE'],
+  jobs: ['INTERNAL_SECRET', 'REDIS_URL', 'PUBLIC_URL'],
+  conversion: ['INTERNAL_SECRET', 'REDIS_URL', 'JOBS_URL', 'GALLERY_URL', 'CONVERTERS'],
+};
+
+const decode = (base64: string) => Buffer.from(base64, 'base64').toString('utf8');
 
 /** What every render must satisfy. */
 function checkStructure(objects: Manifest[], expect: Expectations): string[] {
@@ -230,6 +248,10 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
   const hpaTargets = new Map(of('HorizontalPodAutoscaler').map((h) => [h.spec?.scaleTargetRef?.name, h]));
   const secrets = new Map(of('Secret').map((s) => [s.metadata.name, Object.keys(s.data ?? {})]));
   const services = of('Service');
+  /** Whether a Service of that name serves that port. */
+  const serves = (host: string, port: number) =>
+    services.some((s) => s.metadata.name === host && s.spec?.ports?.some((p) => p.port === port));
+  const publicUrls = new Set<string>();
   const seen = new Set<string>();
   for (const o of objects) {
     const id = `${o.kind}/${o.metadata?.name}`;
@@ -246,13 +268,13 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
       found.push(`${id} has no pod template`);
       continue;
     }
+    const component = podLabels?.['app.kubernetes.io/component'] ?? '';
     if (!matches((w.spec?.selector as { matchLabels?: Record<string, string> })?.matchLabels, podLabels))
       found.push(`${id}: selector does not match its pod labels`);
     if (pod.automountServiceAccountToken !== false) found.push(`${id} mounts a service account token`);
     if (w.kind === 'Deployment') {
       const hpa = hpaTargets.get(w.metadata.name);
       if (hpa && w.spec?.replicas !== undefined) found.push(`${id} sets replicas while an HPA scales it`);
-      const component = podLabels?.['app.kubernetes.io/component'] ?? '';
       if (!hpa && (w.spec?.replicas ?? 1) < 2 && !expect.singleReplica?.includes(component))
         found.push(`${id} has fewer than 2 replicas`);
       if (w.spec?.strategy?.type !== 'RollingUpdate' || w.spec.strategy.rollingUpdate?.maxUnavailable !== 0)
@@ -260,8 +282,27 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
       if (Boolean(pod.topologySpreadConstraints?.length) !== (expect.topologySpread ?? true))
         found.push(`${id}: topology spread is not as the values ask`);
     }
+    const volumes = new Set([
+      ...(pod.volumes ?? []).map((v) => v.name),
+      ...(w.spec?.volumeClaimTemplates ?? []).map((v) => v.metadata.name),
+    ]);
     for (const c of pod.containers) {
       const cid = `${id} container ${c.name}`;
+      for (const mount of c.volumeMounts ?? []) {
+        if (!volumes.has(mount.name))
+          found.push(`${cid} mounts ${mount.name}, which is no volume of its pod`);
+      }
+      const env = new Map((c.env ?? []).map((e) => [e.name, e]));
+      for (const name of w.kind === 'Deployment' ? (requiredEnv[component] ?? []) : []) {
+        const e = env.get(name);
+        if (!e || (e.value === undefined && !e.valueFrom) || e.value === '')
+          found.push(`${cid} lacks ${name}`);
+      }
+      const publicUrl = env.get('PUBLIC_URL')?.value;
+      if (publicUrl !== undefined) publicUrls.add(publicUrl);
+      const trustProxy = env.get('TRUST_PROXY');
+      if (trustProxy && trustProxy.value !== expect.trustProxy)
+        found.push(`${cid}: TRUST_PROXY is ${trustProxy.value}, not ${expect.trustProxy}`);
       if (!c.livenessProbe?.httpGet && w.kind === 'Deployment')
         found.push(`${cid} has no HTTP liveness probe`);
       if (!c.readinessProbe) found.push(`${cid} has no readiness probe`);
@@ -295,12 +336,42 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
         if (e.name === 'PUBLIC_URL') continue;
         for (const [, host, port] of (e.value ?? '').matchAll(/http:\/\/([a-z0-9-]+):(\d+)/g)) {
           if (host?.includes('.')) continue;
-          const target = services.find((s) => s.metadata.name === host);
-          if (!target?.spec?.ports?.some((p) => p.port === Number(port)))
+          if (!serves(host ?? '', Number(port)))
             found.push(`${cid}: ${e.name} points at ${host}:${port}, which no Service serves`);
         }
       }
     }
+  }
+  for (const component of Object.keys(requiredEnv)) {
+    if (
+      !of('Deployment').some(
+        (d) => d.spec?.template?.metadata.labels?.['app.kubernetes.io/component'] === component,
+      )
+    )
+      found.push(`no Deployment of ${component}`);
+  }
+  if (publicUrls.size > 1) found.push(`the services disagree on PUBLIC_URL: ${[...publicUrls].join(', ')}`);
+  // The DATABASE_URL the chart makes: a PostgreSQL URL; the bundled instance's names its Service and
+  // carries its password, percent-encoded as pg decodes it.
+  for (const s of of('Secret')) {
+    const encoded = s.data?.['database-url'];
+    if (encoded === undefined) continue;
+    const sid = `Secret/${s.metadata.name}`;
+    let url: URL;
+    try {
+      url = new URL(decode(encoded));
+    } catch {
+      found.push(`${sid}: database-url is no URL`);
+      continue;
+    }
+    if (!/^postgres(ql)?:$/.test(url.protocol)) found.push(`${sid}: database-url is no postgres:// URL`);
+    if (!url.hostname.includes('.') && !serves(url.hostname, Number(url.port || 5432)))
+      found.push(`${sid}: database-url points at ${url.host}, which no Service serves`);
+    const password = s.data?.['postgres-password'];
+    if (password !== undefined && decodeURIComponent(url.password) !== decode(password))
+      found.push(`${sid}: the password inside database-url is not postgres-password`);
+    if (password !== undefined && decode(password).length === 0)
+      found.push(`${sid}: postgres-password is empty`);
   }
   for (const s of services) {
     const selector = s.spec?.selector as Record<string, string> | undefined;
@@ -345,6 +416,9 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
 
 const secret = ['--set', 'internalSecret.value=check-helm-0123456789abcdef0123456789'];
 const redisUrl = ['--set', 'redis.url=redis://redis.example:6379/0'];
+const postgresUrl = ['--set', 'postgres.url=postgres://pixelflow:secret@postgres.example:5432/pixelflow'];
+/** What every render needs. */
+const required = [...secret, ...redisUrl, ...postgresUrl];
 
 interface RenderCase {
   name: string;
@@ -355,47 +429,112 @@ interface RenderCase {
 }
 const cases: RenderCase[] = [
   {
+    // gateway, auth, gallery, jobs, conversion and 12 converters.
     name: 'defaults',
-    args: [...secret, ...redisUrl],
-    expect: { externalSecrets: [] },
-    kinds: { Deployment: 15, Service: 15, PodDisruptionBudget: 15, Secret: 1, ServiceAccount: 1 },
+    args: required,
+    expect: { externalSecrets: [], trustProxy: 'false' },
+    kinds: {
+      Deployment: 17,
+      Service: 17,
+      PodDisruptionBudget: 17,
+      Secret: 1,
+      ServiceAccount: 1,
+      StatefulSet: 0,
+    },
   },
   {
+    // 5 services, 3 converters and upscale deployed; Services for those, Redis and PostgreSQL.
     name: 'full',
     args: ['-f', join(chart, 'ci/full-values.yaml')],
-    expect: { externalSecrets: ['pixelflow-internal'], singleReplica: ['converter-flip'] },
-    kinds: { Deployment: 7, Service: 8, HorizontalPodAutoscaler: 3, Ingress: 1, StatefulSet: 1, Secret: 1 },
+    expect: {
+      externalSecrets: ['pixelflow-internal'],
+      singleReplica: ['converter-flip'],
+      trustProxy: 'true',
+    },
+    kinds: {
+      Deployment: 9,
+      Service: 11,
+      PodDisruptionBudget: 8,
+      HorizontalPodAutoscaler: 4,
+      Ingress: 1,
+      StatefulSet: 2,
+      Secret: 1,
+    },
   },
   {
     name: 'existing-secrets',
     args: ['-f', join(chart, 'ci/existing-secrets-values.yaml')],
-    expect: { externalSecrets: ['pixelflow-internal', 'pixelflow-redis'], topologySpread: false },
-    kinds: { Deployment: 5, Service: 5, PodDisruptionBudget: 0, Secret: 0, ServiceAccount: 0 },
+    expect: {
+      externalSecrets: ['pixelflow-internal', 'pixelflow-redis', 'pixelflow-postgres'],
+      topologySpread: false,
+      trustProxy: '10.244.0.0/16,10.245.0.0/16',
+    },
+    kinds: { Deployment: 7, Service: 7, PodDisruptionBudget: 0, Secret: 0, ServiceAccount: 0 },
+  },
+  {
+    // Single replicas: no disruption budget. Secret: internal secret, Redis URL, PostgreSQL's
+    // password and its URL.
+    name: 'bundled',
+    args: ['-f', join(chart, 'ci/bundled-values.yaml'), ...secret],
+    expect: {
+      externalSecrets: [],
+      singleReplica: [
+        'gateway',
+        'auth',
+        'gallery',
+        'jobs',
+        'conversion',
+        'converter-grayscale',
+        'converter-flip',
+      ],
+      trustProxy: 'false',
+    },
+    kinds: { Deployment: 7, Service: 9, PodDisruptionBudget: 0, StatefulSet: 2, Secret: 1 },
   },
 ];
 
 /** Renders that must fail, and a piece of the message they must fail with. */
 const refusals: Array<{ name: string; args: string[]; message: string }> = [
-  { name: 'no INTERNAL_SECRET', args: redisUrl, message: 'internalSecret: set internalSecret.value' },
+  {
+    name: 'no INTERNAL_SECRET',
+    args: [...redisUrl, ...postgresUrl],
+    message: 'internalSecret: set internalSecret.value',
+  },
   {
     name: 'short INTERNAL_SECRET',
-    args: ['--set', 'internalSecret.value=too-short', ...redisUrl],
+    args: ['--set', 'internalSecret.value=too-short', ...redisUrl, ...postgresUrl],
     message: 'at least 32 characters',
   },
-  { name: 'no Redis', args: secret, message: 'redis: set redis.url' },
+  { name: 'no Redis', args: [...secret, ...postgresUrl], message: 'redis: set redis.url' },
+  { name: 'no PostgreSQL', args: [...secret, ...redisUrl], message: 'postgres: set postgres.url' },
+  {
+    name: 'a PostgreSQL URL of another scheme',
+    args: [...secret, ...redisUrl, '--set', 'postgres.url=mysql://db.example/pixelflow'],
+    message: 'postgres.url must start with postgres:// or postgresql://',
+  },
+  {
+    name: 'the bundled PostgreSQL and a URL',
+    args: [...required, '--set', 'postgres.enabled=true'],
+    message: 'postgres.enabled deploys a bundled PostgreSQL',
+  },
+  {
+    name: 'a bundled PostgreSQL role that needs quoting',
+    args: [...secret, ...redisUrl, '--set', 'postgres.enabled=true,postgres.username=Pixel-Flow'],
+    message: 'postgres.username must be a plain PostgreSQL name',
+  },
   {
     name: 'a converter id twice',
-    args: [...secret, ...redisUrl, '--set', 'extraConverters[0].id=flip,extraConverters[0].url=http://x:1'],
+    args: [...required, '--set', 'extraConverters[0].id=flip,extraConverters[0].url=http://x:1'],
     message: 'converter id "flip" is listed twice',
   },
   {
     name: 'a public URL without scheme',
-    args: [...secret, ...redisUrl, '--set', 'config.publicUrl=images.example.com'],
+    args: [...required, '--set', 'config.publicUrl=images.example.com'],
     message: 'config.publicUrl must start with http:// or https://',
   },
   {
     name: 'an extra converter with neither url nor image',
-    args: [...secret, ...redisUrl, '--set', 'extraConverters[0].id=upscale'],
+    args: [...required, '--set', 'extraConverters[0].id=upscale'],
     message: 'give either url',
   },
 ];

@@ -1,24 +1,42 @@
 /**
- * `pnpm bench`: runs every benchmark on this machine, prints the results and writes them to
- * BENCHMARKS.md. Timings are only comparable within one run (the machines are shared and noisy),
- * so each benchmark measures its baseline in the same run.
+ * `pnpm bench [name…]`: runs the benchmarks (all, or those named: grayscale, accounts), prints
+ * the results and writes them to BENCHMARKS.md, keeping the sections of benchmarks not run.
+ * Timings are only comparable within one run (the machines are shared and noisy), so each
+ * benchmark measures its baseline in the same run.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { benchAccounts } from './accounts.ts';
 import { benchGrayscale } from './grayscale.ts';
 import { root } from './lib.ts';
 
-const sections: string[] = [
-  '# Benchmarks',
-  '',
-  `Measured ${new Date().toISOString().slice(0, 10)} with \`pnpm bench\` on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.versions.node}.`,
-  '',
-];
-for (const bench of [benchGrayscale]) {
+const benches = { grayscale: benchGrayscale, accounts: benchAccounts };
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in benches));
+if (unknown.length > 0)
+  throw new Error(`unknown benchmark ${unknown.join(', ')}: ${Object.keys(benches).join(', ')}`);
+
+const path = join(root, 'BENCHMARKS.md');
+/** The existing sections by heading, so that a partial run keeps the others. */
+const sections = new Map<string, string>();
+if (existsSync(path)) {
+  for (const section of readFileSync(path, 'utf8')
+    .split(/^(?=## )/m)
+    .slice(1)) {
+    sections.set(section.split('\n')[0]!, section.trimEnd());
+  }
+}
+for (const [name, bench] of Object.entries(benches)) {
+  if (chosen.length > 0 && !chosen.includes(name)) continue;
   const section = await bench();
   process.stdout.write(`${section}\n`);
-  sections.push(section);
+  sections.set(section.split('\n')[0]!, section.trimEnd());
 }
-writeFileSync(join(root, 'BENCHMARKS.md'), `${sections.join('\n')}\n`);
+const header = [
+  '# Benchmarks',
+  '',
+  `Measured with \`pnpm bench\` on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.versions.node}; last run ${new Date().toISOString().slice(0, 10)}.`,
+];
+writeFileSync(path, `${[...header, '', ...[...sections.values()].flatMap((s) => [s, ''])].join('\n')}`);
 process.stdout.write('wrote BENCHMARKS.md\n');

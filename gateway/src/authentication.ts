@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import proxyAddr from '@fastify/proxy-addr';
 import { AppError } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
 import { type Identity, Upstream } from '@pixelflow/service-kit';
@@ -69,9 +70,18 @@ export function rejectAs401(error: unknown): never {
   throw new GraphQLError(message, { extensions: { code, http: { status: 401 } } });
 }
 
-/** The client's address for a WebSocket upgrade, as fastify's trustProxy decides it for HTTP. */
-export function clientIp(request: IncomingMessage, trustProxy: boolean | string | undefined): string {
-  const forwarded = request.headers['x-forwarded-for'];
-  if (trustProxy && typeof forwarded === 'string' && forwarded) return forwarded.split(',')[0]!.trim();
-  return request.socket.remoteAddress ?? 'unknown';
+/**
+ * A function giving the client's address for a WebSocket upgrade, decided as fastify decides it
+ * for HTTP requests with the same trustProxy setting (all proxies, none, or a list of them).
+ */
+export function clientIpResolver(
+  trustProxy: boolean | string | undefined,
+): (request: IncomingMessage) => string {
+  const trust =
+    trustProxy === true
+      ? () => true
+      : typeof trustProxy === 'string' && trustProxy
+        ? proxyAddr.compile(trustProxy.split(',').map((entry) => entry.trim()))
+        : () => false;
+  return (request) => proxyAddr(request, trust) ?? 'unknown';
 }

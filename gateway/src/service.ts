@@ -22,7 +22,7 @@ import {
 import { type GraphQLSchema, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
-import { clientIp, createAuthenticator, rejectAs401 } from './authentication.ts';
+import { clientIpResolver, createAuthenticator, rejectAs401 } from './authentication.ts';
 import { type GatewayContext, SubgraphDataSource } from './data-source.ts';
 import { registerProxyRoutes } from './proxy-routes.ts';
 import { SubscriptionRouter, toExecutionResult } from './subscriptions/router.ts';
@@ -143,6 +143,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     }
     return client;
   };
+  const clientIp = clientIpResolver(options.trustProxy);
   // The identity each socket proved in connection_init, for the subscriptions it starts.
   const identities = new WeakMap<object, Identity>();
   const router = new SubscriptionRouter({
@@ -168,10 +169,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
       try {
         identities.set(
           ctx,
-          await authenticator.identify(
-            ctx.connectionParams?.authorization,
-            clientIp(ctx.extra.request, options.trustProxy),
-          ),
+          await authenticator.identify(ctx.connectionParams?.authorization, clientIp(ctx.extra.request)),
         );
         return true;
       } catch {

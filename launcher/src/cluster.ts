@@ -67,6 +67,8 @@ export interface ServiceProcess {
 
 export interface Cluster {
   gatewayUrl: string;
+  /** The secret every process of this cluster shares (tests and benchmarks call internal APIs). */
+  internalSecret: string;
   processes: ServiceProcess[];
   instances(name: ServiceName): ServiceProcess[];
   /** Graceful stop of everything (SIGTERM, then SIGKILL after a grace period). */
@@ -187,6 +189,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   const cluster: Cluster = {
     gatewayUrl,
+    internalSecret: secret,
     processes,
     instances: (name) => processes.filter((p) => p.name === name),
     async stop() {

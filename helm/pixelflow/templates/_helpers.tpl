@@ -113,13 +113,16 @@ A value as an env var's string. Values files hold numbers as float64, which woul
 {{- end -}}
 {{- end }}
 
-{{/* The Secret holding INTERNAL_SECRET and REDIS_URL, unless existing Secrets hold both. */}}
+{{/*
+The Secret holding INTERNAL_SECRET, REDIS_URL and DATABASE_URL (and the bundled PostgreSQL's
+password), unless existing Secrets hold all three.
+*/}}
 {{- define "pixelflow.secretName" -}}
 {{- include "pixelflow.fullname" . -}}
 {{- end }}
 
 {{- define "pixelflow.chartSecretNeeded" -}}
-{{- if or (not .Values.internalSecret.existingSecret) (not .Values.redis.existingSecret) -}}
+{{- if or (not .Values.internalSecret.existingSecret) (not .Values.redis.existingSecret) (not .Values.postgres.existingSecret) -}}
 true
 {{- end -}}
 {{- end }}
@@ -154,7 +157,67 @@ REDIS_KEY_PREFIX: {{ .Values.redis.keyPrefix | quote }}
 {{- end -}}
 {{- end }}
 
-{{/* The public base URL of the gateway, for resultUrl. */}}
+{{/* env entries for DATABASE_URL (auth and gallery), as a map name → valueFrom. */}}
+{{- define "pixelflow.postgresEnv" -}}
+{{- $name := default (include "pixelflow.secretName" .) .Values.postgres.existingSecret -}}
+{{- $key := ternary .Values.postgres.existingSecretKey "database-url" (not (empty .Values.postgres.existingSecret)) -}}
+DATABASE_URL:
+  secretKeyRef:
+    name: {{ $name }}
+    key: {{ $key }}
+{{- end }}
+
+{{/*
+The bundled PostgreSQL's password: postgres.password; else the one the chart's Secret holds already
+(so that an upgrade keeps it: PostgreSQL only took it when it created its data directory); else a
+new random one. Without access to a cluster (helm template, helm lint) lookup finds nothing, so
+every render makes a new one there.
+*/}}
+{{- define "pixelflow.postgresPassword" -}}
+{{- if .Values.postgres.password -}}
+{{- .Values.postgres.password -}}
+{{- else -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "pixelflow.secretName" .) | default dict -}}
+{{- $stored := dig "data" "postgres-password" "" $existing -}}
+{{- if $stored -}}
+{{- b64dec $stored -}}
+{{- else -}}
+{{- randAlphaNum 40 -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+The DATABASE_URL the chart's Secret holds: postgres.url, or the bundled instance's with `password`
+(percent-encoded: urlquery writes a space as "+", which a URL's user info would keep as a "+").
+Arguments: root, password.
+*/}}
+{{- define "pixelflow.databaseUrl" -}}
+{{- $values := .root.Values.postgres -}}
+{{- if $values.url -}}
+{{- $values.url -}}
+{{- else if $values.enabled -}}
+{{- $host := include "pixelflow.componentName" (dict "root" .root "component" "postgres") -}}
+{{- printf "postgres://%s:%s@%s:%d/%s" $values.username (urlquery .password | replace "+" "%20") $host (int $values.port) $values.database -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+The gateway's TRUST_PROXY: gateway.trustProxy when set (true, false, or addresses/CIDRs), else
+whether the chart's Ingress is in front of it.
+*/}}
+{{- define "pixelflow.trustProxy" -}}
+{{- $value := .Values.gateway.trustProxy -}}
+{{- if kindIs "bool" $value -}}
+{{- $value -}}
+{{- else if and (kindIs "string" $value) $value -}}
+{{- $value | nospace -}}
+{{- else -}}
+{{- ternary "true" "false" (eq .Values.gateway.ingress.enabled true) -}}
+{{- end -}}
+{{- end }}
+
+{{/* The public base URL of the gateway, for resultUrl and the gallery's image URLs. */}}
 {{- define "pixelflow.publicUrl" -}}
 {{- if .Values.config.publicUrl -}}
 {{- .Values.config.publicUrl | trimSuffix "/" -}}
@@ -237,6 +300,24 @@ from their own image, or only referenced by `url`). Fails on a duplicate id.
 {{- end -}}
 {{- if and .Values.redis.enabled (or .Values.redis.url .Values.redis.existingSecret) -}}
 {{- fail "redis.enabled deploys a bundled Redis: leave redis.url and redis.existingSecret empty with it" -}}
+{{- end -}}
+{{- $postgres := required "postgres: set postgres.url (e.g. postgres://pixelflow:password@postgres.example:5432/pixelflow), postgres.existingSecret (a Secret holding the URL under postgres.existingSecretKey), or postgres.enabled=true for a single bundled instance (for trying it out only); the auth and gallery services keep their data there" (coalesce .Values.postgres.existingSecret .Values.postgres.url (ternary "bundled" "" (eq .Values.postgres.enabled true))) -}}
+{{- if and .Values.postgres.url (not (regexMatch "^postgres(ql)?://" .Values.postgres.url)) -}}
+{{- fail (printf "postgres.url must start with postgres:// or postgresql://, got %q" .Values.postgres.url) -}}
+{{- end -}}
+{{- if and .Values.postgres.enabled (or .Values.postgres.url .Values.postgres.existingSecret) -}}
+{{- fail "postgres.enabled deploys a bundled PostgreSQL: leave postgres.url and postgres.existingSecret empty with it" -}}
+{{- end -}}
+{{- if .Values.postgres.enabled -}}
+{{- range $field := list "username" "database" -}}
+{{- if not (regexMatch "^[a-z_][a-z0-9_]{0,62}$" (toString (get $.Values.postgres $field))) -}}
+{{- fail (printf "postgres.%s must be a plain PostgreSQL name (a-z, 0-9 and _, not starting with a digit), got %q" $field (toString (get $.Values.postgres $field))) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $trust := .Values.gateway.trustProxy -}}
+{{- if not (or (kindIs "bool" $trust) (kindIs "string" $trust) (kindIs "invalid" $trust)) -}}
+{{- fail (printf "gateway.trustProxy must be true, false, or addresses/CIDRs as a string, got %v" $trust) -}}
 {{- end -}}
 {{- if and .Values.config.publicUrl (not (regexMatch "^https?://" .Values.config.publicUrl)) -}}
 {{- fail (printf "config.publicUrl must start with http:// or https://, got %q" .Values.config.publicUrl) -}}

@@ -62,7 +62,7 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
       annotations:
-        # Rolls the pods when the chart's Secret changes (INTERNAL_SECRET, REDIS_URL).
+        # Rolls the pods when the chart's Secret changes (INTERNAL_SECRET, REDIS_URL, DATABASE_URL).
         checksum/secret: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
         {{- with $cfg.podAnnotations }}
         {{- toYaml . | nindent 8 }}
@@ -120,7 +120,7 @@ spec:
             {{- toYaml . | nindent 12 }}
           {{- end }}
           # /healthz: the process is alive. /readyz: it can serve (503 while shutting down or while
-          # Redis is unreachable), so a pod leaves the endpoints without being restarted.
+          # Redis or PostgreSQL is unreachable), so a pod leaves the endpoints without being restarted.
           startupProbe:
             httpGet:
               path: /healthz
