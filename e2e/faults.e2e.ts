@@ -1,5 +1,6 @@
 import { type FaultConverters, photo, startFaultConverters } from '@pixelflow/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { register } from './helpers/accounts.ts';
 import { useCluster } from './helpers/cluster.ts';
 
 // Faults that must not lose a job, with real processes killed for real. The tests run in order:
@@ -12,7 +13,7 @@ afterAll(() => faults?.close());
 
 const env = useCluster('faults', {
   jobsInstances: 2,
-  conversionInstances: 3,
+  conversionInstances: 4,
   get extraConverters() {
     return { slow: faults.urls.slow, fail: faults.urls.fail, die: faults.urls.die };
   },
@@ -98,6 +99,22 @@ describe('instances that die', () => {
     // Events stayed in order through the takeover (RUNNING again, then SUCCEEDED).
     const sequences = subscription.events.map((e) => e.sequence);
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+  });
+
+  it("a signed-in user's job that ran twice is saved to the gallery once", async () => {
+    const account = await register(env.cluster.gatewayUrl);
+    const { data } = await account.client.convert(input(), 'slow');
+    const id = data!.convertImage.id;
+    const subscription = account.client.subscribe(id);
+    const victim = await runningOn(id);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    await subscription.until((e) => e.status === 'SUCCEEDED', 30_000);
+    expect(faults.calls.filter((c) => c.jobId === id).length).toBeGreaterThanOrEqual(2);
+    const { data: gallery } = await account.client.graphql<{
+      me: { images: { edges: Array<{ node: { kind: string } }> } };
+    }>('{ me { images(first: 10) { edges { node { kind } } } } }');
+    expect(gallery!.me.images.edges.map((e) => e.node.kind)).toEqual(['CONVERTED', 'ORIGINAL']);
   });
 
   it('SIGKILL of a jobs instance mid-job: the job and its subscriber carry on through the other', async () => {
