@@ -28,11 +28,11 @@ RUN npm install --global --no-fund --no-audit "pnpm@$(node -p "require('./packag
 
 COPY . .
 # Only the services and the packages they use (.dockerignore already leaves out the e2e, bench and
-# launcher projects; e2e lists vitest among its dependencies). The install scripts of sharp and
-# argon2 run because pnpm-workspace.yaml allows them (allowBuilds); sharp only picks its prebuilt
-# libvips and argon2's node-gyp-build finds the binary its package ships (prebuilds/, glibc, x64 and
-# arm64), so no compiler is needed. The store lives in a cache mount: rebuilds after a source
-# change download nothing, and the store stays out of the image.
+# launcher projects; e2e lists vitest among its dependencies). sharp's install script runs because
+# pnpm-workspace.yaml allows it and only picks its prebuilt libvips; argon2's does not run (see
+# allowBuilds there): its package ships the binary (prebuilds/, glibc, x64 and arm64), which it
+# loads at run time. So no compiler is needed. The store lives in a cache mount: rebuilds after a
+# source change download nothing, and the store stays out of the image.
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
   pnpm install --prod --frozen-lockfile --store-dir /pnpm-store \
     --filter "@pixelflow/gateway..." \
