@@ -1,0 +1,231 @@
+import { createLogger } from '@pixelflow/logger';
+import sharp from 'sharp';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createModelConverterService } from './service.ts';
+import type { ModelDescription } from './types.ts';
+
+const description = (oversize: ModelDescription['oversize']): ModelDescription => ({
+  id: 'fixture',
+  title: 'Fixture',
+  description: 'Inverts colours slowly.',
+  maxPixels: 64 * 64,
+  oversize,
+  params: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      steps: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
+      stepMs: { type: 'integer', minimum: 0, maximum: 5000, default: 20 },
+      stuck: { type: 'boolean', default: false },
+      fail: { type: 'boolean', default: false },
+    },
+  },
+});
+
+const logger = createLogger({ service: 'test', level: 'silent' });
+const workerUrl = new URL('./testing/fixture-worker.ts', import.meta.url);
+
+function start(oversize: ModelDescription['oversize'], maxQueue = 0) {
+  return createModelConverterService({
+    description: description(oversize),
+    workerUrl,
+    logger,
+    host: '127.0.0.1',
+    maxQueue,
+  });
+}
+
+type Service = ReturnType<typeof start>;
+let service: Service;
+let url: string;
+const png = (width = 16, height = 8) =>
+  sharp({ create: { width, height, channels: 3, background: { r: 10, g: 100, b: 200 } } })
+    .png()
+    .toBuffer();
+
+async function convert(body: Buffer, params: object = {}, accept = 'image/*') {
+  return request(`${url}/convert`, {
+    method: 'POST',
+    headers: { 'content-type': 'image/png', 'x-converter-params': JSON.stringify(params), accept },
+    body,
+  });
+}
+
+function parts(body: Buffer, contentType: string) {
+  const boundary = /boundary=([^;]+)/.exec(contentType)![1]!;
+  return body
+    .toString('latin1')
+    .split(`--${boundary}`)
+    .slice(1, -1)
+    .map((raw) => {
+      const [head, ...rest] = raw.slice(2).split('\r\n\r\n');
+      const payload = Buffer.from(rest.join('\r\n\r\n').slice(0, -2), 'latin1');
+      return { type: /content-type: (.*)/i.exec(head!)![1]!.trim(), payload };
+    });
+}
+
+beforeAll(async () => {
+  service = start('downscale');
+  url = (await service.listen()).url;
+});
+afterAll(() => service.close());
+
+describe('a model converter service', () => {
+  it('is healthy at once and ready once the model has loaded', async () => {
+    const fresh = start('refuse');
+    const { url: freshUrl } = await fresh.listen();
+    const health = await request(`${freshUrl}/healthz`);
+    expect(health.statusCode).toBe(200);
+    await health.body.dump();
+    const early = await request(`${freshUrl}/readyz`);
+    expect(early.statusCode).toBe(503);
+    await early.body.dump();
+    await fresh.pool.whenReady();
+    const later = await request(`${freshUrl}/readyz`);
+    expect(later.statusCode).toBe(200);
+    await later.body.dump();
+    await fresh.close();
+  });
+
+  it('describes itself with progress', async () => {
+    await service.pool.whenReady();
+    const response = await request(`${url}/fixture/describe`);
+    expect(await response.body.json()).toMatchObject({
+      id: 'fixture',
+      progress: true,
+      oversize: 'downscale',
+    });
+  });
+
+  it('converts, answering a plain image', async () => {
+    const response = await convert(await png());
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('image/png');
+    const { data } = await sharp(Buffer.from(await response.body.arrayBuffer()))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect([...data.subarray(0, 3)]).toEqual([245, 155, 55]);
+  });
+
+  it('streams progress parts, rising to 1, then the image', async () => {
+    const response = await convert(await png(), { steps: 4, stepMs: 300 }, 'multipart/mixed, image/*');
+    expect(response.headers['content-type']).toMatch(/^multipart\/mixed; boundary=/);
+    const all = parts(
+      Buffer.from(await response.body.arrayBuffer()),
+      String(response.headers['content-type']),
+    );
+    const progress = all
+      .filter((p) => p.type === 'application/json')
+      .map((p) => JSON.parse(p.payload.toString()).progress);
+    expect(progress[0]).toBe(0);
+    expect(progress.at(-1)).toBe(1);
+    expect(progress.length).toBeGreaterThanOrEqual(4);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(all.at(-1)!.type).toBe('image/png');
+    expect((await sharp(all.at(-1)!.payload).metadata()).width).toBe(16);
+  });
+
+  it('reports a failure that happens after the answer began as a last error part', async () => {
+    const response = await convert(await png(), { fail: true }, 'multipart/mixed');
+    const all = parts(
+      Buffer.from(await response.body.arrayBuffer()),
+      String(response.headers['content-type']),
+    );
+    expect(JSON.parse(all.at(-1)!.payload.toString())).toMatchObject({ error: { code: 'CORRUPT_IMAGE' } });
+  });
+
+  it('scales a too large input down first, or refuses it', async () => {
+    const large = await png(128, 128);
+    const response = await convert(large);
+    expect((await sharp(Buffer.from(await response.body.arrayBuffer())).metadata()).width).toBe(64);
+    const refusing = start('refuse');
+    const { url: refusingUrl } = await refusing.listen();
+    await refusing.pool.whenReady();
+    const refused = await request(`${refusingUrl}/convert`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: large,
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(await refused.body.json()).toMatchObject({ error: { code: 'IMAGE_TOO_LARGE' } });
+    await refusing.close();
+  });
+
+  it('refuses bad params and bodies that are not images', async () => {
+    const bad = await convert(await png(), { steps: 0 });
+    expect(bad.statusCode).toBe(400);
+    expect(await bad.body.json()).toMatchObject({ error: { code: 'INVALID_PARAMS' } });
+    const text = await convert(Buffer.from('not an image at all'));
+    expect(text.statusCode).toBe(415);
+    await text.body.dump();
+  });
+
+  it('answers 503 with Retry-After while busy, and health checks answer meanwhile', async () => {
+    const slow = convert(await png(), { steps: 5, stepMs: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const busy = await convert(await png());
+    expect(busy.statusCode).toBe(503);
+    expect(busy.headers['retry-after']).toBe('5');
+    await busy.body.dump();
+    const started = Date.now();
+    const health = await request(`${url}/healthz`);
+    await health.body.dump();
+    expect(Date.now() - started).toBeLessThan(200);
+    expect((await slow).statusCode).toBe(200);
+  });
+
+  it('stops the work when the client goes away, even a worker stuck in a step', async () => {
+    for (const params of [{ steps: 100, stepMs: 100 }, { stuck: true }]) {
+      const controller = new AbortController();
+      const gone = request(`${url}/convert`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png', 'x-converter-params': JSON.stringify(params) },
+        body: await png(),
+        signal: controller.signal,
+      }).catch((error: Error) => error);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      controller.abort();
+      expect(await gone).toBeInstanceOf(Error);
+      // The worker is free again soon (a stuck one is replaced after the grace time).
+      const started = Date.now();
+      let next = await convert(await png(), { steps: 1, stepMs: 0 });
+      while (next.statusCode === 503 && Date.now() - started < 10_000) {
+        await next.body.dump();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        next = await convert(await png(), { steps: 1, stepMs: 0 });
+      }
+      expect(next.statusCode).toBe(200);
+      await next.body.dump();
+      expect(Date.now() - started).toBeLessThan(params.stuck ? 6000 : 2000);
+    }
+  }, 20_000);
+
+  it('loads the model on demand and lets it go when idle, when asked to', async () => {
+    const lazy = createModelConverterService({
+      description: description('downscale'),
+      workerUrl,
+      logger,
+      host: '127.0.0.1',
+      idleMs: 200,
+    });
+    const { url: lazyUrl } = await lazy.listen();
+    const ready = await request(`${lazyUrl}/readyz`);
+    expect(ready.statusCode).toBe(200);
+    await ready.body.dump();
+    expect(lazy.pool.backend).toBeUndefined(); // nothing loaded yet
+    for (let round = 0; round < 2; round++) {
+      const response = await request(`${lazyUrl}/convert`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png', 'x-converter-params': '{"steps":1,"stepMs":0}' },
+        body: await png(),
+      });
+      expect(response.statusCode).toBe(200);
+      await response.body.dump();
+      expect(lazy.pool.backend).toBe('test');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(lazy.pool.backend).toBeUndefined(); // unloaded again
+    }
+    await lazy.close();
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * A test model converter: inverts colours in `steps` steps of `stepMs` each, reporting progress;
+ * `stuck` makes a step that never yields (as a long TensorFlow op would), `fail` fails at the end.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runConverterWorker } from '../worker.ts';
+
+interface Params {
+  steps: number;
+  stepMs: number;
+  stuck: boolean;
+  fail: boolean;
+}
+
+await runConverterWorker({
+  async setup() {
+    await sleep(300);
+    return { backend: 'test' };
+  },
+  async convert(image, params: Params, { progress, signal }) {
+    for (let i = 0; i < params.steps; i++) {
+      if (signal.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      if (params.stuck) {
+        const end = Date.now() + 30_000;
+        while (Date.now() < end) {
+          // busy, never yielding: only terminating the worker stops this
+        }
+      }
+      await sleep(params.stepMs);
+      progress((i + 1) / params.steps);
+    }
+    if (params.fail) throw Object.assign(new Error('the model broke'), { code: 'CORRUPT_IMAGE' });
+    const data = new Uint8Array(image.data.length);
+    for (let i = 0; i < data.length; i++) data[i] = 255 - image.data[i]!;
+    return { data, width: image.width, height: image.height };
+  },
+});

@@ -1,0 +1,95 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { type BackendChoice, type BackendOptions, selectBackend } from './backend.ts';
+
+// Resolved from here: a worker's own resolution starts at the working directory. It must load the
+// copy of tfjs-core that backend.ts uses.
+const backendModule = new URL('./backend.ts', import.meta.url).href;
+const tfModule = import.meta.resolve('@tensorflow/tfjs-core');
+
+/**
+ * Selects a backend in a fresh worker thread (the converter kit runs converters in one, and the
+ * choice is made once per thread) and computes a small convolution there.
+ */
+async function selectInWorker(options: BackendOptions): Promise<BackendChoice & { sum: number }> {
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    (async () => {
+      const tf = await import(workerData.tf);
+      const { selectBackend } = await import(workerData.module);
+      const choice = await selectBackend(workerData.options);
+      const x = tf.ones([1, 64, 64, 8]);
+      const sum = tf.sum(tf.conv2d(x, tf.ones([3, 3, 8, 4]), 1, 'same')).dataSync()[0];
+      parentPort.postMessage({ ...choice, sum });
+    })().catch((error) => parentPort.postMessage({ error: String(error?.stack ?? error) }));
+  `;
+  const worker = new Worker(code, {
+    eval: true,
+    workerData: { module: backendModule, tf: tfModule, options },
+  });
+  try {
+    const result = await new Promise<BackendChoice & { sum: number; error?: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    if (result.error) throw new Error(result.error);
+    return result;
+  } finally {
+    // The wasm backend's pthread workers would keep the thread alive.
+    await worker.terminate();
+  }
+}
+
+// A 64×64×8 input of ones through a 3×3×8×4 kernel of ones, zero-padded: 4 filters × 8 channels
+// × (62² inner pixels × 9 + 4·62 edge pixels × 6 + 4 corners × 4).
+const expectedSum = 4 * 8 * (62 * 62 * 9 + 4 * 62 * 6 + 4 * 4);
+
+// tfjs-node(-gpu) are not installed here: wasm is the best that starts.
+describe('selectBackend', () => {
+  it('starts the threaded SIMD wasm build with the threads asked for, inside a worker thread', async () => {
+    const threads = Math.max(2, Math.min(4, availableParallelism()));
+    const choice = await selectInWorker({ wasmThreads: threads });
+    expect(choice).toEqual({
+      kind: 'wasm',
+      tfBackend: 'wasm',
+      threads,
+      label: `wasm (simd, ${threads} threads)`,
+      sum: expectedSum,
+    });
+  }, 30_000);
+
+  it('caps the threaded build at 4 threads', async () => {
+    const choice = await selectInWorker({ wasmThreads: 16 });
+    expect(choice).toMatchObject({ kind: 'wasm', threads: 4, sum: expectedSum });
+  }, 30_000);
+
+  it('runs the single-threaded wasm build when asked for one thread', async () => {
+    const choice = await selectInWorker({ wasmThreads: 1 });
+    expect(choice).toEqual({
+      kind: 'wasm',
+      tfBackend: 'wasm',
+      threads: 1,
+      label: 'wasm (simd, 1 thread)',
+      sum: expectedSum,
+    });
+  }, 30_000);
+
+  it('falls back along the candidates given, down to cpu', async () => {
+    const choice = await selectInWorker({ candidates: ['tfjs-node-gpu', 'tfjs-node', 'cpu'] });
+    expect(choice).toEqual({ kind: 'cpu', tfBackend: 'cpu', label: 'cpu', sum: expectedSum });
+  }, 30_000);
+
+  it('keeps the first answer in a thread but not a failure, and leaves no process listeners behind', async () => {
+    const listeners = () =>
+      process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection');
+    const before = listeners();
+    await expect(selectBackend({ candidates: [] })).rejects.toThrow('no TensorFlow.js backend could start');
+    const first = await selectBackend({ wasmThreads: 2 });
+    expect(first).toMatchObject({ kind: 'wasm', threads: 2, label: 'wasm (simd, 2 threads)' });
+    expect(await selectBackend({ wasmThreads: 1 })).toBe(first);
+    expect(tf.getBackend()).toBe(first.tfBackend);
+    expect(listeners()).toBe(before);
+  }, 30_000);
+});

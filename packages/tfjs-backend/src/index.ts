@@ -1,0 +1,2 @@
+export type { BackendChoice, BackendKind, BackendOptions } from './backend.ts';
+export { selectBackend } from './backend.ts';
