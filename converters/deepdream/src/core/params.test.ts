@@ -1,0 +1,83 @@
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { description } from './index.ts';
+import { DEFAULT_PARAMS, objectiveOf, PRESETS } from './params.ts';
+
+// The options the converter kit validates params with (as converters/sharp does).
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false });
+const validate = ajv.compile(description.params);
+
+function check(params: unknown): { valid: boolean; value: unknown } {
+  const value = structuredClone(params);
+  return { valid: validate(value), value };
+}
+
+describe('description.params', () => {
+  it('fills in the defaults', () => {
+    expect(check({})).toEqual({ valid: true, value: DEFAULT_PARAMS });
+  });
+
+  it.each([
+    { layers: 'patterns' },
+    { layers: 'creatures', octaves: 6, octaveScale: 1.6, steps: 50, stepSize: 0.1, jitter: 128, seed: 0 },
+    {
+      layers: [{ layer: 'mixed4', weight: 2 }],
+      octaves: 1,
+      octaveScale: 1.2,
+      steps: 1,
+      stepSize: 0.001,
+      jitter: 0,
+    },
+    {
+      layers: [
+        { layer: 'mixed0', weight: 0.1 },
+        { layer: 'mixed7', weight: 10 },
+      ],
+    },
+  ])('accepts %j', (params) => {
+    expect(check(params).valid).toBe(true);
+  });
+
+  it.each([
+    { octaves: 0 },
+    { octaves: 7 },
+    { octaves: 2.5 },
+    { octaveScale: 1.1 },
+    { octaveScale: 1.7 },
+    { steps: 0 },
+    { steps: 51 },
+    { stepSize: 0 },
+    { stepSize: 0.2 },
+    { jitter: -1 },
+    { jitter: 129 },
+    { seed: -1 },
+    { seed: 2 ** 31 },
+    { layers: 'nightmare' },
+    { layers: [] },
+    { layers: [{ layer: 'mixed8', weight: 1 }] },
+    { layers: [{ layer: 'mixed3', weight: 0 }] },
+    { layers: [{ layer: 'mixed3', weight: 11 }] },
+    { layers: [{ layer: 'mixed3' }] },
+    { layers: [{ layer: 'mixed3', weight: 1, extra: true }] },
+    { strength: 1 },
+    { steps: '10' },
+  ])('rejects %j', (params) => {
+    expect(check(params).valid).toBe(false);
+  });
+});
+
+describe('objectiveOf', () => {
+  it('turns a preset or a list into one term per layer, in network order', () => {
+    expect(objectiveOf('classic')).toEqual(PRESETS.classic);
+    expect(
+      objectiveOf([
+        { layer: 'mixed5', weight: 1 },
+        { layer: 'mixed2', weight: 0.5 },
+        { layer: 'mixed5', weight: 2 },
+      ]),
+    ).toEqual([
+      { layer: 'mixed2', weight: 0.5 },
+      { layer: 'mixed5', weight: 3 },
+    ]);
+  });
+});
