@@ -13,7 +13,7 @@ afterAll(() => faults?.close());
 
 const env = useCluster('conversion', {
   get extraConverters() {
-    return { slow: faults.urls.slow };
+    return { slow: faults.urls.slow, progress: faults.urls.progress };
   },
 });
 
@@ -113,6 +113,17 @@ describe('anonymous conversion', () => {
       expect(result.status).toBe(200);
       expect(result.contentType).toBe(type);
     }
+  });
+
+  it("passes a converter's progress on to the job's subscribers, rising to 1", async () => {
+    const { data } = await env.client.convert(photo('mate/nature/Garden.jpg'), 'progress');
+    const subscription = env.client.subscribe(data!.convertImage.id);
+    await subscription.until((e) => e.status === 'SUCCEEDED');
+    const running = subscription.events.filter((e) => e.status === 'RUNNING').map((e) => e.progress ?? 0);
+    expect(running.length).toBeGreaterThanOrEqual(3);
+    expect(running).toEqual([...running].sort((a, b) => a - b));
+    expect(running.some((p) => p > 0 && p < 1)).toBe(true);
+    expect(subscription.events.at(-1)!.progress).toBe(1);
   });
 
   it('answers 202 / JobPending while a job runs, then 200 / JobDone', async () => {

@@ -15,7 +15,7 @@ const env = useCluster('faults', {
   jobsInstances: 2,
   conversionInstances: 4,
   get extraConverters() {
-    return { slow: faults.urls.slow, fail: faults.urls.fail, die: faults.urls.die };
+    return { slow: faults.urls.slow, fail: faults.urls.fail, die: faults.urls.die, busy: faults.urls.busy };
   },
   // Short leases and heartbeats so that a dead runner's job is reclaimed within seconds.
   serviceEnv: { conversion: { LEASE_MS: '2000', HEARTBEAT_MS: '400' } },
@@ -61,6 +61,20 @@ describe('a failing converter', () => {
       expect(Date.now() - started).toBeLessThan(15_000);
     });
   }
+});
+
+describe('a busy converter', () => {
+  it('that answers 503 with Retry-After: the job waits its turn and succeeds', async () => {
+    const started = Date.now();
+    const { data, errors } = await env.client.convert(input(), 'busy');
+    expect(errors, JSON.stringify(errors)).toBeUndefined();
+    const id = data!.convertImage.id;
+    const done = await env.client.subscribe(id).until((e) => e.status === 'SUCCEEDED', 20_000);
+    expect(done.resultUrl).toBeTruthy();
+    // Two 503s, each waited out for its Retry-After of 1 s, then the conversion.
+    expect(faults.calls.filter((c) => c.jobId === id)).toHaveLength(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+  });
 });
 
 describe('a subscriber whose socket drops', () => {

@@ -7,7 +7,11 @@ export type FaultMode =
   /** Answers 500 with a JSON error. */
   | 'fail'
   /** Drops the connection without an answer, as a converter that died mid-request. */
-  | 'die';
+  | 'die'
+  /** Reports progress (multipart/mixed, when asked) in five steps over `delayMs`, then the input. */
+  | 'progress'
+  /** Answers the first two calls of each job 503 with `Retry-After: 1`, then the input. */
+  | 'busy';
 
 export interface ConverterCall {
   mode: FaultMode;
@@ -37,7 +41,7 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
   const calls: ConverterCall[] = [];
   const server: Server = createServer(async (request, response) => {
     const [, mode, action] = (request.url ?? '').split('?')[0]!.split('/') as [string, FaultMode, string];
-    if (!['slow', 'fail', 'die'].includes(mode)) {
+    if (!['slow', 'fail', 'die', 'progress', 'busy'].includes(mode)) {
       response.writeHead(404).end();
       return;
     }
@@ -52,7 +56,7 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
           title: `Test converter (${mode})`,
           description: 'Misbehaves on purpose, for fault tests.',
           params: { type: 'object', additionalProperties: false, properties: {} },
-          progress: false,
+          progress: mode === 'progress',
         }),
       );
       return;
@@ -68,6 +72,17 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
       runner: request.headers['x-runner-id'] as string | undefined,
       at: Date.now(),
     });
+    if (mode === 'busy') {
+      const earlier = calls.filter((c) => c.mode === 'busy' && c.jobId === calls.at(-1)!.jobId).length - 1;
+      if (earlier < 2) {
+        response
+          .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
+          .end(JSON.stringify({ error: { code: 'SERVICE_UNAVAILABLE', message: 'the converter is busy; retry later' } }));
+      } else {
+        response.writeHead(200, { 'content-type': String(request.headers['content-type']) }).end(body);
+      }
+      return;
+    }
     if (mode === 'die') {
       request.socket.destroy();
       return;
@@ -76,6 +91,25 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
       response
         .writeHead(500, { 'content-type': 'application/json' })
         .end(JSON.stringify({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'the converter broke' } }));
+      return;
+    }
+    if (mode === 'progress' && String(request.headers.accept).includes('multipart/mixed')) {
+      const boundary = 'fixture-boundary';
+      response.writeHead(200, { 'content-type': `multipart/mixed; boundary=${boundary}` });
+      const part = (type: string, data: string | Buffer) =>
+        response.write(
+          Buffer.concat([
+            Buffer.from(`--${boundary}\r\nContent-Type: ${type}\r\n\r\n`),
+            Buffer.from(data),
+            Buffer.from('\r\n'),
+          ]),
+        );
+      for (let step = 1; step <= 5; step++) {
+        await new Promise((resolve) => setTimeout(resolve, delayMs / 5));
+        part('application/json', JSON.stringify({ progress: step / 5 }));
+      }
+      part(String(request.headers['content-type']), body);
+      response.end(`--${boundary}--\r\n`);
       return;
     }
     const timer = setTimeout(() => {
@@ -87,7 +121,13 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return {
-    urls: { slow: `${base}/slow`, fail: `${base}/fail`, die: `${base}/die` },
+    urls: {
+      slow: `${base}/slow`,
+      fail: `${base}/fail`,
+      die: `${base}/die`,
+      progress: `${base}/progress`,
+      busy: `${base}/busy`,
+    },
     calls,
     close: () =>
       new Promise<void>((resolve) => {

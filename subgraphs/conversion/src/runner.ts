@@ -27,8 +27,12 @@ export interface RunnerOptions {
   maxDeliveries?: number;
   /** Extra tries of a converter that failed (5xx, dropped connection) within one delivery. @default 2 */
   converterRetries?: number;
-  /** Waits on a busy (503) converter within one delivery. @default 20 */
-  busyRetries?: number;
+  /**
+   * How long a job waits in all for a busy converter (503 + Retry-After) before it fails: AI
+   * converters take a minute per image and a few at once, so a queue of jobs waits its turn. The
+   * job is heartbeated meanwhile. @default 600000
+   */
+  busyWaitMs?: number;
   /** @default 600000 */
   converterTimeoutMs?: number;
   jobTtlMs: number;
@@ -62,7 +66,7 @@ export class JobRunner {
       heartbeatMs: 5000,
       maxDeliveries: 3,
       converterRetries: 2,
-      busyRetries: 20,
+      busyWaitMs: 600_000,
       converterTimeoutMs: 600_000,
       // An option given as undefined keeps its default.
       ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
@@ -222,11 +226,45 @@ export class JobRunner {
     await blobs.delete(inputKey(jobId));
   }
 
+  /**
+   * Passes a converter's progress on to the job: at most one update in flight and one every
+   * quarter second, the latest value winning, so a chatty converter cannot flood the jobs service.
+   */
+  #progressReporter(jobId: string, log: Logger): (fraction: number) => void {
+    let latest: number | undefined;
+    let sending = false;
+    let lastSent = 0;
+    const send = async () => {
+      if (sending || latest === undefined) return;
+      const wait = lastSent + 250 - Date.now();
+      if (wait > 0 && latest < 1) {
+        setTimeout(() => void send(), wait).unref();
+        return;
+      }
+      sending = true;
+      const value = latest;
+      latest = undefined;
+      lastSent = Date.now();
+      try {
+        await this.#o.jobs.progress(jobId, value);
+      } catch (error) {
+        log.debug({ err: error }, 'progress update failed');
+      } finally {
+        sending = false;
+        void send();
+      }
+    };
+    return (fraction) => {
+      latest = Math.max(fraction, latest ?? 0);
+      void send();
+    };
+  }
+
   /** Calls the converter, retrying failures and waiting out a busy converter, within bounds. */
   async #convert(fields: QueuedConversion, input: Buffer, signal: AbortSignal, log: Logger): Promise<Finish> {
-    const { registry, converterRetries, busyRetries, converterTimeoutMs } = this.#o;
+    const { registry, converterRetries, busyWaitMs, converterTimeoutMs } = this.#o;
     let failures = 0;
-    let busy = 0;
+    const busyUntil = Date.now() + busyWaitMs;
     for (;;) {
       const converter = registry.get(fields.converter);
       if (!converter) {
@@ -245,6 +283,7 @@ export class JobRunner {
         timeoutMs: converterTimeoutMs,
         requestId: fields.jobId,
         runnerId: this.#o.consumer,
+        onProgress: converter.description?.progress ? this.#progressReporter(fields.jobId, log) : undefined,
       });
       if (signal.aborted) return { ok: false, code: 'CONVERTER_FAILED', message: 'cancelled' };
       switch (outcome.kind) {
@@ -255,7 +294,7 @@ export class JobRunner {
         case 'timeout':
           return { ok: false, code: 'CONVERTER_TIMEOUT', message: outcome.message };
         case 'busy':
-          if (++busy > busyRetries)
+          if (Date.now() + outcome.retryAfterMs > busyUntil)
             return { ok: false, code: 'CONVERTER_FAILED', message: 'the converter stayed busy' };
           await sleep(outcome.retryAfterMs, undefined, { signal }).catch(() => undefined);
           break;

@@ -1,5 +1,6 @@
 import { type ErrorCode, isErrorCode } from '@pixelflow/errors';
 import { Agent, request } from 'undici';
+import { mixedBoundary, readParts } from './multipart-mixed.ts';
 
 // Converters get their own pool: a slow conversion must not hold connections that internal
 // calls need.
@@ -17,6 +18,8 @@ export interface ConvertRequest {
   requestId: string;
   /** Sent as `x-runner-id`: the conversion instance that runs the job. */
   runnerId: string;
+  /** For converters that report progress: called with each progress part (0..1). */
+  onProgress?: (fraction: number) => void;
 }
 
 export type ConvertOutcome =
@@ -28,6 +31,47 @@ export type ConvertOutcome =
   /** 5xx, a dropped connection or an unusable answer: it may work on another try. */
   | { kind: 'failed'; message: string }
   | { kind: 'timeout'; message: string };
+
+/** Results are capped: a converter that answers more than this is broken. */
+const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A progress answer (converters/openapi.yaml): JSON parts `{ progress }` while the converter
+ * works, then the image, or a JSON part `{ error }` when it failed after the answer began.
+ */
+async function readProgressAnswer(
+  body: AsyncIterable<Buffer>,
+  boundary: string,
+  onProgress: ((fraction: number) => void) | undefined,
+): Promise<ConvertOutcome> {
+  try {
+    for await (const part of readParts(body, boundary, MAX_ANSWER_BYTES)) {
+      const type = part.headers['content-type'] ?? '';
+      if (type.startsWith('image/') && part.body.length > 0) {
+        return { kind: 'ok', data: Buffer.from(part.body), contentType: type };
+      }
+      if (!type.startsWith('application/json')) continue;
+      const json = JSON.parse(part.body.toString('utf8')) as { progress?: unknown; error?: unknown };
+      if (typeof json.progress === 'number') onProgress?.(json.progress);
+      else if (json.error) {
+        const { code, message } = errorFromBodyText(
+          part.body.toString('utf8'),
+          'CONVERTER_FAILED',
+          'the conversion failed',
+        );
+        // Bad input the converter found late is the input's fault; anything else is its own.
+        return code === 'CONVERTER_FAILED' ||
+          code === 'INTERNAL_SERVER_ERROR' ||
+          code === 'SERVICE_UNAVAILABLE'
+          ? { kind: 'failed', message }
+          : { kind: 'rejected', code, message };
+      }
+    }
+    return { kind: 'failed', message: 'the progress answer ended without an image' };
+  } catch (error) {
+    return { kind: 'failed', message: `the progress answer was unusable: ${(error as Error).message}` };
+  }
+}
 
 /** The code and message of a converter's JSON error body, or the fallback for anything else. */
 function errorFromBodyText(text: string, fallback: ErrorCode, fallbackMessage: string) {
@@ -56,7 +100,8 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
       method: 'POST',
       headers: {
         'content-type': call.contentType,
-        accept: 'image/*',
+        // A converter with progress answers multipart/mixed; a plain image is always valid too.
+        accept: call.onProgress ? 'multipart/mixed, image/*' : 'image/*',
         'x-converter-params': JSON.stringify(call.params),
         'x-request-id': call.requestId,
         'x-runner-id': call.runnerId,
@@ -70,6 +115,8 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
     const { statusCode, headers } = response;
     if (statusCode === 200) {
       const type = String(headers['content-type'] ?? '');
+      const boundary = mixedBoundary(type);
+      if (boundary) return await readProgressAnswer(response.body, boundary, call.onProgress);
       const data = Buffer.from(await response.body.arrayBuffer());
       if (!type.startsWith('image/') || data.length === 0) {
         return {
