@@ -1,5 +1,6 @@
 /**
- * `pnpm bench [name…]`: runs the benchmarks (all, or those named: grayscale, accounts), prints
+ * `pnpm bench [name…]`: runs the benchmarks (all, or those named: grayscale, accounts,
+ * deepdream, upscale), prints
  * the results and writes them to BENCHMARKS.md, keeping the sections of benchmarks not run.
  * Timings are only comparable within one run (the machines are shared and noisy), so each
  * benchmark measures its baseline in the same run.
@@ -8,10 +9,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { benchAccounts } from './accounts.ts';
+import { benchDeepDream, benchUpscaling } from './ai.ts';
 import { benchGrayscale } from './grayscale.ts';
 import { root } from './lib.ts';
 
-const benches = { grayscale: benchGrayscale, accounts: benchAccounts };
+const benches = {
+  grayscale: benchGrayscale,
+  accounts: benchAccounts,
+  deepdream: benchDeepDream,
+  upscale: benchUpscaling,
+};
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in benches));
 if (unknown.length > 0)

@@ -17,6 +17,8 @@ import { request } from 'undici';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const entries = {
   converters: 'converters/sharp/src/main.ts',
+  deepdream: 'converters/deepdream/src/main.ts',
+  upscale: 'converters/upscale/src/main.ts',
   auth: 'subgraphs/auth/src/main.ts',
   gallery: 'subgraphs/gallery/src/main.ts',
   jobs: 'subgraphs/jobs/src/main.ts',
@@ -40,6 +42,8 @@ export interface ClusterOptions {
   accountInstances?: number;
   /** Converters served elsewhere (id → base URL), besides the sharp ones. */
   extraConverters?: Record<string, string>;
+  /** Also run the AI converters (DeepDream, upscale), each in its own process. @default false */
+  aiConverters?: boolean;
   /** Environment for every process. */
   env?: Record<string, string>;
   /** Environment per service. */
@@ -194,7 +198,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     instances: (name) => processes.filter((p) => p.name === name),
     async stop() {
       // Dependents first, as in the embedded mode.
-      for (const name of ['gateway', 'conversion', 'jobs', 'gallery', 'auth', 'converters'] as const) {
+      for (const name of [
+        'gateway',
+        'conversion',
+        'jobs',
+        'gallery',
+        'auth',
+        'converters',
+        'deepdream',
+        'upscale',
+      ] as const) {
         await Promise.all(cluster.instances(name).map((p) => stopProcess(p)));
       }
     },
@@ -202,9 +215,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   try {
     const converters = await launch('converters', 1, {});
-    await waitReady(converters);
+    // Models load and warm up before their converter says it is ready: that takes a while.
+    const models = options.aiConverters
+      ? await Promise.all((['deepdream', 'upscale'] as const).map((name) => launch(name, 1, {})))
+      : [];
+    await Promise.all([waitReady(converters), ...models.map((p) => waitReady(p, 300_000))]);
     const converterList = [
       ...converterIds.map((id) => `${id}=${converters.url}/${id}`),
+      ...models.map((p) => `${p.name}=${p.url}`),
       ...Object.entries(options.extraConverters ?? {}).map(([id, url]) => `${id}=${url}`),
     ].join(',');
 
@@ -255,6 +273,8 @@ if (import.meta.main) {
       PORT: port(4000),
       JOBS_INSTANCES: positiveInt(2),
       CONVERSION_INSTANCES: positiveInt(2),
+      /** `false` leaves out DeepDream and upscaling, which take a while and memory to load. */
+      AI_CONVERTERS: z.enum(['true', 'false']).default('true'),
       LOG_LEVEL: logLevel(),
     }),
   );
@@ -264,6 +284,7 @@ if (import.meta.main) {
     gatewayPort: env.PORT,
     jobsInstances: env.JOBS_INSTANCES,
     conversionInstances: env.CONVERSION_INSTANCES,
+    aiConverters: env.AI_CONVERTERS === 'true',
     logLevel: env.LOG_LEVEL,
   });
   process.stdout.write(

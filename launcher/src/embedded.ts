@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import { createAuthService } from '@pixelflow/auth';
 import { logLevel, parseEnv, port, z } from '@pixelflow/config';
 import { createConversionService } from '@pixelflow/conversion';
+import { createDeepDreamService } from '@pixelflow/converter-deepdream';
 import { converterIds, createSharpConverterService } from '@pixelflow/converter-sharp';
+import { createUpscaleService } from '@pixelflow/converter-upscale';
 import { createFsObjectStore, createMemoryDrivers, createPgliteSql } from '@pixelflow/drivers';
 import { createGalleryService } from '@pixelflow/gallery';
 import { createGateway } from '@pixelflow/gateway';
@@ -26,6 +28,8 @@ const envSchema = z.object({
   /** Base of the public URLs (resultUrl); defaults to http://localhost:PORT. */
   PUBLIC_URL: z.url().optional(),
   JOB_TTL_MS: z.coerce.number().int().positive().default(100_000),
+  /** `false` leaves DeepDream and AI upscaling out. */
+  AI_CONVERTERS: z.enum(['true', 'false']).default('true'),
 });
 
 export interface EmbeddedOptions {
@@ -35,6 +39,8 @@ export interface EmbeddedOptions {
   dataDir?: string;
   publicUrl?: string;
   jobTtlMs?: number;
+  /** Serve DeepDream and AI upscaling (their models load on first use). @default true */
+  aiConverters?: boolean;
 }
 
 export interface Embedded extends Closable {
@@ -67,6 +73,20 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     const converters = createSharpConverterService({ logger: logger('converters'), host: loopback });
     started.push(converters);
     const convertersUrl = (await converters.listen()).url;
+
+    // The AI converters' models load in worker threads on first use and go again after ten
+    // idle minutes: on a laptop they would otherwise hold about a gigabyte for nothing.
+    const models: Array<{ id: string; url: string }> = [];
+    if (options.aiConverters ?? true) {
+      for (const [id, create] of [
+        ['deepdream', createDeepDreamService],
+        ['upscale', createUpscaleService],
+      ] as const) {
+        const model = create({ logger: logger(`converter-${id}`), host: loopback, idleMs: 600_000 });
+        started.push(model);
+        models.push({ id, url: (await model.listen()).url });
+      }
+    }
 
     const gatewayPort = options.port ?? 4000;
     const publicUrl = options.publicUrl ?? `http://localhost:${gatewayPort}`;
@@ -107,7 +127,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       internalSecret: secret,
       jobsUrls: [jobsUrl],
       galleryUrls: [galleryUrl],
-      converters: converterIds.map((id) => ({ id, url: `${convertersUrl}/${id}` })),
+      converters: [...converterIds.map((id) => ({ id, url: `${convertersUrl}/${id}` })), ...models],
       jobTtlMs: options.jobTtlMs,
       host: loopback,
     });
@@ -153,6 +173,7 @@ if (import.meta.main) {
       dataDir: env.DATA_DIR,
       publicUrl: env.PUBLIC_URL,
       jobTtlMs: env.JOB_TTL_MS,
+      aiConverters: env.AI_CONVERTERS === 'true',
     });
     const logger = createLogger({ service: 'pixelflow', level: env.LOG_LEVEL });
     logger.info({ url: `${embedded.url}/graphql` }, 'Pixelflow is running');

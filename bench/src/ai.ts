@@ -1,0 +1,169 @@
+/**
+ * The AI converters, measured three ways in one run:
+ * - their cores (per-step split for DeepDream, each model for upscaling), from the converters' own
+ *   benchmarks, each in a process of its own;
+ * - the converter as it is deployed (`node converters/<id>/src/main.ts`, its worker thread, the
+ *   HTTP API), with that process's peak memory;
+ * - for DeepDream, a job through the whole embedded product: upload → progress over graphql-ws →
+ *   SUCCEEDED, the model loaded on first use (cold) and kept (warm).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { benchUpscale } from '@pixelflow/converter-upscale/bench';
+import { freePort } from '@pixelflow/launcher/cluster';
+import { PixelflowClient, photo } from '@pixelflow/testing';
+import sharp from 'sharp';
+import { request } from 'undici';
+import { fmt, root, startEmbeddedProcess } from './lib.ts';
+
+const PHOTO = 'mate/nature/Garden.jpg';
+
+/** A 512×512 JPEG crop of a real photo: the size the goals speak of. */
+function photo512(): Promise<Buffer> {
+  return sharp(photo(PHOTO)).resize(512, 512, { fit: 'cover' }).jpeg({ quality: 90 }).toBuffer();
+}
+
+/** Peak and current resident memory of a process (Linux), in MiB. */
+function memoryOf(pid: number): { peakMiB: number; rssMiB: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+  return { peakMiB: kib('VmHWM') / 1024, rssMiB: kib('VmRSS') / 1024 };
+}
+
+interface ServiceRun {
+  startSeconds: number;
+  idleMiB: number;
+  seconds: number;
+  peakMiB: number;
+  width: number;
+  height: number;
+}
+
+/** Starts a converter's production entry point, converts `input` once, and stops it. */
+async function throughService(id: string, input: Buffer, params: object): Promise<ServiceRun> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(root, `converters/${id}/src/main.ts`)], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`converter ${id} exited while starting`);
+      const status = await request(`${url}/readyz`).then(
+        async (r) => {
+          await r.body.dump();
+          return r.statusCode;
+        },
+        () => 0,
+      );
+      if (status === 200) break;
+      if (performance.now() - started > 300_000) throw new Error(`converter ${id} did not get ready`);
+      await sleep(200);
+    }
+    const startSeconds = (performance.now() - started) / 1000;
+    const idleMiB = memoryOf(child.pid!).rssMiB;
+    const begin = performance.now();
+    const response = await request(`${url}/convert`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg', 'x-converter-params': JSON.stringify(params) },
+      body: input,
+      headersTimeout: 600_000,
+      bodyTimeout: 600_000,
+    });
+    const output = Buffer.from(await response.body.arrayBuffer());
+    const seconds = (performance.now() - begin) / 1000;
+    if (response.statusCode !== 200) throw new Error(`${id}: ${response.statusCode} ${output}`);
+    const { width = 0, height = 0 } = await sharp(output).metadata();
+    return { startSeconds, idleMiB, seconds, peakMiB: memoryOf(child.pid!).peakMiB, width, height };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+  }
+}
+
+function serviceRows(label: string, run: ServiceRun): string[] {
+  return [
+    `| ${label}: start until ready (model loaded, warmed up) | ${fmt(run.startSeconds)} s, ${fmt(run.idleMiB, 0)} MiB resident |`,
+    `| ${label}: POST /convert of 512×512 → ${run.width}×${run.height} | **${fmt(run.seconds)} s** |`,
+    `| ${label}: peak resident memory of the converter process | **${fmt(run.peakMiB, 0)} MiB** |`,
+  ];
+}
+
+/** One DeepDream job through the embedded product: seconds to the first progress event and to SUCCEEDED. */
+async function dreamJob(client: PixelflowClient, input: Buffer): Promise<{ first: number; total: number }> {
+  const begin = performance.now();
+  const { data, errors } = await client.convert(input, 'deepdream', { filename: 'garden.jpg' });
+  if (!data) throw new Error(`convertImage failed: ${JSON.stringify(errors)}`);
+  const subscription = client.subscribe(data.convertImage.id);
+  let first = Number.NaN;
+  try {
+    await subscription.until((event) => {
+      if (Number.isNaN(first) && (event.progress ?? 0) > 0) first = (performance.now() - begin) / 1000;
+      if (event.status === 'FAILED') throw new Error(`job failed: ${JSON.stringify(event.error)}`);
+      return event.status === 'SUCCEEDED';
+    }, 600_000);
+  } finally {
+    subscription.close();
+  }
+  return { first, total: (performance.now() - begin) / 1000 };
+}
+
+async function coreSection(script: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(root, script)], {
+    maxBuffer: 1 << 20,
+  });
+  return stdout.slice(stdout.indexOf('## ')).trimEnd();
+}
+
+export async function benchDeepDream(): Promise<string> {
+  const core = await coreSection('converters/deepdream/bench/deepdream.bench.ts');
+  const input = await photo512();
+  const service = await throughService('deepdream', input, {});
+
+  const server = await startEmbeddedProcess();
+  const client = new PixelflowClient(server.url);
+  let cold: { first: number; total: number };
+  let warm: { first: number; total: number };
+  try {
+    cold = await dreamJob(client, input);
+    warm = await dreamJob(client, input);
+  } finally {
+    await client.close();
+    await server.stop();
+  }
+  return [
+    core,
+    '',
+    '### DeepDream as deployed (goal: 512 px default dream under 60 s end to end, converter under 1.5 GB)',
+    '',
+    'The same 512×512 JPEG with the default params, one conversion at a time.',
+    '',
+    '| measure | value |',
+    '| --- | --- |',
+    ...serviceRows('`converters/deepdream` process', service),
+    `| job through the embedded product (\`pnpm start\`), first use: model loaded on demand | ${fmt(cold.total)} s (first progress after ${fmt(cold.first)} s) |`,
+    `| the same, model already loaded | **${fmt(warm.total)} s** (first progress after ${fmt(warm.first)} s) |`,
+    '',
+  ].join('\n');
+}
+
+export async function benchUpscaling(): Promise<string> {
+  // Thick takes minutes per case on two cores; slim and medium are what `auto` picks here.
+  const core = await benchUpscale(['slim', 'medium'], [2]);
+  const service = await throughService('upscale', await photo512(), { scale: 2 });
+  return [
+    core.trimEnd(),
+    '',
+    '### Upscale as deployed (goal: ×2 of 512 px under 20 s)',
+    '',
+    '| measure | value |',
+    '| --- | --- |',
+    ...serviceRows('`converters/upscale` process, ×2, model auto', service),
+    '',
+  ].join('\n');
+}
