@@ -429,21 +429,22 @@ interface RenderCase {
 }
 const cases: RenderCase[] = [
   {
-    // gateway, auth, gallery, jobs, conversion and 12 converters.
+    // gateway, auth, gallery, jobs, conversion, 12 sharp converters, DeepDream and upscale.
     name: 'defaults',
     args: required,
     expect: { externalSecrets: [], trustProxy: 'false' },
     kinds: {
-      Deployment: 17,
-      Service: 17,
-      PodDisruptionBudget: 17,
+      Deployment: 19,
+      Service: 19,
+      PodDisruptionBudget: 19,
       Secret: 1,
       ServiceAccount: 1,
       StatefulSet: 0,
     },
   },
   {
-    // 5 services, 3 converters and upscale deployed; Services for those, Redis and PostgreSQL.
+    // 5 services, 3 converters, DeepDream (autoscaled) and an upscale of its own image deployed;
+    // Services for those, Redis and PostgreSQL.
     name: 'full',
     args: ['-f', join(chart, 'ci/full-values.yaml')],
     expect: {
@@ -452,10 +453,10 @@ const cases: RenderCase[] = [
       trustProxy: 'true',
     },
     kinds: {
-      Deployment: 9,
-      Service: 11,
-      PodDisruptionBudget: 8,
-      HorizontalPodAutoscaler: 4,
+      Deployment: 10,
+      Service: 12,
+      PodDisruptionBudget: 9,
+      HorizontalPodAutoscaler: 5,
       Ingress: 1,
       StatefulSet: 2,
       Secret: 1,
@@ -486,10 +487,12 @@ const cases: RenderCase[] = [
         'conversion',
         'converter-grayscale',
         'converter-flip',
+        'converter-deepdream',
+        'converter-upscale',
       ],
       trustProxy: 'false',
     },
-    kinds: { Deployment: 7, Service: 9, PodDisruptionBudget: 0, StatefulSet: 2, Secret: 1 },
+    kinds: { Deployment: 9, Service: 11, PodDisruptionBudget: 0, StatefulSet: 2, Secret: 1 },
   },
 ];
 
@@ -528,13 +531,18 @@ const refusals: Array<{ name: string; args: string[]; message: string }> = [
     message: 'converter id "flip" is listed twice',
   },
   {
+    name: 'an extra converter with the id of an enabled AI converter',
+    args: [...required, '--set', 'extraConverters[0].id=deepdream,extraConverters[0].url=http://x:1'],
+    message: 'converter id "deepdream" is listed twice',
+  },
+  {
     name: 'a public URL without scheme',
     args: [...required, '--set', 'config.publicUrl=images.example.com'],
     message: 'config.publicUrl must start with http:// or https://',
   },
   {
     name: 'an extra converter with neither url nor image',
-    args: [...required, '--set', 'extraConverters[0].id=upscale'],
+    args: [...required, '--set', 'extraConverters[0].id=colorize'],
     message: 'give either url',
   },
 ];

@@ -246,6 +246,12 @@ from their own image, or only referenced by `url`). Fails on a duplicate id.
 {{- $_ := set $entry "builtin" true -}}
 {{- $all = append $all $entry -}}
 {{- end -}}
+{{- range $id := list "deepdream" "upscale" -}}
+{{- $entry := get $.Values.aiConverters $id | default dict -}}
+{{- if eq $entry.enabled true -}}
+{{- $all = append $all (dict "id" $id "builtin" true "ai" true) -}}
+{{- end -}}
+{{- end -}}
 {{- range .Values.extraConverters -}}
 {{- $entry := deepCopy . -}}
 {{- $_ := set $entry "builtin" false -}}
@@ -258,7 +264,7 @@ from their own image, or only referenced by `url`). Fails on a duplicate id.
 {{- fail (printf "converter id %q: use a-z, 0-9 and -, starting with a letter or digit" $id) -}}
 {{- end -}}
 {{- if hasKey $seen $id -}}
-{{- fail (printf "converter id %q is listed twice (converters and extraConverters together must name each id once)" $id) -}}
+{{- fail (printf "converter id %q is listed twice (converters, extraConverters and the enabled aiConverters together must name each id once)" $id) -}}
 {{- end -}}
 {{- $_ := set $seen $id true -}}
 {{- $component := printf "converter-%s" $id -}}
