@@ -215,3 +215,78 @@ describe('subscriptions', () => {
     await intruder.close();
   });
 });
+
+describe('browser sessions (/auth/*): the refresh token in an HttpOnly cookie', () => {
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${env.cluster.gatewayUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+  const cookieOf = (response: Response) => response.headers.get('set-cookie') ?? '';
+  const tokenIn = (setCookie: string) => /pixelflow_refresh=([^;]*)/.exec(setCookie)?.[1] ?? '';
+
+  it('signs in with a cookie the page cannot read, refreshes once per token, and signs out', async () => {
+    const login = await post('/auth/login', { email: alice.email, password: alice.password });
+    expect(login.status).toBe(200);
+    const session = (await login.json()) as { accessToken: string; expiresAt: string; user: { id: string } };
+    expect(session.user.id).toBe(alice.userId);
+    expect(Date.parse(session.expiresAt)).toBeGreaterThan(Date.now());
+    expect(JSON.stringify(session)).not.toContain('refreshToken');
+    const setCookie = cookieOf(login);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Strict/i);
+    expect(setCookie).toMatch(/Path=\/auth/);
+    const first = tokenIn(setCookie);
+    expect(first.length).toBeGreaterThan(20);
+
+    // The access token works on GraphQL.
+    const me = await new PixelflowClient(env.cluster.gatewayUrl, session.accessToken).graphql<{
+      me: { id: string };
+    }>('{ me { id } }');
+    expect(me.data?.me.id).toBe(alice.userId);
+
+    const refreshed = await post('/auth/refresh', {}, { cookie: `pixelflow_refresh=${first}` });
+    expect(refreshed.status).toBe(200);
+    const second = tokenIn(cookieOf(refreshed));
+    expect(second).not.toBe(first);
+    expect(((await refreshed.json()) as { user: { id: string } }).user.id).toBe(alice.userId);
+
+    // The first token again: refused, the cookie cleared, and the whole sign-in revoked.
+    const replay = await post('/auth/refresh', {}, { cookie: `pixelflow_refresh=${first}` });
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as { error: { code: string } }).error.code).toBe('INVALID_TOKEN');
+    expect(cookieOf(replay)).toMatch(/Max-Age=0/);
+    const revoked = await post('/auth/refresh', {}, { cookie: `pixelflow_refresh=${second}` });
+    expect(revoked.status).toBe(401);
+
+    const again = tokenIn(
+      cookieOf(await post('/auth/login', { email: alice.email, password: alice.password })),
+    );
+    const logout = await post('/auth/logout', {}, { cookie: `pixelflow_refresh=${again}` });
+    expect(logout.status).toBe(204);
+    expect(cookieOf(logout)).toMatch(/Max-Age=0/);
+    expect((await post('/auth/refresh', {}, { cookie: `pixelflow_refresh=${again}` })).status).toBe(401);
+  });
+
+  it('answers bad input with a JSON error, and wants a JSON content type', async () => {
+    // An account of its own: wrong passwords count towards its lockout.
+    const bob = await register(env.cluster.gatewayUrl);
+    const wrong = await post('/auth/login', { email: bob.email, password: 'not the password at all' });
+    expect(wrong.status).toBe(401);
+    expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('INVALID_CREDENTIALS');
+    const missing = await post('/auth/login', { email: bob.email });
+    expect(missing.status).toBe(400);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
+    const noCookie = await post('/auth/refresh', {});
+    expect(noCookie.status).toBe(401);
+    // A cross-site form post (no preflight) cannot send JSON: such a request is refused.
+    const form = await fetch(`${env.cluster.gatewayUrl}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `email=${encodeURIComponent(bob.email)}&password=${encodeURIComponent(bob.password)}`,
+    });
+    expect([400, 415]).toContain(form.status);
+    expect(cookieOf(form)).toBe('');
+  });
+});

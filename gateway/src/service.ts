@@ -25,6 +25,7 @@ import { WebSocket } from 'ws';
 import { clientIpResolver, createAuthenticator, rejectAs401 } from './authentication.ts';
 import { type GatewayContext, SubgraphDataSource } from './data-source.ts';
 import { registerProxyRoutes } from './proxy-routes.ts';
+import { registerSessionRoutes } from './session-routes.ts';
 import { SubscriptionRouter, toExecutionResult } from './subscriptions/router.ts';
 import { SupergraphInfo } from './supergraph.ts';
 
@@ -202,6 +203,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
   });
 
   registerProxyRoutes(app, { jobs: upstreams.get('jobs')!, gallery: upstreams.get('gallery')! });
+  registerSessionRoutes(app, upstreams.get('auth')!, internalSecret);
   return service;
 }
 
