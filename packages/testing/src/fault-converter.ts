@@ -77,7 +77,11 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
       if (earlier < 2) {
         response
           .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
-          .end(JSON.stringify({ error: { code: 'SERVICE_UNAVAILABLE', message: 'the converter is busy; retry later' } }));
+          .end(
+            JSON.stringify({
+              error: { code: 'SERVICE_UNAVAILABLE', message: 'the converter is busy; retry later' },
+            }),
+          );
       } else {
         response.writeHead(200, { 'content-type': String(request.headers['content-type']) }).end(body);
       }
