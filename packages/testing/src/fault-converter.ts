@@ -75,13 +75,11 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
     if (mode === 'busy') {
       const earlier = calls.filter((c) => c.mode === 'busy' && c.jobId === calls.at(-1)!.jobId).length - 1;
       if (earlier < 2) {
-        response
-          .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
-          .end(
-            JSON.stringify({
-              error: { code: 'SERVICE_UNAVAILABLE', message: 'the converter is busy; retry later' },
-            }),
-          );
+        response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(
+          JSON.stringify({
+            error: { code: 'SERVICE_UNAVAILABLE', message: 'the converter is busy; retry later' },
+          }),
+        );
       } else {
         response.writeHead(200, { 'content-type': String(request.headers['content-type']) }).end(body);
       }
