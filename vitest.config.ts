@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 const ignored = ['**/node_modules/**', '**/.test-env/**', '**/data/**'];
 
 // Three tiers by suffix: unit (no servers), int (real PostgreSQL and Redis from REDIS_URL and
-// DATABASE_URL), e2e (whole system as real processes). `pnpm test` starts the servers they need.
+// DATABASE_URL), e2e (whole system as real processes), and web (the SPA in jsdom). `pnpm test` starts
+// the servers they need.
 export default defineConfig({
   test: {
     projects: [
@@ -11,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: [...ignored, '**/*.int.test.ts'],
+          exclude: [...ignored, '**/*.int.test.ts', 'web/**'],
           testTimeout: 20_000,
         },
       },
@@ -21,6 +22,18 @@ export default defineConfig({
           include: ['**/*.int.test.ts'],
           exclude: ignored,
           testTimeout: 30_000,
+        },
+      },
+      {
+        // The web app's components and logic in a simulated DOM, built as its Vite config builds them.
+        extends: './web/vite.config.ts',
+        test: {
+          name: 'web',
+          include: ['web/src/**/*.test.{ts,tsx}'],
+          exclude: ignored,
+          environment: 'jsdom',
+          setupFiles: ['web/src/test/setup.ts'],
+          testTimeout: 20_000,
         },
       },
       {

@@ -1,29 +1,42 @@
 /**
  * Fails when generated files differ from what their sources produce now:
- *   node scripts/check-drift.ts compose   gateway/supergraph.graphql vs the subgraphs' SDL
+ *   node scripts/check-drift.ts compose   gateway/supergraph.graphql and api-schema.graphql vs the subgraphs' SDL
  *   node scripts/check-drift.ts codegen   the files codegen.yml generates vs the schemas
  * Either way the files end up regenerated, so the fix is to commit them.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { composeSupergraph, supergraphPath } from './compose.ts';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { compose } from './compose.ts';
 
 const root = new URL('../', import.meta.url);
 const read = (path: URL) => (existsSync(path) ? readFileSync(path, 'utf8') : null);
+// A generated folder (a preset's output, such as web/src/gql/) as one text: its files' names and contents.
+const readOutput = (path: string) => {
+  const url = new URL(path, root);
+  if (!path.endsWith('/')) return read(url);
+  if (!existsSync(url) || !statSync(url).isDirectory()) return null;
+  return readdirSync(url, { recursive: true, encoding: 'utf8' })
+    .sort()
+    .map((name) => `${name}\n${statSync(new URL(name, url)).isFile() ? read(new URL(name, url)) : ''}`)
+    .join('\n');
+};
 
 function check(kind: string): string[] {
   if (kind === 'compose') {
-    const composed = composeSupergraph();
-    const drifted = read(supergraphPath) !== composed;
-    if (drifted) writeFileSync(supergraphPath, composed);
-    return drifted ? ['gateway/supergraph.graphql'] : [];
+    const drifted: string[] = [];
+    for (const [path, composed] of compose()) {
+      if (read(path) === composed) continue;
+      writeFileSync(path, composed);
+      drifted.push(path.pathname.slice(root.pathname.length));
+    }
+    return drifted;
   }
   if (kind === 'codegen') {
     const config = readFileSync(new URL('codegen.yml', root), 'utf8');
-    const outputs = [...config.matchAll(/^ {2}(\S+\.ts):\s*$/gm)].map((m) => m[1]!);
-    const before = outputs.map((path) => read(new URL(path, root)));
+    const outputs = [...config.matchAll(/^ {2}(\S+(?:\.ts|\/)):\s*$/gm)].map((m) => m[1]!);
+    const before = outputs.map(readOutput);
     execFileSync('graphql-codegen', ['--config', 'codegen.yml', '--silent'], { cwd: root, stdio: 'inherit' });
-    return outputs.filter((path, i) => read(new URL(path, root)) !== before[i]);
+    return outputs.filter((path, i) => readOutput(path) !== before[i]);
   }
   throw new Error(`unknown check "${kind}" (compose | codegen)`);
 }

@@ -1,11 +1,13 @@
 /**
- * Composes the subgraphs' SDL into gateway/supergraph.graphql with @apollo/composition (no rover).
+ * Composes the subgraphs' SDL into gateway/supergraph.graphql with @apollo/composition (no rover),
+ * and writes the public API schema beside it (gateway/api-schema.graphql: the supergraph without
+ * its join__/link__ machinery), which clients such as web/ generate their types from.
  * The URLs written here are the in-cluster defaults; the gateway takes the real ones from its
- * environment. `pnpm compose:check` fails when the committed file drifts from the subgraphs.
+ * environment. `pnpm compose:check` fails when either committed file drifts from the subgraphs.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { parse, printSchema } from 'graphql';
 
 export const subgraphs = [
   { name: 'auth', url: 'http://auth:4003/graphql' },
@@ -15,8 +17,10 @@ export const subgraphs = [
 ] as const;
 
 export const supergraphPath = new URL('../gateway/supergraph.graphql', import.meta.url);
+export const apiSchemaPath = new URL('../gateway/api-schema.graphql', import.meta.url);
 
-export function composeSupergraph(): string {
+/** The generated files, by where they go. */
+export function compose(): Map<URL, string> {
   const result = composeServices(
     subgraphs.map(({ name, url }) => ({
       name,
@@ -29,10 +33,16 @@ export function composeSupergraph(): string {
   if (result.errors) {
     throw new Error(`composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
   }
-  return `${result.supergraphSdl.trimEnd()}\n`;
+  const apiSchema = printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
+  return new Map([
+    [supergraphPath, `${result.supergraphSdl.trimEnd()}\n`],
+    [apiSchemaPath, `${apiSchema.trimEnd()}\n`],
+  ]);
 }
 
 if (import.meta.main) {
-  writeFileSync(supergraphPath, composeSupergraph());
-  process.stdout.write(`wrote ${supergraphPath.pathname}\n`);
+  for (const [path, text] of compose()) {
+    writeFileSync(path, text);
+    process.stdout.write(`wrote ${path.pathname}\n`);
+  }
 }

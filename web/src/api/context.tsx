@@ -1,0 +1,34 @@
+import { createContext, type ReactNode, useContext, useSyncExternalStore } from 'react';
+import type { JobTransport } from '../features/editor/job/job-transport.ts';
+import type { Session, SessionManager, SessionStatus } from './session.ts';
+
+export interface Api {
+  session: SessionManager;
+  jobs: JobTransport;
+}
+
+const ApiContext = createContext<Api | null>(null);
+
+export function ApiProvider({ api, children }: { api: Api; children: ReactNode }) {
+  return <ApiContext value={api}>{children}</ApiContext>;
+}
+
+export function useApi(): Api {
+  const api = useContext(ApiContext);
+  if (!api) throw new Error('useApi needs an <ApiProvider> above it');
+  return api;
+}
+
+/** The sign-in as it is now; re-renders on every change. */
+export function useSession(): { session: Session | null; status: SessionStatus; manager: SessionManager } {
+  const { session: manager } = useApi();
+  const session = useSyncExternalStore(
+    (listener) => manager.subscribe(listener),
+    () => manager.session,
+  );
+  const status = useSyncExternalStore(
+    (listener) => manager.subscribe(listener),
+    () => manager.status,
+  );
+  return { session, status, manager };
+}

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { fileProblem, MAX_UPLOAD_BYTES } from './file-checks.ts';
+
+describe('fileProblem', () => {
+  it('accepts a JPEG up to 5 MB', () => {
+    expect(fileProblem({ name: 'a.jpg', type: 'image/jpeg', size: MAX_UPLOAD_BYTES })).toBeNull();
+  });
+
+  it('refuses a file over 5 MB and says how large it is', () => {
+    expect(fileProblem({ name: 'big.png', type: 'image/png', size: 7.25 * 1024 * 1024 })).toBe(
+      '"big.png" is 7.3 MB; the limit is 5 MB. Choose a smaller image.',
+    );
+  });
+
+  it('refuses what is not an image, and images in formats the server cannot read', () => {
+    expect(fileProblem({ name: 'notes.txt', type: 'text/plain', size: 10 })).toMatch(/is not an image/);
+    expect(fileProblem({ name: 'photo.heic', type: 'image/heic', size: 10 })).toMatch(/HEIC image/);
+  });
+});

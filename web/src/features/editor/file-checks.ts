@@ -1,0 +1,19 @@
+/** The gateway's upload limit (5 MiB), checked here first so that a large file never leaves the page. */
+export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+
+/** The formats the conversion service reads. */
+export const ACCEPTED_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'];
+
+const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/** Why a picked file cannot be converted, in words; null when it may be. */
+export function fileProblem(file: Pick<File, 'size' | 'type' | 'name'>): string | null {
+  if (file.type !== '' && !file.type.startsWith('image/'))
+    return `"${file.name}" is not an image. Choose a JPEG, PNG, WebP, GIF or AVIF file.`;
+  if (file.type !== '' && !ACCEPTED_TYPES.includes(file.type))
+    return `"${file.name}" is a ${file.type.replace('image/', '').toUpperCase()} image, which Pixelflow cannot read. Choose a JPEG, PNG, WebP, GIF or AVIF file.`;
+  if (file.size > MAX_UPLOAD_BYTES)
+    return `"${file.name}" is ${megabytes(file.size)}; the limit is 5 MB. Choose a smaller image.`;
+  if (file.size === 0) return `"${file.name}" is empty.`;
+  return null;
+}
