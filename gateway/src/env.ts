@@ -16,6 +16,11 @@ const schema = z.object({
     .default('false')
     .transform((value) => (value === 'true' ? true : value === 'false' ? false : value)),
   MAX_UPLOAD_BYTES: positiveInt(5 * 1024 * 1024),
+  /**
+   * The built web app to serve at `/` (web/dist). In the cluster the web app has a container of
+   * its own and the gateway serves only the API; `pnpm start` and `pnpm cluster` set it.
+   */
+  WEB_DIR: z.string().optional(),
 });
 
 export type GatewayEnv = z.infer<typeof schema>;

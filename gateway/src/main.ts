@@ -19,6 +19,7 @@ await runMain(async () => {
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     port: env.PORT,
     host: env.HOST,
+    webDir: env.WEB_DIR,
   });
   await service.listen();
   return { logger, service };

@@ -28,6 +28,7 @@ import { registerProxyRoutes } from './proxy-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { SubscriptionRouter, toExecutionResult } from './subscriptions/router.ts';
 import { SupergraphInfo } from './supergraph.ts';
+import { registerWebApp } from './web-app.ts';
 
 export const supergraphSdl = readFileSync(new URL('../supergraph.graphql', import.meta.url), 'utf8');
 
@@ -46,6 +47,8 @@ export interface GatewayOptions {
    */
   trustProxy?: boolean | string;
   host?: string;
+  /** The built web app (web/dist) to serve at `/` and `/playground`; none when absent. */
+  webDir?: string;
 }
 
 // Room for the multipart envelope (operations, map, part headers) around the file itself.
@@ -204,6 +207,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
 
   registerProxyRoutes(app, { jobs: upstreams.get('jobs')!, gallery: upstreams.get('gallery')! });
   registerSessionRoutes(app, upstreams.get('auth')!, internalSecret);
+  if (options.webDir) await registerWebApp(app, options.webDir);
   return service;
 }
 

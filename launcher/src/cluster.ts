@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { logLevel, parseEnv, port, positiveInt, postgresUrl, redisUrl, z } from '@pixelflow/config';
 import { converterIds } from '@pixelflow/converter-sharp';
 import { request } from 'undici';
+import { ensureWebApp } from './web.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const entries = {
@@ -44,6 +45,8 @@ export interface ClusterOptions {
   extraConverters?: Record<string, string>;
   /** Also run the AI converters (DeepDream, upscale), each in its own process. @default false */
   aiConverters?: boolean;
+  /** The gateway serves the web app (built first when its sources changed). @default true */
+  webApp?: boolean;
   /** Environment for every process. */
   env?: Record<string, string>;
   /** Environment per service. */
@@ -126,6 +129,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const gatewayPort =
     options.gatewayPort === 0 || options.gatewayPort === undefined ? await freePort() : options.gatewayPort;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const webDir = options.webApp === false ? undefined : ensureWebApp();
   const processes: ServiceProcess[] = [];
   const common = {
     // As in the container image: fewer glibc malloc arenas, far less fragmentation under libvips.
@@ -256,6 +260,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       GALLERY_URL: galleryUrls,
       JOBS_URL: jobsUrls,
       CONVERSION_URL: conversion.map((p) => p.url).join(','),
+      ...(webDir ? { WEB_DIR: webDir } : {}),
     });
     await waitReady(gateway);
     return cluster;

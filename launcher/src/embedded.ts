@@ -18,6 +18,7 @@ import { createGateway } from '@pixelflow/gateway';
 import { createJobsService } from '@pixelflow/jobs';
 import { createLogger } from '@pixelflow/logger';
 import { type Closable, closeInOrder, runMain } from '@pixelflow/service-kit';
+import { ensureWebApp } from './web.ts';
 
 const envSchema = z.object({
   PORT: port(4000),
@@ -41,6 +42,8 @@ export interface EmbeddedOptions {
   jobTtlMs?: number;
   /** Serve DeepDream and AI upscaling (their models load on first use). @default true */
   aiConverters?: boolean;
+  /** The built web app to serve at `/`; `pnpm start` builds it (see web.ts). */
+  webDir?: string;
 }
 
 export interface Embedded extends Closable {
@@ -140,6 +143,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       subgraphs: { auth: [authUrl], jobs: [jobsUrl], gallery: [galleryUrl], conversion: [conversionUrl] },
       port: gatewayPort,
       host: options.host ?? loopback,
+      webDir: options.webDir,
     });
     started.push(gateway);
     const { port: actualPort } = await gateway.listen();
@@ -174,6 +178,7 @@ if (import.meta.main) {
       publicUrl: env.PUBLIC_URL,
       jobTtlMs: env.JOB_TTL_MS,
       aiConverters: env.AI_CONVERTERS === 'true',
+      webDir: ensureWebApp(),
     });
     const logger = createLogger({ service: 'pixelflow', level: env.LOG_LEVEL });
     logger.info({ url: `${embedded.url}/graphql` }, 'Pixelflow is running');

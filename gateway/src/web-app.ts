@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import { errorBody } from '@pixelflow/errors';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * The editor's pages may run only their own scripts (an injected <script> or inline handler does
+ * nothing); images and downloads come from PUBLIC_URL, which need not be the page's own origin.
+ */
+const EDITOR_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  'img-src * data: blob:',
+  'connect-src *',
+  "object-src 'none'",
+  "base-uri 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * The built web app (web/dist) at `/`, and the GraphQL playground at `/playground`: hashed assets
+ * cached for a year, the HTML pages never (a new build is picked up at once). Any other GET of a
+ * page that is no API route (a client-side route such as /gallery, reloaded) gets the editor's
+ * page; everything else keeps its JSON 404.
+ */
+export async function registerWebApp(app: FastifyInstance, webDir: string): Promise<void> {
+  const editor = join(webDir, 'index.html');
+  if (!existsSync(editor)) throw new Error(`no built web app in ${webDir} (index.html is missing)`);
+  const playground = existsSync(join(webDir, 'playground/index.html'));
+
+  await app.register(fastifyStatic, {
+    root: webDir,
+    // One route per file present at start, rather than a catch-all that would shadow the API's 404s.
+    wildcard: false,
+    index: false,
+    setHeaders(reply, path) {
+      reply.header(
+        'cache-control',
+        path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
+    },
+  });
+
+  const page = (file: string, csp: boolean) => (_request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
+    if (csp) reply.header('content-security-policy', EDITOR_CSP);
+    return reply.sendFile(file);
+  };
+  app.get('/', page('index.html', true));
+  // GraphiQL's editor evaluates code and styles at run time: the playground goes without the CSP.
+  if (playground) app.get('/playground', page('playground/index.html', false));
+
+  const apiPrefixes = ['/graphql', '/auth/', '/jobs/', '/images/', '/assets/'];
+  app.get('/*', (request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const wantsPage = String(request.headers.accept ?? '').includes('text/html');
+    if (!wantsPage || apiPrefixes.some((prefix) => path.startsWith(prefix)) || /\.\w+$/.test(path)) {
+      return reply.code(404).send(errorBody('NOT_FOUND', `no route for GET ${path}`));
+    }
+    return page('index.html', true)(request, reply);
+  });
+}
