@@ -17,6 +17,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 const vitestArgs = process.argv.slice(2);
 const checks: Array<[string, string[]]> = [
   ['tsc', ['-p', 'tsconfig.json']],
+  ['tsc', ['-p', 'web']],
   ['biome', ['check', '.']],
   ['node', ['scripts/check-drift.ts', 'compose']],
   ['node', ['scripts/check-drift.ts', 'codegen']],

@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import { type FaultConverters, photo, startFaultConverters } from '@pixelflow/testing';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageErrors, screenshot, seriousA11yViolations, useBrowser } from './helpers/browser.ts';
+import { useCluster } from './helpers/cluster.ts';
+
+// The web app in Debian's Chromium against the whole system in multi-process mode (real Redis and
+// PostgreSQL): what a person does with it, each test ending with a screenshot in
+// .test-env/screenshots/.
+let faults: FaultConverters;
+beforeAll(async () => {
+  // A converter that reports progress in five steps over 2.5 s, so that the bar has time to move.
+  faults = await startFaultConverters({ delayMs: 2500 });
+});
+afterAll(() => faults?.close());
+
+const env = useCluster('web', {
+  jobsInstances: 1,
+  conversionInstances: 1,
+  get extraConverters() {
+    return { progress: faults.urls.progress };
+  },
+});
+const browser = useBrowser();
+
+const garden = () => photo('mate/nature/Garden.jpg');
+
+async function open(page: Page, path = '/'): Promise<void> {
+  await page.goto(`${env.cluster.gatewayUrl}${path}`);
+}
+
+/** Picks the photo, the converter, and presses Start. */
+async function convert(page: Page, converter: string, file = garden()): Promise<void> {
+  await page.locator('input[type=file]').setInputFiles(file);
+  await page.getByRole('img', { name: /^Your photo/ }).waitFor();
+  await page.getByLabel('Converter', { exact: true }).selectOption(converter);
+  await page.getByRole('button', { name: 'Start' }).click();
+}
+
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  expect(await seriousA11yViolations(page), `serious or critical axe violations on ${what}`).toEqual([]);
+}
+
+describe('the editor', () => {
+  it('converts anonymously: the progress bar rises, the result appears beside the original', async () => {
+    const page = await browser.page();
+    await open(page);
+    await expectAccessible(page, 'the empty editor');
+    await convert(page, 'progress');
+    const bar = page.getByRole('progressbar', { name: 'Conversion progress' });
+    // Sample what the page shows while the job runs.
+    const seen = new Set<number>();
+    const status = page.getByRole('status').filter({ hasText: /Done\.|failed/ });
+    while (!(await status.isVisible())) {
+      const value = await bar
+        .evaluate((element) => (element as unknown as { value: number }).value)
+        .catch(() => 0);
+      seen.add(value);
+      await page.waitForTimeout(100);
+    }
+    await expect.poll(() => status.textContent()).toContain('Done.');
+    expect(
+      [...seen].some((value) => value > 0 && value < 100),
+      `progress seen: ${[...seen]}`,
+    ).toBe(true);
+    const result = page.getByRole('link', { name: 'Download' });
+    expect(await result.getAttribute('href')).toMatch(/\/jobs\/[\w-]+\/result$/);
+    await screenshot(page, 'editor-result');
+    await expectAccessible(page, 'the editor with a result');
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('applies another converter to the result', async () => {
+    const page = await browser.page();
+    await open(page);
+    await convert(page, 'grayscale');
+    await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor();
+    await page.getByRole('button', { name: 'Apply another converter to this result' }).click();
+    await page.getByRole('img', { name: /^Your photo/ }).waitFor();
+    await page.getByLabel('Converter', { exact: true }).selectOption('flip');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor();
+    await screenshot(page, 'editor-chained');
+  });
+
+  it('falls back to polling when the WebSocket is blocked, and still finishes', async () => {
+    const page = await browser.page();
+    // Every WebSocket the page opens is closed at once, as a proxy that refuses them would.
+    await page.context().routeWebSocket(/\/graphql/, (socket) => socket.close());
+    await open(page);
+    await convert(page, 'progress');
+    await page.getByText('live updates unavailable').waitFor({ timeout: 15_000 });
+    await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('link', { name: 'Download' }).getAttribute('href')).toMatch(/result$/);
+    await screenshot(page, 'editor-polling-fallback');
+  });
+
+  it('says so in the page when the file is over 5 MB, on a phone-sized screen', async () => {
+    const page = await browser.page({ phone: true });
+    await open(page);
+    await page.locator('input[type=file]').setInputFiles(photo('mate/abstract/Elephants_3840x2160.jpg'));
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/limit is 5 MB/);
+    await screenshot(page, 'editor-too-large-phone');
+    await expectAccessible(page, 'the editor with an error, phone-sized');
+  });
+
+  it('says so in the page when the file is not an image', async () => {
+    const page = await browser.page();
+    await open(page);
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not an image/);
+    await screenshot(page, 'editor-not-an-image');
+  });
+});
+
+describe('accounts and the gallery', () => {
+  it('register → convert → the result is in the gallery → reload → still there → delete', async () => {
+    const page = await browser.page();
+    const email = `web-${randomUUID().slice(0, 8)}@example.test`;
+    await open(page, '/account');
+    await page.getByRole('button', { name: 'No account yet? Create one' }).click();
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await expectAccessible(page, 'the account page');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByText(email).waitFor();
+
+    await nav.getByRole('link', { name: 'Editor' }).click();
+    await convert(page, 'grayscale');
+    await page.getByText('Saved to').waitFor({ timeout: 30_000 });
+
+    await nav.getByRole('link', { name: 'Gallery' }).click();
+    const thumbs = page.locator('.gallery-grid button');
+    await expect.poll(() => thumbs.count(), { timeout: 15_000 }).toBe(2);
+    await expect
+      .poll(() => thumbs.allTextContents())
+      .toEqual([expect.stringContaining('Result: grayscale'), expect.stringContaining('Original')]);
+    await screenshot(page, 'gallery');
+    await expectAccessible(page, 'the gallery');
+
+    // The access token lived in memory only: the session comes back from the HttpOnly cookie.
+    await page.reload();
+    await nav.getByText(email).waitFor();
+    await expect.poll(() => thumbs.count(), { timeout: 15_000 }).toBe(2);
+    const cookies = await page.context().cookies();
+    expect(cookies.find((c) => c.name === 'pixelflow_refresh')).toMatchObject({ httpOnly: true });
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie),
+    ).not.toContain('pixelflow_refresh');
+
+    await thumbs.first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('img').waitFor();
+    await screenshot(page, 'gallery-image');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await dialog.getByRole('button', { name: 'Yes, delete it' }).click();
+    await expect.poll(() => thumbs.count()).toBe(1);
+    await page.reload();
+    await expect.poll(() => thumbs.count(), { timeout: 15_000 }).toBe(1);
+    await screenshot(page, 'gallery-after-delete');
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('shows a wrong password in the page', async () => {
+    const page = await browser.page();
+    await open(page, '/account');
+    await page.getByLabel('Email').fill(`nobody-${randomUUID().slice(0, 8)}@example.test`);
+    await page.getByLabel('Password').fill('not the right password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/email or password/i);
+    await screenshot(page, 'account-wrong-password');
+  });
+});
+
+describe('the playground', () => {
+  /** Replaces the operation in GraphiQL's editor and runs it; returns the response pane. */
+  async function run(page: Page, operation: string) {
+    const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
+    await editor.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    // insertText, not typing: the editor would close each bracket typed.
+    await page.keyboard.insertText(operation);
+    // GraphiQL takes the operation's name from the editor after a short debounce.
+    await page.waitForTimeout(700);
+    await page.getByRole('button', { name: /Execute query/ }).click();
+    return page.locator('.graphiql-response');
+  }
+
+  it('runs a query and a subscription against the gateway, offline', async () => {
+    const page = await browser.page();
+    const external: string[] = [];
+    page.on('request', (request) => {
+      if (
+        !request.url().startsWith(env.cluster.gatewayUrl.replace('http', 'ws')) &&
+        !request.url().startsWith(env.cluster.gatewayUrl) &&
+        !request.url().startsWith('data:') &&
+        !request.url().startsWith('blob:')
+      )
+        external.push(request.url());
+    });
+    await open(page, '/playground');
+    await page.locator('.graphiql-query-editor .monaco-editor').first().waitFor({ timeout: 30_000 });
+    const response = await run(page, '{ converters { id healthy } }');
+    await expect.poll(() => response.textContent(), { timeout: 15_000 }).toContain('"grayscale"');
+    await screenshot(page, 'playground-query');
+
+    const { data } = await env.client.convert(garden(), 'progress');
+    const id = data!.convertImage.id;
+    await run(page, `subscription { jobUpdated(id: "${id}") { status progress } }`);
+    await expect.poll(() => response.textContent(), { timeout: 30_000 }).toContain('SUCCEEDED');
+    await screenshot(page, 'playground-subscription');
+    await expectAccessible(page, 'the playground');
+    expect(external, 'requests that left the gateway').toEqual([]);
+  });
+});
