@@ -17,6 +17,7 @@
 # Build: docker build -t pixelflow:0.1.0 .
 #        docker build --target ai -t pixelflow-ai:0.1.0 .
 #        docker build --target ai-gpu -t pixelflow-ai-gpu:0.1.0 .
+#        docker build --target web -t pixelflow-web:0.1.0 .     the web app: static files under nginx
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 # CUDA 11.8 and cuDNN 8: what libtensorflow 2.9 under tfjs-node-gpu 4.22 was built for (11.2 and 8.1;
@@ -79,6 +80,18 @@ RUN npm install --prefix /opt/tfjs-node-gpu --omit=dev --no-fund --no-audit \
 COPY --from=deps-ai /app /app
 RUN mkdir -p /app/node_modules/@tensorflow \
   && ln -s /opt/tfjs-node-gpu/node_modules/@tensorflow/tfjs-node-gpu /app/node_modules/@tensorflow/tfjs-node-gpu
+
+# --- web-build: the web app's static files ---------------------------------------------------------
+FROM pnpm AS web-build
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
+  pnpm install --frozen-lockfile --store-dir /pnpm-store --filter "@pixelflow/web..." \
+  && pnpm --filter @pixelflow/web build
+
+# --- web: the web app under nginx (unprivileged: runs as any user, writes only /tmp) --------------
+FROM nginxinc/nginx-unprivileged:1.29-alpine AS web
+COPY docker/nginx-web.conf /etc/nginx/conf.d/default.conf
+COPY --from=web-build /app/web/dist /usr/share/nginx/html
+EXPOSE 8080
 
 # --- base: what every runtime image shares ------------------------------------------------------------
 FROM ${NODE_IMAGE} AS base

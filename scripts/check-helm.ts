@@ -207,7 +207,10 @@ interface Manifest {
     minReplicas?: number;
     scaleTargetRef?: { kind: string; name: string };
     rules?: Array<{
-      http?: { paths: Array<{ backend: { service?: { name: string; port: { name?: string } } } }> };
+      host?: string;
+      http?: {
+        paths: Array<{ path: string; backend: { service?: { name: string; port: { name?: string } } } }>;
+      };
     }>;
   };
 }
@@ -402,6 +405,11 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
       found.push(`an HPA targets ${name}, which is absent`);
   }
   for (const ingress of of('Ingress')) {
+    for (const rule of ingress.spec?.rules ?? []) {
+      const paths = (rule.http?.paths ?? []).map((p) => p.path);
+      if (new Set(paths).size !== paths.length)
+        found.push(`Ingress/${ingress.metadata.name}: a path of ${rule.host ?? 'its rule'} is routed twice`);
+    }
     for (const path of (ingress.spec?.rules ?? []).flatMap((r) => r.http?.paths ?? [])) {
       const backend = path.backend.service;
       const target = services.find((s) => s.metadata.name === backend?.name);
@@ -429,22 +437,22 @@ interface RenderCase {
 }
 const cases: RenderCase[] = [
   {
-    // gateway, auth, gallery, jobs, conversion, 12 sharp converters, DeepDream and upscale.
+    // gateway, auth, gallery, jobs, conversion, 12 sharp converters, DeepDream, upscale, the web app.
     name: 'defaults',
     args: required,
     expect: { externalSecrets: [], trustProxy: 'false' },
     kinds: {
-      Deployment: 19,
-      Service: 19,
-      PodDisruptionBudget: 19,
+      Deployment: 20,
+      Service: 20,
+      PodDisruptionBudget: 20,
       Secret: 1,
       ServiceAccount: 1,
       StatefulSet: 0,
     },
   },
   {
-    // 5 services, 3 converters, DeepDream (autoscaled) and an upscale of its own image deployed;
-    // Services for those, Redis and PostgreSQL.
+    // 5 services, the web app, 3 converters, DeepDream (autoscaled) and an upscale of its own image
+    // deployed; Services for those, Redis and PostgreSQL.
     name: 'full',
     args: ['-f', join(chart, 'ci/full-values.yaml')],
     expect: {
@@ -453,9 +461,9 @@ const cases: RenderCase[] = [
       trustProxy: 'true',
     },
     kinds: {
-      Deployment: 10,
-      Service: 12,
-      PodDisruptionBudget: 9,
+      Deployment: 11,
+      Service: 13,
+      PodDisruptionBudget: 10,
       HorizontalPodAutoscaler: 5,
       Ingress: 1,
       StatefulSet: 2,
@@ -489,10 +497,11 @@ const cases: RenderCase[] = [
         'converter-flip',
         'converter-deepdream',
         'converter-upscale',
+        'web',
       ],
       trustProxy: 'false',
     },
-    kinds: { Deployment: 9, Service: 11, PodDisruptionBudget: 0, StatefulSet: 2, Secret: 1 },
+    kinds: { Deployment: 10, Service: 12, PodDisruptionBudget: 0, StatefulSet: 2, Secret: 1 },
   },
 ];
 
