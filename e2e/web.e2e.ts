@@ -143,7 +143,7 @@ describe('accounts and the gallery', () => {
     await expectAccessible(page, 'the gallery');
 
     // The access token lived in memory only: the session comes back from the HttpOnly cookie.
-    await page.reload();
+    await page.reload({ waitUntil: 'networkidle' });
     await nav.getByText(email).waitFor();
     await expect.poll(() => thumbs.count(), { timeout: 15_000 }).toBe(2);
     const cookies = await page.context().cookies();
@@ -156,6 +156,7 @@ describe('accounts and the gallery', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('img').waitFor();
     await screenshot(page, 'gallery-image');
+    await expectAccessible(page, 'an image opened from the gallery');
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await dialog.getByRole('button', { name: 'Yes, delete it' }).click();
     await expect.poll(() => thumbs.count()).toBe(1);

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [name…]`: runs the benchmarks (all, or those named: grayscale, accounts,
- * deepdream, upscale), prints
+ * deepdream, upscale, web), prints
  * the results and writes them to BENCHMARKS.md, keeping the sections of benchmarks not run.
  * Timings are only comparable within one run (the machines are shared and noisy), so each
  * benchmark measures its baseline in the same run.
@@ -12,12 +12,14 @@ import { benchAccounts } from './accounts.ts';
 import { benchDeepDream, benchUpscaling } from './ai.ts';
 import { benchGrayscale } from './grayscale.ts';
 import { root } from './lib.ts';
+import { benchWeb } from './web.ts';
 
 const benches = {
   grayscale: benchGrayscale,
   accounts: benchAccounts,
   deepdream: benchDeepDream,
   upscale: benchUpscaling,
+  web: benchWeb,
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in benches));

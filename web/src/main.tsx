@@ -13,13 +13,17 @@ const session = new SessionManager();
 const { apollo, onSocketTrouble } = createApiClients(session);
 const api = { session, jobs: apolloJobTransport(apollo, onSocketTrouble) };
 
-// Another person's data must not outlive their sign-in: a new user starts from an empty cache.
+// A person's data must not outlive their sign-in: after a sign-out (or a switch to another
+// account) the cache starts empty. Signing in, or the session coming back on load, leaves nothing
+// private behind, so it resets nothing: a reset then would refetch the gallery the page is loading,
+// and re-render it under a user's first click.
 let userId = session.session?.user.id ?? null;
 session.subscribe(() => {
   const next = session.session?.user.id ?? null;
   if (next === userId) return;
+  const previous = userId;
   userId = next;
-  void apollo.resetStore().catch(() => undefined);
+  if (previous !== null) void apollo.resetStore().catch(() => undefined);
 });
 void session.restore();
 

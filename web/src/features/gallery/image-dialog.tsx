@@ -33,10 +33,12 @@ export function ImageDialog({
   const [error, setError] = useState<string | null>(null);
   const [deleteImage, { loading }] = useMutation(DeleteImageDocument);
 
+  // No close() on unmount: removing an open dialog takes it out of the top layer anyway, and a
+  // close() there fires `close`, so under StrictMode's mount-unmount-mount the dialog would close
+  // itself (onClose) right after opening.
   useEffect(() => {
     const element = dialog.current;
     if (element && !element.open) element.showModal?.();
-    return () => element?.close?.();
   }, []);
 
   const remove = async () => {
