@@ -24,10 +24,12 @@ describe('AI converters', () => {
   });
 
   it('dreams, with progress rising from 0 to 1', async () => {
-    const input = await smallPhoto(128);
+    // Long enough (a second or two) for progress to be forwarded between start and end: the
+    // runner passes it on at most every 250 ms.
+    const input = await smallPhoto(256);
     const { data, errors } = await env.client.convert(input, 'deepdream', {
       filename: 'garden.jpg',
-      params: { octaves: 1, steps: 4 },
+      params: { octaves: 2, steps: 8 },
     });
     expect(errors, JSON.stringify(errors)).toBeUndefined();
     const subscription = env.client.subscribe(data!.convertImage.id);

@@ -96,6 +96,28 @@ describe('the editor', () => {
     await screenshot(page, 'editor-polling-fallback');
   });
 
+  it('says so when the network is lost mid-job, and finishes once it is back', async () => {
+    const page = await browser.page();
+    await page.context().routeWebSocket(/\/graphql/, (socket) => socket.close());
+    await open(page);
+    await page.locator('input[type=file]').setInputFiles(garden());
+    await page.getByRole('img', { name: /^Your photo/ }).waitFor();
+    await page.getByLabel('Converter', { exact: true }).selectOption('progress');
+    // The job is created; from then on every request fails as on a dead network.
+    const created = page.waitForResponse(
+      (r) => r.url().endsWith('/graphql') && r.request().method() === 'POST',
+    );
+    await page.getByRole('button', { name: 'Start' }).click();
+    await created;
+    await page.route('**/graphql', (route) => route.abort('internetdisconnected'));
+    const lost = page.getByRole('alert').filter({ hasText: 'connection to the server is lost' });
+    await lost.waitFor({ timeout: 20_000 });
+    await screenshot(page, 'editor-network-lost');
+    await page.unroute('**/graphql');
+    await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor({ timeout: 30_000 });
+    expect(await lost.isVisible()).toBe(false);
+  });
+
   it('says so in the page when the file is over 5 MB, on a phone-sized screen', async () => {
     const page = await browser.page({ phone: true });
     await open(page);
