@@ -2,22 +2,29 @@ import type { ApolloClient } from '@apollo/client';
 import { graphql } from '../../../gql';
 import type { JobSnapshot } from './job-machine.ts';
 
+// What the page keeps of a job, the same whether pushed over the socket or polled.
+export const JobSnapshotFields = graphql(`
+  fragment JobSnapshotFields on Job {
+    id
+    status
+    progress
+    sequence
+    resultUrl
+    error {
+      code
+      message
+    }
+    savedImage {
+      id
+      url
+    }
+  }
+`);
+
 export const JobUpdatedSubscription = graphql(`
   subscription JobUpdated($id: ID!) {
     jobUpdated(id: $id) {
-      id
-      status
-      progress
-      sequence
-      resultUrl
-      error {
-        code
-        message
-      }
-      savedImage {
-        id
-        url
-      }
+      ...JobSnapshotFields
     }
   }
 `);
@@ -28,45 +35,17 @@ export const JobPollQuery = graphql(`
       __typename
       ... on JobDone {
         job {
-          id
-          status
-          progress
-          sequence
-          resultUrl
-          error {
-            code
-            message
-          }
-          savedImage {
-            id
-            url
-          }
+          ...JobSnapshotFields
         }
       }
       ... on JobPending {
         job {
-          id
-          status
-          progress
-          sequence
-          resultUrl
-          error {
-            code
-            message
-          }
+          ...JobSnapshotFields
         }
       }
       ... on JobFailed {
         job {
-          id
-          status
-          progress
-          sequence
-          resultUrl
-          error {
-            code
-            message
-          }
+          ...JobSnapshotFields
         }
       }
       ... on JobNotFound {
