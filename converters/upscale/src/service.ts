@@ -1,5 +1,5 @@
 import { createModelConverterService, type ModelConverterServiceOptions } from '@pixelflow/converter-kit';
-import { description } from './core/index.ts';
+import { description } from './core/description.ts';
 
 export { description };
 export const workerUrl = new URL('./worker.ts', import.meta.url);

@@ -1,29 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FoldedConv } from './folded-conv.ts';
 import type { InceptionFiles, KerasLayer } from './inception-files.ts';
+import type { LayerWeight, MixedLayer } from './layers.ts';
 import { type Pool, pool, poolGradient } from './pool.ts';
 
-/** The InceptionV3 layers a dream may amplify: the outputs of its first eight Inception blocks. */
-export const MIXED_LAYERS = [
-  'mixed0',
-  'mixed1',
-  'mixed2',
-  'mixed3',
-  'mixed4',
-  'mixed5',
-  'mixed6',
-  'mixed7',
-] as const;
-export type MixedLayer = (typeof MIXED_LAYERS)[number];
+export { type LayerWeight, MIXED_LAYERS, type MixedLayer } from './layers.ts';
 
 /** The smallest input side for which every allowed layer still has a 4×4 output (mixed3 and deeper are 1/32 of the input, less the borders of unpadded convolutions). */
 export const MIN_INPUT_SIDE = 96;
-
-/** One term of a dream's objective: the mean activation of `layer`, times `weight`. */
-export interface LayerWeight {
-  layer: string;
-  weight: number;
-}
 
 /** Where the time of gradient passes went, summed over calls. */
 export interface PassTiming {

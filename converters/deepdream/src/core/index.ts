@@ -1,29 +1,17 @@
 import { randomInt } from 'node:crypto';
-import type { ModelConverter, ModelDescription } from '@pixelflow/converter-kit';
+import type { ModelConverter } from '@pixelflow/converter-kit';
 import { type BackendOptions, selectBackend } from '@pixelflow/tfjs-backend';
 import * as tf from '@tensorflow/tfjs-core';
 import { type DreamTiming, dream } from './dream.ts';
 import { InceptionNet } from './inception.ts';
 import { loadInceptionFiles } from './inception-files.ts';
-import { DEEPEST_LAYER, DEFAULT_PARAMS, type DeepDreamParams, objectiveOf, paramsSchema } from './params.ts';
+import { DEEPEST_LAYER, DEFAULT_PARAMS, type DeepDreamParams, objectiveOf } from './params.ts';
 
 export type { BackendOptions } from '@pixelflow/tfjs-backend';
+export { description } from './description.ts';
 export type { DreamTiming } from './dream.ts';
 export type { DeepDreamParams, PresetName } from './params.ts';
 export { DEFAULT_PARAMS, PRESETS } from './params.ts';
-
-export const description: ModelDescription = {
-  id: 'deepdream',
-  title: 'DeepDream',
-  description:
-    'Amplifies what an image classifier (InceptionV3) sees in the picture, octave by octave: ' +
-    'eyes, swirls and creatures grow out of it.',
-  params: paramsSchema,
-  // Half a megapixel (e.g. 816×612): time grows with the pixels, and a default dream of this
-  // size takes about 45 s on 2 cores, twice a 512×512 one; larger uploads are scaled down first.
-  maxPixels: 1024 * 512,
-  oversize: 'downscale',
-};
 
 export interface DeepDreamOptions {
   /** Backend choice, see selectBackend (@pixelflow/tfjs-backend). @default {} */

@@ -1,4 +1,4 @@
-import { type LayerWeight, MIXED_LAYERS, type MixedLayer } from './inception.ts';
+import { type LayerWeight, MIXED_LAYERS, type MixedLayer } from './layers.ts';
 
 /** Named objectives: which InceptionV3 layers to amplify, and how much each. */
 export const PRESETS = {

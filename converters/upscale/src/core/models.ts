@@ -4,11 +4,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-/** The ESRGAN packages of UpscalerJS (RDN "slim" and "medium", RRDN "thick"), DIV2K-trained. */
-export const MODEL_VARIANTS = ['slim', 'medium', 'thick'] as const;
-export type ModelVariant = (typeof MODEL_VARIANTS)[number];
-export const SCALES = [2, 4] as const;
-export type Scale = (typeof SCALES)[number];
+import { type ModelVariant, SCALES, type Scale } from './limits.ts';
+
+export { MODEL_VARIANTS, type ModelVariant, SCALES, type Scale } from './limits.ts';
 
 export interface VariantInfo {
   /** The npm package that ships the weights (models/x<scale>/model.json + shards). */

@@ -3,6 +3,7 @@ import type { ConvertContext, ModelConverter, RawImage } from '@pixelflow/conver
 import { type BackendOptions, selectBackend } from '@pixelflow/tfjs-backend';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { MAX_INPUT_PIXELS } from './limits.ts';
 import { loadModel, MODEL_VARIANTS, type ModelVariant, SCALES, type Scale, VARIANTS } from './models.ts';
 import { cropPixels, type PatchOptions, pastePixels, planPatches, type Rect } from './patches.ts';
 
@@ -42,17 +43,7 @@ export interface UpscalerOptions {
   maxPixels?: Record<ModelVariant, Record<Scale, number>>;
 }
 
-/**
- * Largest inputs (width × height) per model and scale. slim and medium: 1 MP at ×2 and ¼ MP at
- * ×4, so at most 4 MP come out (the largest ×2 with medium: about 40 s with 2 wasm threads, 75 s
- * with one). thick costs about 10× medium (×4 of 256×256: 26 s with 2 threads, 48 s with one),
- * so 256×256 at either scale.
- */
-export const MAX_INPUT_PIXELS: Record<ModelVariant, Record<Scale, number>> = {
-  slim: { 2: 1_048_576, 4: 262_144 },
-  medium: { 2: 1_048_576, 4: 262_144 },
-  thick: { 2: 65_536, 4: 65_536 },
-};
+export { MAX_INPUT_PIXELS } from './limits.ts';
 
 /**
  * The network `auto` means. At ×2, medium: on photo crops (bench/quality.bench.ts) it beats
