@@ -7,7 +7,7 @@
  *   grayscale of a 2 MP photo.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,7 +138,13 @@ export async function benchWeb(): Promise<string> {
       for (const file of readdirSync(join(mapped, 'assets'))) {
         if (!file.endsWith('.js') || !names.has(file.replace(/-[\w-]{8}\.js$/, ''))) continue;
         const code = readFileSync(join(mapped, 'assets', file), 'utf8');
-        const map = JSON.parse(readFileSync(join(mapped, 'assets', `${file}.map`), 'utf8'));
+        const mapFile = join(mapped, 'assets', `${file}.map`);
+        if (!existsSync(mapFile)) {
+          // The bundler's own runtime has no sources to map.
+          packages.set('bundler runtime', (packages.get('bundler runtime') ?? 0) + Buffer.byteLength(code));
+          continue;
+        }
+        const map = JSON.parse(readFileSync(mapFile, 'utf8'));
         for (const [name, bytes] of bytesByPackage(code, map))
           packages.set(name, (packages.get(name) ?? 0) + bytes);
       }
