@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type FaultConverters, photo, startFaultConverters } from '@pixelflow/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { register } from './helpers/accounts.ts';
 import { pageErrors, screenshot, seriousA11yViolations, useBrowser } from './helpers/browser.ts';
 import { useCluster } from './helpers/cluster.ts';
 
@@ -185,7 +186,56 @@ describe('accounts and the gallery', () => {
     await page.reload();
     await expect.poll(() => thumbs.count(), { timeout: 15_000 }).toBe(1);
     await screenshot(page, 'gallery-after-delete');
+
+    // Signing out ends the sign-in for good: a reload does not bring it back.
+    await nav.getByRole('button', { name: 'Sign out' }).click();
+    await nav.getByRole('link', { name: 'Sign in' }).waitFor();
+    await page.reload({ waitUntil: 'networkidle' });
+    await nav.getByRole('link', { name: 'Sign in' }).waitFor();
+    expect(await nav.getByText(email).count()).toBe(0);
     expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('signs in and loads more of a large gallery as it scrolls', async () => {
+    // 13 conversions through the API: 26 images, more than one page of 24.
+    const account = await register(env.cluster.gatewayUrl);
+    const ids = await Promise.all(
+      Array.from({ length: 13 }, async () => {
+        const { data, errors } = await account.client.convert(garden(), 'grayscale');
+        if (!data) throw new Error(JSON.stringify(errors));
+        return data.convertImage.id;
+      }),
+    );
+    for (const id of ids) {
+      await account.client.subscribe(id).until((e) => e.status === 'SUCCEEDED', 60_000);
+    }
+    // A phone: one page of thumbnails is taller than the screen, so only scrolling loads more.
+    const page = await browser.page({ phone: true });
+    await open(page, '/account');
+    await page.getByLabel('Email').fill(account.email);
+    await page.getByLabel('Password').fill(account.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByText(account.email).waitFor();
+    await nav.getByRole('link', { name: 'Gallery' }).click();
+    const thumbs = page.locator('.gallery-grid button');
+    await expect.poll(() => thumbs.count(), { timeout: 15_000 }).toBe(24);
+    await page.waitForTimeout(1000);
+    expect(await thumbs.count()).toBe(24);
+    await thumbs.last().scrollIntoViewIfNeeded();
+    await expect.poll(() => thumbs.count(), { timeout: 15_000 }).toBe(26);
+    await screenshot(page, 'gallery-scrolled');
+
+    // A tall screen: the first page leaves the end of the grid in sight, so the next one loads too.
+    const desktop = await browser.page();
+    await open(desktop, '/account');
+    await desktop.getByLabel('Email').fill(account.email);
+    await desktop.getByLabel('Password').fill(account.password);
+    await desktop.getByRole('button', { name: 'Sign in' }).click();
+    const desktopNav = desktop.getByRole('navigation', { name: 'Main' });
+    await desktopNav.getByText(account.email).waitFor();
+    await desktopNav.getByRole('link', { name: 'Gallery' }).click();
+    await expect.poll(() => desktop.locator('.gallery-grid button').count(), { timeout: 15_000 }).toBe(26);
   });
 
   it('shows a wrong password in the page', async () => {
@@ -237,6 +287,10 @@ describe('the playground', () => {
     await run(page, `subscription { jobUpdated(id: "${id}") { status progress } }`);
     await expect.poll(() => response.textContent(), { timeout: 30_000 }).toContain('SUCCEEDED');
     await screenshot(page, 'playground-subscription');
+
+    // A mutation: signing out a refresh token that does not exist changes nothing, and says so.
+    await run(page, 'mutation { logout(refreshToken: "no-such-token") }');
+    await expect.poll(() => response.textContent(), { timeout: 15_000 }).toContain('"logout"');
     await expectAccessible(page, 'the playground');
     expect(external, 'requests that left the gateway').toEqual([]);
   });

@@ -81,9 +81,13 @@ function Gallery() {
   const loadMoreRef = useRef(loadMore);
   loadMoreRef.current = loadMore;
 
+  // Observed anew after each page: an observer reports only changes, and when a page leaves the
+  // end of the grid in sight (a tall screen), nothing would change and nothing more would load. A
+  // new observer reports the current state at once.
+  const endCursor = pageInfo?.endCursor;
   useEffect(() => {
     const target = sentinel.current;
-    if (!target || typeof IntersectionObserver === 'undefined') return;
+    if (!target || typeof IntersectionObserver === 'undefined' || endCursor === undefined) return;
     const observer = new IntersectionObserver(
       (entries) => {
         if (entries.some((entry) => entry.isIntersecting)) void loadMoreRef.current();
@@ -92,7 +96,7 @@ function Gallery() {
     );
     observer.observe(target);
     return () => observer.disconnect();
-  }, []);
+  }, [endCursor]);
 
   const edges = images?.edges ?? [];
   return (
