@@ -23,6 +23,8 @@ const checks: Array<[string, string[]]> = [
   ['node', ['scripts/check-drift.ts', 'codegen']],
   // Lints, renders and validates the Helm chart (installs helm and kubeconform with Go once).
   ['node', ['scripts/check-helm.ts']],
+  // Lints the Dockerfile and checks its stages and sources (there is no Docker engine to build it).
+  ['node', ['scripts/check-docker.ts']],
 ];
 
 ensurePackages();
