@@ -293,5 +293,11 @@ describe('the playground', () => {
     await expect.poll(() => response.textContent(), { timeout: 15_000 }).toContain('"logout"');
     await expectAccessible(page, 'the playground');
     expect(external, 'requests that left the gateway').toEqual([]);
+    expect(pageErrors(page)).toEqual([]);
+    // Every page carries the script policy, however it is reached.
+    for (const path of ['/', '/index.html', '/gallery', '/playground']) {
+      const response = await fetch(`${env.cluster.gatewayUrl}${path}`, { headers: { accept: 'text/html' } });
+      expect(response.headers.get('content-security-policy'), path).toContain("script-src 'self'");
+    }
   });
 });

@@ -35,6 +35,11 @@ export function useBrowser(): BrowserHandle {
       // A page error is a test failure: collect them for the test to assert on.
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(String(error)));
+      // So is anything the page's Content-Security-Policy blocked.
+      page.on('console', (message) => {
+        if (message.type() === 'error' && message.text().includes('Content Security Policy'))
+          errors.push(message.text());
+      });
       (page as Page & { errors: string[] }).errors = errors;
       return page;
     };
@@ -46,7 +51,7 @@ export function useBrowser(): BrowserHandle {
   return handle;
 }
 
-/** Uncaught errors the page threw so far. */
+/** Uncaught errors the page threw, and what its Content-Security-Policy blocked, so far. */
 export const pageErrors = (page: Page): string[] => (page as Page & { errors?: string[] }).errors ?? [];
 
 /** Saves a full-page screenshot under .test-env/screenshots/ (CI keeps them as artifacts). */

@@ -33,8 +33,8 @@ export interface Session {
 /**
  * Sessions for browsers, beside the GraphQL mutations (which stay for other clients): the refresh
  * token lives in an HttpOnly cookie that page scripts cannot read, scoped to /auth and SameSite
- * Strict, so a script injected into the page can at most use the short-lived access token it finds
- * in memory, never carry off the 30-day credential.
+ * Strict. A script injected into the page can act as the user while the page is open (it may call
+ * /auth/refresh itself), but cannot carry off the 30-day credential to use elsewhere or later.
  * - `POST /auth/register`, `POST /auth/login` with `{"email", "password"}`: a Session, and the cookie;
  * - `POST /auth/refresh`: trades the cookie's token for a new Session and cookie (each refresh
  *   token works once; a reused one revokes the sign-in, see the auth service);
@@ -136,8 +136,10 @@ export function registerSessionRoutes(app: FastifyInstance, auth: Upstream, inte
 
     scope.post('/auth/logout', async (request, reply) => {
       const refreshToken = parseCookie(request.headers.cookie ?? '')[REFRESH_COOKIE];
-      if (refreshToken) await call<boolean>(request, operations.logout, { refreshToken });
+      // The cookie goes whatever the auth service answers: a browser that signed out must not
+      // keep a working token (a shared computer). When auth could not revoke it, the error says so.
       setCookie(request, reply, '', 0);
+      if (refreshToken) await call<boolean>(request, operations.logout, { refreshToken });
       return reply.code(204).send();
     });
   });

@@ -5,13 +5,16 @@ import { errorBody } from '@pixelflow/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
- * The editor's pages may run only their own scripts (an injected <script> or inline handler does
- * nothing); images and downloads come from PUBLIC_URL, which need not be the page's own origin.
+ * The pages may run only their own scripts (an injected <script> or inline handler does nothing);
+ * images and downloads come from PUBLIC_URL, which need not be the page's own origin. The
+ * playground's editor (Monaco) also runs its language services in workers made from blob: URLs.
  */
-const EDITOR_CSP = [
+const CSP = [
   "default-src 'self'",
   "script-src 'self'",
+  "worker-src 'self' blob:",
   "style-src 'self' 'unsafe-inline'",
+  "font-src 'self' data:",
   'img-src * data: blob:',
   'connect-src *',
   "object-src 'none'",
@@ -35,22 +38,20 @@ export async function registerWebApp(app: FastifyInstance, webDir: string): Prom
     // One route per file present at start, rather than a catch-all that would shadow the API's 404s.
     wildcard: false,
     index: false,
+    // Every page, however it is reached (/, /index.html, /playground, a client-side route).
     setHeaders(reply, path) {
       reply.header(
         'cache-control',
         path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
       );
+      reply.header('x-content-type-options', 'nosniff');
+      if (path.endsWith('.html')) reply.header('content-security-policy', CSP);
     },
   });
 
-  const page = (file: string, csp: boolean) => (_request: FastifyRequest, reply: FastifyReply) => {
-    reply.header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
-    if (csp) reply.header('content-security-policy', EDITOR_CSP);
-    return reply.sendFile(file);
-  };
-  app.get('/', page('index.html', true));
-  // GraphiQL's editor evaluates code and styles at run time: the playground goes without the CSP.
-  if (playground) app.get('/playground', page('playground/index.html', false));
+  const page = (file: string) => (_request: FastifyRequest, reply: FastifyReply) => reply.sendFile(file);
+  app.get('/', page('index.html'));
+  if (playground) app.get('/playground', page('playground/index.html'));
 
   const apiPrefixes = ['/graphql', '/auth/', '/jobs/', '/images/', '/assets/'];
   app.get('/*', (request, reply) => {
@@ -59,6 +60,6 @@ export async function registerWebApp(app: FastifyInstance, webDir: string): Prom
     if (!wantsPage || apiPrefixes.some((prefix) => path.startsWith(prefix)) || /\.\w+$/.test(path)) {
       return reply.code(404).send(errorBody('NOT_FOUND', `no route for GET ${path}`));
     }
-    return page('index.html', true)(request, reply);
+    return page('index.html')(request, reply);
   });
 }

@@ -44,10 +44,13 @@ export function ensureWebApp(log: (line: string) => void = (line) => process.std
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === hash) return webDist;
   log('building the web app (web/dist) …');
   const started = Date.now();
-  const vite = join(
-    createRequire(join(webRoot, 'package.json')).resolve('vite/package.json'),
-    '../bin/vite.js',
-  );
+  let vite: string;
+  try {
+    vite = join(createRequire(join(webRoot, 'package.json')).resolve('vite/package.json'), '../bin/vite.js');
+  } catch {
+    log('the web app cannot be built here (Vite is not installed; pnpm install brings it); serving the API only');
+    return undefined;
+  }
   const build = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
     cwd: webRoot,
     stdio: ['ignore', 'inherit', 'inherit'],

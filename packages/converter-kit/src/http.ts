@@ -100,6 +100,12 @@ export function mountModelConverter(app: FastifyInstance, options: MountOptions)
             cancel.done();
           }
         }
+        // Checked again: other requests may have taken the free places while this one decoded,
+        // and once the progress answer's 200 is out a busy pool could only say so as an error part.
+        if (!pool.hasCapacity) {
+          cancel.done();
+          return busy(reply, retryAfter);
+        }
         let last = 0;
         const run = (write: (fraction: number) => void) =>
           pool.run(decoded.raw, params, {

@@ -31,7 +31,13 @@ interface Slot {
   ready: boolean;
   backend?: string;
   busy?: { id: number; settle: (message: FromWorker) => void };
+  /** Set when the pool itself ends the worker: its exit is then no crash. */
+  ending?: boolean;
 }
+
+/** The first retry of a model that failed to load; each further one waits twice as long. */
+const SETUP_RETRY_MS = 1000;
+const SETUP_RETRY_MAX_MS = 60_000;
 
 const abortError = () => Object.assign(new Error('aborted'), { name: 'AbortError' });
 
@@ -54,6 +60,10 @@ export class WorkerPool {
   readonly #queue: Array<() => void> = [];
   #nextId = 1;
   #closing = false;
+  /** Why the model last failed to load, and how often in a row (for the retry's back-off). */
+  #setupError: Error | undefined;
+  #setupFailures = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
 
   constructor(options: WorkerPoolOptions) {
     this.#o = {
@@ -71,7 +81,9 @@ export class WorkerPool {
 
   /** Whether every worker has loaded its model and warmed up (or, lazily, would on demand). */
   get ready(): boolean {
-    return !this.#closing && (this.#lazyAndStopped || this.#slots.every((slot) => slot.ready));
+    if (this.#closing) return false;
+    if (this.#lazyAndStopped) return this.#retryTimer === undefined;
+    return this.#slots.length > 0 && this.#slots.every((slot) => slot.ready);
   }
 
   get backend(): string | undefined {
@@ -105,12 +117,21 @@ export class WorkerPool {
   ): Promise<RawImage> {
     if (!this.hasCapacity) throw new BusyError('every worker is busy');
     clearTimeout(this.#idleTimer);
-    if (this.#lazyAndStopped) this.#start();
-    const slot = await this.#acquire();
+    if (this.#lazyAndStopped) {
+      // Loading failed a moment ago: not again before its back-off has passed.
+      if (this.#retryTimer !== undefined && this.#setupError) throw this.#setupError;
+      this.#start();
+    }
+    const slot = await this.#acquire(signal).catch((error: unknown) => {
+      // Nothing of this caller runs: lazily loaded models may go once idle.
+      this.#stopWhenIdle();
+      throw error;
+    });
     if (signal?.aborted) {
       // The caller left while it waited for a worker.
       slot.busy = undefined;
       this.#release();
+      this.#stopWhenIdle();
       throw abortError();
     }
     const id = this.#nextId++;
@@ -150,7 +171,10 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.#closing = true;
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#retryTimer);
+    for (const slot of this.#slots) slot.ending = true;
     await Promise.all(this.#slots.map((slot) => slot.worker.terminate()));
+    this.#wakeAll();
   }
 
   #start(): void {
@@ -165,7 +189,7 @@ export class WorkerPool {
     this.#idleTimer = setTimeout(() => {
       if (this.#queue.length > 0 || this.#slots.some((slot) => slot.busy)) return;
       this.#o.logger.info('no conversion for a while; unloading the model');
-      for (const slot of this.#slots.splice(0)) void slot.worker.terminate();
+      for (const slot of this.#slots.splice(0)) this.#end(slot);
     }, idleMs);
     this.#idleTimer.unref();
   }
@@ -174,45 +198,101 @@ export class WorkerPool {
     const worker = new Worker(this.#o.workerUrl, { stdout: false, stderr: false });
     const slot: Slot = { worker, ready: false };
     worker.on('message', (message: FromWorker) => {
+      // A worker the pool already let go (another one's setup failed) has nothing more to say.
+      if (!this.#slots.includes(slot)) return;
       if (message.type === 'ready') {
         slot.ready = true;
         slot.backend = message.backend;
+        this.#setupError = undefined;
+        this.#setupFailures = 0;
         this.#o.logger.info({ backend: message.backend }, 'model loaded and warmed up');
         this.#release();
       } else if (message.type === 'setup-failed') {
-        this.#o.logger.error({ reason: message.message }, 'model setup failed');
+        this.#setupFailed(slot, new Error(`the model failed to load: ${message.message}`));
       } else {
         slot.busy?.settle(message);
       }
     });
-    worker.on('error', (error) => {
+    const crashed = (error: Error) => {
+      if (slot.ending || !this.#slots.includes(slot)) return;
       this.#o.logger.error({ err: error }, 'converter worker crashed');
       slot.busy?.settle({
         type: 'failed',
         id: slot.busy.id,
         error: { name: 'Error', message: error.message },
       });
-      if (!this.#closing) this.#replace(slot);
-    });
+      // One that dies before its model is loaded would die again at once: retried with back-off.
+      if (!slot.ready) this.#setupFailed(slot, error);
+      else this.#replace(slot);
+    };
+    worker.on('error', crashed);
+    // A worker that ends without an error (process.exit in a dependency) has crashed too.
+    worker.on('exit', (code) => crashed(new Error(`the converter worker exited with code ${code}`)));
     return slot;
+  }
+
+  #end(slot: Slot): void {
+    slot.ending = true;
+    void slot.worker.terminate();
   }
 
   #replace(slot: Slot): void {
     const index = this.#slots.indexOf(slot);
     if (index < 0) return;
-    void slot.worker.terminate();
+    this.#end(slot);
     if (!this.#closing) this.#slots[index] = this.#spawn();
   }
 
-  async #acquire(): Promise<Slot> {
+  /**
+   * The model did not load: every worker goes, conversions waiting for one fail with the reason
+   * (none hangs), and the load is tried again after a back-off; lazily started pools try again
+   * on the next conversion instead, once the back-off has passed.
+   */
+  #setupFailed(slot: Slot, error: Error): void {
+    this.#o.logger.error({ reason: error.message }, 'model setup failed');
+    this.#setupError = error;
+    const delay = Math.min(SETUP_RETRY_MAX_MS, SETUP_RETRY_MS * 2 ** this.#setupFailures++);
+    for (const other of this.#slots.splice(0)) this.#end(other);
+    this.#end(slot);
+    this.#wakeAll();
+    if (this.#closing) return;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (!this.#closing && this.#o.idleMs === undefined) this.#start();
+    }, delay);
+    this.#retryTimer.unref();
+  }
+
+  async #acquire(signal?: AbortSignal): Promise<Slot> {
     for (;;) {
       const idle = this.#slots.find((slot) => slot.ready && !slot.busy);
       if (idle) {
         idle.busy = { id: 0, settle: () => {} }; // reserved until run() posts the job
         return idle;
       }
-      await new Promise<void>((resolve) => this.#queue.push(resolve));
+      if (this.#closing) throw new BusyError('the converter is shutting down');
+      if (this.#slots.length === 0) throw this.#setupError ?? new BusyError('no worker is running');
+      if (signal?.aborted) throw abortError();
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', leave);
+          resolve();
+        };
+        // A caller that leaves gives up its place in the queue.
+        const leave = () => {
+          const index = this.#queue.indexOf(wake);
+          if (index >= 0) this.#queue.splice(index, 1);
+          resolve();
+        };
+        signal?.addEventListener('abort', leave, { once: true });
+        this.#queue.push(wake);
+      });
     }
+  }
+
+  #wakeAll(): void {
+    for (const wake of this.#queue.splice(0)) wake();
   }
 
   #release(): void {

@@ -2,6 +2,7 @@ import { createLogger } from '@pixelflow/logger';
 import sharp from 'sharp';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerPool } from './pool.ts';
 import { createModelConverterService } from './service.ts';
 import type { ModelDescription } from './types.ts';
 
@@ -228,4 +229,43 @@ describe('a model converter service', () => {
     }
     await lazy.close();
   });
+
+  it('fails conversions at once when the model does not load, and loads it again after a back-off', async () => {
+    process.env.FIXTURE_SETUP_FAILS = '1';
+    const pool = new WorkerPool({ workerUrl, logger });
+    try {
+      const image = { data: new Uint8Array(4 * 4 * 3), width: 4, height: 4 };
+      // Waiting for the worker that never becomes ready: the failure ends the wait.
+      await expect(pool.run(image, { steps: 1, stepMs: 0 })).rejects.toThrow(
+        /failed to load: .*no weights here/,
+      );
+      expect(pool.ready).toBe(false);
+      await expect(pool.run(image, { steps: 1, stepMs: 0 })).rejects.toThrow(/no weights here/);
+      delete process.env.FIXTURE_SETUP_FAILS;
+      await pool.whenReady(10_000);
+      const result = await pool.run(image, { steps: 1, stepMs: 0 });
+      expect(result.data[0]).toBe(255);
+    } finally {
+      delete process.env.FIXTURE_SETUP_FAILS;
+      await pool.close();
+    }
+  }, 20_000);
+
+  it('lets a caller that leaves while it waits give up its place in the queue', async () => {
+    const pool = new WorkerPool({ workerUrl, logger, maxQueue: 1 });
+    try {
+      await pool.whenReady();
+      const image = () => ({ data: new Uint8Array(4 * 4 * 3), width: 4, height: 4 });
+      const first = pool.run(image(), { steps: 10, stepMs: 100 });
+      const leaving = new AbortController();
+      const waiting = pool.run(image(), { steps: 1, stepMs: 0 }, { signal: leaving.signal });
+      expect(pool.hasCapacity).toBe(false);
+      leaving.abort();
+      await expect(waiting).rejects.toThrow(/aborted/);
+      expect(pool.hasCapacity).toBe(true);
+      await first;
+    } finally {
+      await pool.close();
+    }
+  }, 20_000);
 });

@@ -1,6 +1,7 @@
 /**
  * A test model converter: inverts colours in `steps` steps of `stepMs` each, reporting progress;
- * `stuck` makes a step that never yields (as a long TensorFlow op would), `fail` fails at the end.
+ * `stuck` makes a step that never yields (as a long TensorFlow op would), `fail` fails at the end;
+ * FIXTURE_SETUP_FAILS in the environment makes loading the "model" fail.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runConverterWorker } from '../worker.ts';
@@ -15,6 +16,8 @@ interface Params {
 await runConverterWorker({
   async setup() {
     await sleep(300);
+    // Set by a test before the pool starts its workers (a worker copies the environment).
+    if (process.env.FIXTURE_SETUP_FAILS) throw new Error('no weights here');
     return { backend: 'test' };
   },
   async convert(image, params: Params, { progress, signal }) {

@@ -1,5 +1,5 @@
 import { type ErrorCode, isErrorCode } from '@pixelflow/errors';
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { mixedBoundary, readParts } from './multipart-mixed.ts';
 
 // Converters get their own pool: a slow conversion must not hold connections that internal
@@ -40,9 +40,10 @@ const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
  * works, then the image, or a JSON part `{ error }` when it failed after the answer began.
  */
 async function readProgressAnswer(
-  body: AsyncIterable<Buffer>,
+  body: Dispatcher.ResponseData['body'],
   boundary: string,
   onProgress: ((fraction: number) => void) | undefined,
+  signal: AbortSignal,
 ): Promise<ConvertOutcome> {
   try {
     for await (const part of readParts(body, boundary, MAX_ANSWER_BYTES)) {
@@ -59,17 +60,23 @@ async function readProgressAnswer(
           'CONVERTER_FAILED',
           'the conversion failed',
         );
+        // Busy after all (it filled up while this request was read): wait, as for a 503.
+        if (code === 'SERVICE_UNAVAILABLE') return { kind: 'busy', retryAfterMs: 1000, message };
         // Bad input the converter found late is the input's fault; anything else is its own.
-        return code === 'CONVERTER_FAILED' ||
-          code === 'INTERNAL_SERVER_ERROR' ||
-          code === 'SERVICE_UNAVAILABLE'
+        return code === 'CONVERTER_FAILED' || code === 'INTERNAL_SERVER_ERROR'
           ? { kind: 'failed', message }
           : { kind: 'rejected', code, message };
       }
     }
     return { kind: 'failed', message: 'the progress answer ended without an image' };
   } catch (error) {
+    // A timeout, a cancel or a broken connection is the caller's to tell apart (callConverter).
+    if (signal.aborted || String((error as { code?: unknown }).code ?? '').startsWith('UND_ERR')) throw error;
     return { kind: 'failed', message: `the progress answer was unusable: ${(error as Error).message}` };
+  } finally {
+    // What follows the image (the closing delimiter) is read, so that the connection can be reused;
+    // anything longer is cut off.
+    await body.dump({ limit: 64 * 1024 }).catch(() => undefined);
   }
 }
 
@@ -116,7 +123,7 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
     if (statusCode === 200) {
       const type = String(headers['content-type'] ?? '');
       const boundary = mixedBoundary(type);
-      if (boundary) return await readProgressAnswer(response.body, boundary, call.onProgress);
+      if (boundary) return await readProgressAnswer(response.body, boundary, call.onProgress, signal);
       const data = Buffer.from(await response.body.arrayBuffer());
       if (!type.startsWith('image/') || data.length === 0) {
         return {
@@ -147,7 +154,8 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
       message: errorFromBodyText(text, 'CONVERTER_FAILED', `the converter answered ${statusCode}`).message,
     };
   } catch (error) {
-    if (timeout.aborted)
+    const code = (error as { code?: unknown }).code;
+    if (timeout.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
       return { kind: 'timeout', message: `the converter took longer than ${call.timeoutMs} ms` };
     if (call.signal.aborted) return { kind: 'failed', message: `cancelled: ${String(call.signal.reason)}` };
     return { kind: 'failed', message: `the converter connection failed: ${(error as Error).message}` };

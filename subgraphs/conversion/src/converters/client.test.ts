@@ -1,0 +1,74 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { callConverter } from './client.ts';
+
+let server: Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve));
+});
+
+/** A converter that answers every request with `answer`. */
+async function converter(answer: (response: ServerResponse) => void): Promise<string> {
+  server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => answer(response));
+  });
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const boundary = 'b';
+const part = (type: string, body: string) => `--${boundary}\r\nContent-Type: ${type}\r\n\r\n${body}\r\n`;
+
+const call = (url: string, timeoutMs = 5000) =>
+  callConverter({
+    url,
+    input: Buffer.from('image'),
+    contentType: 'image/png',
+    params: {},
+    signal: new AbortController().signal,
+    timeoutMs,
+    requestId: 'job-1',
+    runnerId: 'runner-1',
+    onProgress: () => {},
+  });
+
+describe('a converter answering with progress parts', () => {
+  it('that outlasts the timeout mid-stream: a timeout, not a failure to retry', async () => {
+    const url = await converter((response) => {
+      response.writeHead(200, { 'content-type': `multipart/mixed; boundary=${boundary}` });
+      // Progress every 100 ms, for ever.
+      const timer = setInterval(() => response.write(part('application/json', '{"progress":0.1}')), 100);
+      response.on('close', () => clearInterval(timer));
+    });
+    const outcome = await call(url, 700);
+    expect(outcome.kind).toBe('timeout');
+  });
+
+  it('that turns out to be busy after the answer began: busy, to be waited out', async () => {
+    const url = await converter((response) => {
+      response.writeHead(200, { 'content-type': `multipart/mixed; boundary=${boundary}` });
+      response.end(
+        part('application/json', '{"error":{"code":"SERVICE_UNAVAILABLE","message":"busy"}}') +
+          `--${boundary}--\r\n`,
+      );
+    });
+    expect(await call(url)).toMatchObject({ kind: 'busy' });
+  });
+
+  it('that sends the image: the image, and the connection is left clean', async () => {
+    const url = await converter((response) => {
+      response.writeHead(200, { 'content-type': `multipart/mixed; boundary=${boundary}` });
+      response.end(
+        part('application/json', '{"progress":0.5}') + part('image/png', 'PNG') + `--${boundary}--\r\n`,
+      );
+    });
+    for (let i = 0; i < 3; i++) {
+      const outcome = await call(url);
+      expect(outcome).toMatchObject({ kind: 'ok', contentType: 'image/png' });
+      expect(outcome.kind === 'ok' && outcome.data.toString()).toBe('PNG');
+    }
+  });
+});
