@@ -37,6 +37,57 @@ function fakeAuth() {
 
 const invalidToken = () => json(401, { error: { code: 'INVALID_TOKEN', message: 'refresh token reused' } });
 
+type Channel = NonNullable<ConstructorParameters<typeof SessionManager>[0]>['channel'] & {};
+
+/**
+ * BroadcastChannels between "tabs" of one origin. Messages arrive at once, or with `held` only on
+ * deliver() (a message still on its way while the other tab goes on).
+ */
+function channelHub({ held = false } = {}) {
+  const channels: Channel[] = [];
+  const pending: Array<() => void> = [];
+  return {
+    channel(): Channel {
+      const channel: Channel = {
+        onmessage: null,
+        postMessage(data: unknown) {
+          for (const other of channels) {
+            if (other === channel) continue;
+            const send = () => other.onmessage?.({ data } as MessageEvent);
+            if (held) pending.push(send);
+            else send();
+          }
+        },
+        close() {},
+      };
+      channels.push(channel);
+      return channel;
+    },
+    deliver() {
+      for (const send of pending.splice(0)) send();
+    },
+  };
+}
+
+/** One Web Lock for several "tabs", as navigator.locks gives one per origin. */
+function sharedLock() {
+  let queue = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task);
+    queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  };
+}
+
+/** A signed-in hint in memory, starting signed in. */
+function memoryHint() {
+  const hint = { on: true, get: () => hint.on, set: (on: boolean) => (hint.on = on) };
+  return hint;
+}
+
 describe('SessionManager', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: START });
@@ -256,7 +307,7 @@ describe('SessionManager', () => {
     await sessions.signOut();
     expect(auth.calls.map((c) => c.path)).toEqual(['/auth/login', '/auth/logout']);
     expect(sessions.status).toBe('signed-out');
-    expect(posted.at(-1)).toEqual({ type: 'signed-out' });
+    expect(posted.at(-1)).toMatchObject({ type: 'signed-out' });
   });
 
   it('asks for a refresh on load only where this browser signed in before (no 401 for visitors)', async () => {
@@ -283,5 +334,206 @@ describe('SessionManager', () => {
     expect(await next.restore()).toBeNull();
     expect(flag).toBe(false);
     expect(auth.calls.map((c) => c.path)).toEqual(['/auth/login', '/auth/refresh', '/auth/refresh']);
+  });
+
+  it('keeps the session and the hint through 5xx answers to a refresh (auth down, a proxy), and retries', async () => {
+    const auth = fakeAuth();
+    auth.answer('/auth/login', () => json(200, session()));
+    const hint = memoryHint();
+    const sessions = new SessionManager({
+      fetch: auth.fetch,
+      channel: undefined,
+      withLock: (task) => task(),
+      retryDelayMs: 5000,
+      hint,
+    });
+    await sessions.signIn('ada@example.com', 'pw');
+    auth.answer('/auth/refresh', () =>
+      json(503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'auth is unavailable' } }),
+    );
+
+    await expect(sessions.refresh()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    expect(sessions.status).toBe('signed-in');
+    expect(hint.on).toBe(true);
+
+    // The retry meets a proxy's own 502 page (no JSON), then a 500: still signed in.
+    auth.answer('/auth/refresh', () => new Response('<html>Bad Gateway</html>', { status: 502 }));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(sessions.status).toBe('signed-in');
+    auth.answer('/auth/refresh', () =>
+      json(500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'boom' } }),
+    );
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(sessions.status).toBe('signed-in');
+    expect(hint.on).toBe(true);
+
+    const fresh = session();
+    auth.answer('/auth/refresh', () => json(200, fresh));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(sessions.session?.accessToken).toBe(fresh.accessToken);
+    expect(auth.calls.filter((c) => c.path === '/auth/refresh')).toHaveLength(4);
+  });
+
+  it('keeps the hint when a page load meets a 503, and signs out on a 401 UNAUTHENTICATED', async () => {
+    const auth = fakeAuth();
+    const hint = memoryHint();
+    const load = () =>
+      new SessionManager({ fetch: auth.fetch, channel: undefined, withLock: (t) => t(), hint });
+    auth.answer('/auth/refresh', () =>
+      json(503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'down' } }),
+    );
+    const first = load();
+    expect(await first.restore()).toBeNull();
+    expect(first.status).toBe('signed-out');
+    expect(hint.on).toBe(true);
+
+    auth.answer('/auth/refresh', () =>
+      json(401, { error: { code: 'UNAUTHENTICATED', message: 'no cookie' } }),
+    );
+    expect(await load().restore()).toBeNull();
+    expect(hint.on).toBe(false);
+  });
+
+  it('gives an /auth request 15 s, then counts it a network failure and frees the lock', async () => {
+    const aborts: AbortController[] = [];
+    const timeout = vi.spyOn(AbortSignal, 'timeout').mockImplementation(() => {
+      const controller = new AbortController();
+      aborts.push(controller);
+      return controller.signal;
+    });
+    try {
+      const auth = fakeAuth();
+      auth.answer('/auth/login', () => json(200, session()));
+      // A gateway that never answers, as fetch does: only the signal ends the wait.
+      const hanging = () =>
+        new Promise<Response>((_, reject) => {
+          const signal = aborts.at(-1)!.signal;
+          signal.addEventListener('abort', () => reject(new DOMException('timed out', 'TimeoutError')));
+        });
+      auth.answer('/auth/refresh', hanging);
+      const sessions = manager(auth);
+      await sessions.signIn('ada@example.com', 'pw');
+
+      const refresh = sessions.refresh();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(timeout).toHaveBeenLastCalledWith(15_000);
+      aborts.at(-1)!.abort();
+      await expect(refresh).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+      expect(sessions.status).toBe('signed-in');
+
+      const fresh = session();
+      auth.answer('/auth/refresh', () => json(200, fresh));
+      expect(await sessions.refresh()).toEqual(fresh);
+    } finally {
+      timeout.mockRestore();
+    }
+  });
+
+  it('fails tokenRejected on a passing refresh failure (no anonymous retry), null only once refused', async () => {
+    const auth = fakeAuth();
+    const first = session();
+    auth.answer('/auth/login', () => json(200, first));
+    const sessions = manager(auth);
+    await sessions.signIn('ada@example.com', 'pw');
+
+    auth.answer('/auth/refresh', () =>
+      json(503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'down' } }),
+    );
+    await expect(sessions.tokenRejected(first.accessToken)).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
+    auth.answer('/auth/refresh', () => Promise.reject(new TypeError('Failed to fetch')));
+    await expect(sessions.tokenRejected(first.accessToken)).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
+    expect(sessions.status).toBe('signed-in');
+
+    auth.answer('/auth/refresh', invalidToken);
+    expect(await sessions.tokenRejected(first.accessToken)).toBeNull();
+    expect(sessions.status).toBe('signed-out');
+  });
+
+  it('sends the old token, not none, when the refresh before an expiring one fails for a passing reason', async () => {
+    const auth = fakeAuth();
+    const first = session(3_000);
+    auth.answer('/auth/login', () => json(200, first));
+    const sessions = manager(auth);
+    await sessions.signIn('ada@example.com', 'pw');
+    auth.answer('/auth/refresh', () => Promise.reject(new TypeError('Failed to fetch')));
+    expect(await sessions.accessToken()).toBe(first.accessToken);
+  });
+
+  it('drops a refresh that another tab finishes after this tab signed out (and logs out after it)', async () => {
+    const auth = fakeAuth();
+    const hub = channelHub();
+    const withLock = sharedLock();
+    const first = session();
+    auth.answer('/auth/login', () => json(200, first));
+    const tabA = new SessionManager({ fetch: auth.fetch, withLock, channel: hub.channel(), hint: null });
+    const tabB = new SessionManager({ fetch: auth.fetch, withLock, channel: hub.channel(), hint: null });
+    await tabA.signIn('ada@example.com', 'pw');
+    expect(tabB.status).toBe('signed-in');
+
+    let release!: () => void;
+    auth.answer(
+      '/auth/refresh',
+      () => new Promise<Response>((resolve) => (release = () => resolve(json(200, session())))),
+    );
+    auth.answer('/auth/logout', () => new Response(null, { status: 204 }));
+    const refreshInB = tabB.refresh();
+    await vi.advanceTimersByTimeAsync(0);
+
+    const signOut = tabA.signOut();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(tabA.status).toBe('signed-out');
+    // The logout waits for the refresh under the lock: it must revoke the refresh's new cookie.
+    expect(auth.calls.map((c) => c.path)).toEqual(['/auth/login', '/auth/refresh']);
+
+    release();
+    expect(await refreshInB).toBeNull();
+    await signOut;
+    expect(auth.calls.map((c) => c.path)).toEqual(['/auth/login', '/auth/refresh', '/auth/logout']);
+    expect([tabA.status, tabB.status]).toEqual(['signed-out', 'signed-out']);
+    expect([tabA.session, tabB.session]).toEqual([null, null]);
+  });
+
+  it('drops a session broadcast that reaches this tab after it signed out, but adopts a later sign-in', async () => {
+    const auth = fakeAuth();
+    const hub = channelHub({ held: true });
+    const tabA = new SessionManager({
+      fetch: auth.fetch,
+      withLock: sharedLock(),
+      channel: hub.channel(),
+      hint: null,
+    });
+    const tabB = new SessionManager({
+      fetch: auth.fetch,
+      withLock: sharedLock(),
+      channel: hub.channel(),
+      hint: null,
+    });
+    auth.answer('/auth/login', () => json(200, session()));
+    await tabA.signIn('ada@example.com', 'pw');
+    hub.deliver();
+    expect(tabB.status).toBe('signed-in');
+
+    // B refreshes and posts its session; before that reaches A, A signs out.
+    auth.answer('/auth/refresh', () => json(200, session()));
+    await tabB.refresh();
+    auth.answer('/auth/logout', () => new Response(null, { status: 204 }));
+    await tabA.signOut();
+    hub.deliver();
+    expect([tabA.status, tabB.status]).toEqual(['signed-out', 'signed-out']);
+
+    // A sign-in after the sign-out is news to every tab.
+    const again = session();
+    auth.answer('/auth/login', () => json(200, again));
+    await tabB.signIn('ada@example.com', 'pw');
+    hub.deliver();
+    expect(tabA.session?.accessToken).toBe(again.accessToken);
+    // And so are B's refreshes after it.
+    const refreshed = session();
+    auth.answer('/auth/refresh', () => json(200, refreshed));
+    await tabB.refresh();
+    hub.deliver();
+    expect(tabA.session?.accessToken).toBe(refreshed.accessToken);
   });
 });

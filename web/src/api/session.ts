@@ -6,6 +6,10 @@
  * refresh goes through one shared promise (however many requests find the token stale at once),
  * and across tabs through a Web Lock: tabs share the cookie, so two tabs refreshing together would
  * present the same token twice.
+ *
+ * Only the server's refusal of the refresh token (HTTP 401) ends the sign-in. Any other failure
+ * (no network, a timeout, 429, the gateway's 503 while the auth service is down, a proxy's 502)
+ * passes: the session and the signed-in hint stay, and the refresh is tried again later.
  */
 
 export interface User {
@@ -29,6 +33,8 @@ export class AuthError extends Error {
     readonly code: string,
     message: string,
     readonly details?: Record<string, unknown>,
+    /** The HTTP status of the answer; absent when none came (NETWORK_ERROR). */
+    readonly status?: number,
   ) {
     super(message);
     this.name = 'AuthError';
@@ -88,8 +94,26 @@ function defaultHint(): SignedInHint | null {
   }
 }
 
+/** How long an /auth request may take: a refresh holds a lock that every tab waits on. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** The server refused the refresh token itself (not a passing failure): the sign-in is over. */
+function isRefusal(error: unknown): boolean {
+  return (
+    error instanceof AuthError &&
+    (error.status === 401 || error.code === 'INVALID_TOKEN' || error.code === 'UNAUTHENTICATED')
+  );
+}
+
 type Listener = () => void;
-type ChannelMessage = { type: 'session'; session: Session } | { type: 'signed-out' };
+/**
+ * `generation`: the sign-outs the sender knew of (see SessionManager#generation). A session from a
+ * refresh carries the count from when that refresh began; one from a sign-in carries none, as no
+ * earlier sign-out makes a new sign-in stale.
+ */
+type ChannelMessage =
+  | { type: 'session'; session: Session; generation?: number }
+  | { type: 'signed-out'; generation: number };
 
 const LOCK_NAME = 'pixelflow-session-refresh';
 
@@ -106,6 +130,15 @@ export class SessionManager {
   #session: Session | null = null;
   #status: SessionStatus = 'restoring';
   #refreshing: Promise<Session | null> | null = null;
+  /**
+   * Counts the sign-outs this tab knows of, its own and other tabs' (their messages carry theirs;
+   * a tab keeps the larger). A refresh that began before a sign-out may still answer after it (in
+   * this tab, or in another that broadcasts the session): comparing counts tells such a stale
+   * session, which is dropped instead of signing the page in again. A tab opened later starts at 0
+   * and catches up from the next message; until then others drop its refreshes, which only costs
+   * them a refresh of their own.
+   */
+  #generation = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #listeners = new Set<Listener>();
   readonly #fetch: typeof fetch;
@@ -167,12 +200,16 @@ export class SessionManager {
     return this.#start('register', email, password);
   }
 
+  /**
+   * Signs out here and in every tab at once, then revokes the cookie at the gateway under the
+   * refresh lock: a refresh in flight in any tab finishes first, so the logout revokes its new
+   * cookie, and its session (begun before this sign-out) is dropped as stale.
+   */
   async signOut(): Promise<void> {
-    // Waits for a refresh in flight: its new cookie is the one to revoke.
-    await this.#refreshing?.catch(() => null);
+    this.#generation += 1;
     this.#set(null, 'signed-out');
-    this.#broadcast({ type: 'signed-out' });
-    await this.#request('/auth/logout').catch(() => undefined);
+    this.#broadcast({ type: 'signed-out', generation: this.#generation });
+    await this.#withLock(() => this.#request('/auth/logout').catch(() => undefined));
   }
 
   /**
@@ -183,10 +220,13 @@ export class SessionManager {
   refresh(): Promise<Session | null> {
     if (!this.#refreshing) {
       const stale = this.#session?.accessToken;
+      const generation = this.#generation;
       this.#refreshing = this.#withLock(async () => {
+        // A sign-out came while this one waited for the lock: nothing to refresh.
+        if (this.#generation !== generation) return this.#session;
         // Another tab may have refreshed while this one waited for the lock and told us.
         if (this.#session && this.#session.accessToken !== stale) return this.#session;
-        return this.#refreshNow();
+        return this.#refreshNow(generation);
       }).finally(() => {
         this.#refreshing = null;
       });
@@ -196,25 +236,32 @@ export class SessionManager {
 
   /**
    * The access token to send now, refreshed first when it is about to expire (a tab asleep past
-   * its timer); null when signed out.
+   * its timer); null when signed out. When that refresh fails for a passing reason, the old token
+   * still goes (never none, which would run a signed-in person's request anonymously): a 401 then
+   * leads to tokenRejected, which reports the failure.
    */
   async accessToken(): Promise<string | null> {
     if (this.#refreshing) await this.#refreshing.catch(() => null);
     const session = this.#session;
     if (!session) return null;
     if (this.#expiresInMs(session) > 5_000) return session.accessToken;
-    return (await this.refresh().catch(() => null))?.accessToken ?? null;
+    try {
+      return (await this.refresh())?.accessToken ?? null;
+    } catch {
+      return this.#session?.accessToken ?? null;
+    }
   }
 
   /**
    * The server refused `rejected` (HTTP 401, INVALID_TOKEN): refreshes once and answers the token
-   * to retry with, or null when the sign-in is over. A token that a refresh already replaced is
-   * not refreshed again.
+   * to retry with, or null when the sign-in is over (retry without one). Rejects with the refresh's
+   * AuthError when it failed for a passing reason (network, 5xx): the request must then fail, not
+   * go anonymously. A token that a refresh already replaced is not refreshed again.
    */
   async tokenRejected(rejected: string): Promise<string | null> {
-    if (this.#session && this.#session.accessToken !== rejected) return this.#session.accessToken;
     if (!this.#session) return null;
-    return (await this.refresh().catch(() => null))?.accessToken ?? null;
+    if (this.#session.accessToken !== rejected) return this.#session.accessToken;
+    return (await this.refresh())?.accessToken ?? null;
   }
 
   dispose(): void {
@@ -223,15 +270,19 @@ export class SessionManager {
     this.#listeners.clear();
   }
 
-  async #refreshNow(): Promise<Session | null> {
+  async #refreshNow(generation: number): Promise<Session | null> {
     try {
       const session = await this.#request<Session>('/auth/refresh', {});
-      this.#adopt(session);
+      // A sign-out came while the refresh was on its way: its session is stale.
+      if (this.#generation !== generation) return this.#session;
+      this.#adopt(session, generation);
       return session;
     } catch (error) {
-      if (error instanceof AuthError && error.code !== 'NETWORK_ERROR' && error.code !== 'RATE_LIMITED') {
+      if (this.#generation !== generation) return this.#session;
+      if (isRefusal(error)) {
+        this.#generation += 1;
         this.#set(null, 'signed-out');
-        this.#broadcast({ type: 'signed-out' });
+        this.#broadcast({ type: 'signed-out', generation: this.#generation });
         return null;
       }
       if (this.#session) this.#schedule(this.#retryDelay);
@@ -245,15 +296,26 @@ export class SessionManager {
     return session;
   }
 
-  #adopt(session: Session, tellOthers = true): void {
+  /** `generation`: where the session came from a refresh, the count from when it began. */
+  #adopt(session: Session, generation?: number): void {
     this.#set(session, 'signed-in');
     this.#schedule(Math.max(0, this.#expiresInMs(session) - this.#margin));
-    if (tellOthers) this.#broadcast({ type: 'session', session });
+    this.#broadcast({ type: 'session', session, generation });
   }
 
   #onChannelMessage(message: ChannelMessage): void {
-    if (message.type === 'session') this.#adopt(message.session, false);
-    else this.#set(null, 'signed-out');
+    if (message.type === 'signed-out') {
+      // At least one more than before, so that this tab's refresh in flight counts as stale even
+      // where the sender's count was behind.
+      this.#generation = Math.max(this.#generation + 1, message.generation);
+      this.#set(null, 'signed-out');
+      return;
+    }
+    // A refresh that began before a sign-out this tab knows of: stale.
+    if (message.generation !== undefined && message.generation < this.#generation) return;
+    this.#generation = Math.max(this.#generation, message.generation ?? 0);
+    this.#set(message.session, 'signed-in');
+    this.#schedule(Math.max(0, this.#expiresInMs(message.session) - this.#margin));
   }
 
   #schedule(delayMs: number): void {
@@ -286,6 +348,8 @@ export class SessionManager {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
         credentials: 'same-origin',
+        // A timeout counts as a network error.
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch {
       throw new AuthError('NETWORK_ERROR', 'Could not reach the server. Check your connection.');
@@ -301,6 +365,7 @@ export class SessionManager {
         error?.code ?? `HTTP_${response.status}`,
         error?.message ?? `The server answered ${response.status}.`,
         error?.details,
+        response.status,
       );
     }
     return answer as T;

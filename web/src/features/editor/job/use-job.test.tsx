@@ -1,8 +1,10 @@
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApiClients } from '../../../api/client.ts';
+import { FakeWebSocket } from '../../../test/fake-web-socket.ts';
 import type { JobSnapshot } from './job-machine.ts';
-import type { JobTransport, PollAnswer } from './job-transport.ts';
+import { apolloJobTransport, type JobTransport, type PollAnswer } from './job-transport.ts';
 import { useJob } from './use-job.ts';
 
 type Observer = Parameters<JobTransport['subscribe']>[1];
@@ -172,5 +174,57 @@ describe('useJob', () => {
     expect(result.current).toBeNull();
     rerender({ id: 'j2' });
     expect(result.current).toMatchObject({ jobId: 'j2', status: 'QUEUED', done: false });
+  });
+
+  it('falls back to polling when the real socket dies silently after the first event (keep-alive)', async () => {
+    FakeWebSocket.instances = [];
+    const snapshot = (status: string, progress: number, sequence: number) => ({
+      __typename: 'Job',
+      id: 'j1',
+      status,
+      progress,
+      sequence,
+      resultUrl: status === 'SUCCEEDED' ? 'http://gw/jobs/j1/result' : null,
+      error: null,
+      savedImage: null,
+    });
+    const fetch = vi.fn(async () =>
+      Response.json({ data: { job: { __typename: 'JobDone', job: snapshot('SUCCEEDED', 1, 2) } } }),
+    );
+    vi.stubGlobal('fetch', fetch);
+    const session = {
+      session: null,
+      subscribe: () => () => undefined,
+      accessToken: async () => null,
+      tokenRejected: async () => null,
+    };
+    const clients = createApiClients(session, { socketUrl: 'ws://gw/graphql', webSocketImpl: FakeWebSocket });
+    try {
+      const transport = apolloJobTransport(clients.apollo, clients.onSocketTrouble);
+      const { result } = renderHook(() => useJob('j1', transport));
+      await act(() => vi.advanceTimersByTimeAsync(10));
+      const socket = FakeWebSocket.instances[0]!;
+      act(() =>
+        socket.receive({
+          type: 'next',
+          id: socket.subscriptionId,
+          payload: { data: { jobUpdated: snapshot('RUNNING', 0.3, 1) } },
+        }),
+      );
+      await act(() => vi.advanceTimersByTimeAsync(0));
+      expect(result.current).toMatchObject({ transport: 'socket', progress: 0.3 });
+
+      // The connection dies without a close: no event, no error, no close event ever comes.
+      socket.alive = false;
+      await act(() => vi.advanceTimersByTimeAsync(14_000));
+      expect(result.current?.transport).toBe('socket');
+      await act(() => vi.advanceTimersByTimeAsync(1_100));
+      expect(result.current).toMatchObject({ transport: 'polling', status: 'SUCCEEDED', done: true });
+      expect(fetch).toHaveBeenCalled();
+    } finally {
+      await clients.ws.dispose();
+      clients.apollo.stop();
+      vi.unstubAllGlobals();
+    }
   });
 });
