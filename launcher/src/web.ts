@@ -48,7 +48,9 @@ export function ensureWebApp(log: (line: string) => void = (line) => process.std
   try {
     vite = join(createRequire(join(webRoot, 'package.json')).resolve('vite/package.json'), '../bin/vite.js');
   } catch {
-    log('the web app cannot be built here (Vite is not installed; pnpm install brings it); serving the API only');
+    log(
+      'the web app cannot be built here (Vite is not installed; pnpm install brings it); serving the API only',
+    );
     return undefined;
   }
   const build = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
