@@ -1,15 +1,12 @@
-import { type FaultConverters, photo, startFaultConverters } from '@pixelflow/testing';
+import { photo } from '@pixelflow/testing';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useCluster } from './helpers/cluster.ts';
+import { useFaultConverters } from './helpers/faults.ts';
 
 // The anonymous conversion path through real processes: gateway, two jobs and two conversion
 // instances, the sharp converters, real Redis.
-let faults: FaultConverters;
-beforeAll(async () => {
-  faults = await startFaultConverters({ delayMs: 1500 });
-});
-afterAll(() => faults?.close());
+const faults = useFaultConverters({ delayMs: 1500 });
 
 const env = useCluster('conversion', {
   get extraConverters() {

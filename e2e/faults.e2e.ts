@@ -1,15 +1,12 @@
-import { type FaultConverters, photo, startFaultConverters } from '@pixelflow/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { photo } from '@pixelflow/testing';
+import { describe, expect, it } from 'vitest';
 import { register } from './helpers/accounts.ts';
 import { useCluster } from './helpers/cluster.ts';
+import { useFaultConverters } from './helpers/faults.ts';
 
 // Faults that must not lose a job, with real processes killed for real. The tests run in order:
 // later ones work with the instances earlier ones left alive.
-let faults: FaultConverters;
-beforeAll(async () => {
-  faults = await startFaultConverters({ delayMs: 2000 });
-});
-afterAll(() => faults?.close());
+const faults = useFaultConverters({ delayMs: 2000 });
 
 const env = useCluster('faults', {
   jobsInstances: 2,

@@ -1,15 +1,12 @@
-import { type FaultConverters, photo, startFaultConverters } from '@pixelflow/testing';
+import { photo } from '@pixelflow/testing';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Account, register } from './helpers/accounts.ts';
 import { useCluster } from './helpers/cluster.ts';
+import { useFaultConverters } from './helpers/faults.ts';
 
 // Signed-in conversions land in the owner's gallery, and nobody else's.
-let faults: FaultConverters;
-beforeAll(async () => {
-  faults = await startFaultConverters({ delayMs: 1500 });
-});
-afterAll(() => faults?.close());
+const faults = useFaultConverters({ delayMs: 1500 });
 
 const env = useCluster('gallery', {
   jobsInstances: 1,

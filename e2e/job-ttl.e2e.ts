@@ -1,14 +1,11 @@
-import { type FaultConverters, photo, startFaultConverters } from '@pixelflow/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { photo } from '@pixelflow/testing';
+import { describe, expect, it } from 'vitest';
 import { useCluster } from './helpers/cluster.ts';
+import { useFaultConverters } from './helpers/faults.ts';
 
 // Jobs are ephemeral: a job is gone after the TTL without a heartbeat (100 s in production,
 // 3 s here), and so is a finished job and its result.
-let faults: FaultConverters;
-beforeAll(async () => {
-  faults = await startFaultConverters({ delayMs: 1000 });
-});
-afterAll(() => faults?.close());
+const faults = useFaultConverters({ delayMs: 1000 });
 
 const ttl = 3000;
 const env = useCluster('job-ttl', {

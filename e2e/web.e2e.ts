@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { type FaultConverters, photo, startFaultConverters } from '@pixelflow/testing';
+import { photo } from '@pixelflow/testing';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { register } from './helpers/accounts.ts';
 import { pageErrors, screenshot, seriousA11yViolations, useBrowser } from './helpers/browser.ts';
 import { useCluster } from './helpers/cluster.ts';
+import { useFaultConverters } from './helpers/faults.ts';
 
 // The web app in Debian's Chromium against the whole system in multi-process mode (real Redis and
 // PostgreSQL): what a person does with it, each test ending with a screenshot in
 // .test-env/screenshots/.
-let faults: FaultConverters;
-beforeAll(async () => {
-  // A converter that reports progress in five steps over 2.5 s, so that the bar has time to move.
-  faults = await startFaultConverters({ delayMs: 2500 });
-});
-afterAll(() => faults?.close());
+// A converter that reports progress in five steps over 2.5 s, so that the bar has time to move.
+const faults = useFaultConverters({ delayMs: 2500 });
 
 const env = useCluster('web', {
   jobsInstances: 1,
@@ -37,6 +34,15 @@ async function convert(page: Page, converter: string, file = garden()): Promise<
   await page.getByRole('img', { name: /^Your photo/ }).waitFor();
   await page.getByLabel('Converter', { exact: true }).selectOption(converter);
   await page.getByRole('button', { name: 'Start' }).click();
+}
+
+/** Signs in through the account page; returns the main navigation, which then shows the email. */
+async function signIn(page: Page, email: string, password: string) {
+  await open(page, '/account');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  return page.getByRole('navigation', { name: 'Main' });
 }
 
 async function expectAccessible(page: Page, what: string): Promise<void> {
@@ -211,11 +217,7 @@ describe('accounts and the gallery', () => {
     }
     // A phone: one page of thumbnails is taller than the screen, so only scrolling loads more.
     const page = await browser.page({ phone: true });
-    await open(page, '/account');
-    await page.getByLabel('Email').fill(account.email);
-    await page.getByLabel('Password').fill(account.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    const nav = page.getByRole('navigation', { name: 'Main' });
+    const nav = await signIn(page, account.email, account.password);
     await nav.getByText(account.email).waitFor();
     await nav.getByRole('link', { name: 'Gallery' }).click();
     const thumbs = page.locator('.gallery-grid button');
@@ -228,11 +230,7 @@ describe('accounts and the gallery', () => {
 
     // A tall screen: the first page leaves the end of the grid in sight, so the next one loads too.
     const desktop = await browser.page();
-    await open(desktop, '/account');
-    await desktop.getByLabel('Email').fill(account.email);
-    await desktop.getByLabel('Password').fill(account.password);
-    await desktop.getByRole('button', { name: 'Sign in' }).click();
-    const desktopNav = desktop.getByRole('navigation', { name: 'Main' });
+    const desktopNav = await signIn(desktop, account.email, account.password);
     await desktopNav.getByText(account.email).waitFor();
     await desktopNav.getByRole('link', { name: 'Gallery' }).click();
     await expect.poll(() => desktop.locator('.gallery-grid button').count(), { timeout: 15_000 }).toBe(26);
@@ -240,10 +238,7 @@ describe('accounts and the gallery', () => {
 
   it('shows a wrong password in the page', async () => {
     const page = await browser.page();
-    await open(page, '/account');
-    await page.getByLabel('Email').fill(`nobody-${randomUUID().slice(0, 8)}@example.test`);
-    await page.getByLabel('Password').fill('not the right password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, `nobody-${randomUUID().slice(0, 8)}@example.test`, 'not the right password');
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/email or password/i);
     await screenshot(page, 'account-wrong-password');
   });
