@@ -1,6 +1,10 @@
 import { internalSecret, logLevel, parseEnv, port, positiveInt, urlList, z } from '@pixelflow/config';
+import { httpLimitsEnv } from '@pixelflow/service-kit';
 
 const schema = z.object({
+  // The one public service caps connections per address. Behind a proxy (TRUST_PROXY) every client
+  // shares the proxy's address: set MAX_CONNECTIONS_PER_ADDRESS=0 there and let the proxy cap them.
+  ...httpLimitsEnv({ maxConnectionsPerAddress: 64 }),
   PORT: port(4000),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel(),

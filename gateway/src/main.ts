@@ -1,5 +1,5 @@
 import { createLogger } from '@pixelflow/logger';
-import { runMain } from '@pixelflow/service-kit';
+import { httpLimitsFrom, runMain } from '@pixelflow/service-kit';
 import { readGatewayEnv } from './env.ts';
 import { createGateway } from './service.ts';
 
@@ -16,6 +16,7 @@ await runMain(async () => {
       conversion: env.CONVERSION_URL,
     },
     trustProxy: env.TRUST_PROXY,
+    http: httpLimitsFrom(env),
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     port: env.PORT,
     host: env.HOST,

@@ -12,6 +12,7 @@ import type { Logger } from '@pixelflow/logger';
 import {
   anonymous,
   createHttpService,
+  type HttpLimits,
   type HttpService,
   IDENTITY_HEADER,
   type Identity,
@@ -46,6 +47,8 @@ export interface GatewayOptions {
    * @default false
    */
   trustProxy?: boolean | string;
+  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
+  http?: Partial<HttpLimits>;
   host?: string;
   /** The built web app (web/dist) to serve at `/` and `/playground`; none when absent. */
   webDir?: string;
@@ -53,15 +56,6 @@ export interface GatewayOptions {
 
 // Room for the multipart envelope (operations, map, part headers) around the file itself.
 const MULTIPART_OVERHEAD = 64 * 1024;
-// Largest oversized body read (and dropped) so that its sender gets a readable 413.
-const DISCARD_LIMIT = 64 * 1024 * 1024;
-
-function discard(stream: NodeJS.ReadableStream): Promise<void> {
-  return new Promise((resolve) => {
-    stream.on('end', resolve).on('close', resolve).on('error', resolve);
-    stream.resume();
-  });
-}
 
 /**
  * The public edge: @apollo/gateway over the static supergraph for queries and mutations (uploads
@@ -105,17 +99,16 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     port: options.port ?? 4000,
     host: options.host,
     trustProxy: options.trustProxy,
+    limits: options.http,
   });
   const { app } = service;
 
   // An upload whose declared length is already too large is refused without parsing or keeping
-  // any of it. The body is read and dropped first: answering mid-upload makes most clients fail
-  // with EPIPE instead of reading the answer. Absurd sizes are cut off instead.
+  // any of it (the service kit drops the rest of the body, or closes an absurd one, before the
+  // answer leaves).
   app.addHook('onRequest', async (request, reply) => {
     const length = Number(request.headers['content-length']);
     if (!request.url.startsWith('/graphql') || !(length > maxUploadBytes + MULTIPART_OVERHEAD)) return;
-    if (length <= DISCARD_LIMIT) await discard(request.raw);
-    else reply.header('connection', 'close');
     return sendGraphQLErrors(
       reply,
       413,

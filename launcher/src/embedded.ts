@@ -17,10 +17,19 @@ import { createGalleryService } from '@pixelflow/gallery';
 import { createGateway } from '@pixelflow/gateway';
 import { createJobsService } from '@pixelflow/jobs';
 import { createLogger } from '@pixelflow/logger';
-import { type Closable, closeInOrder, runMain } from '@pixelflow/service-kit';
+import {
+  type Closable,
+  closeInOrder,
+  type HttpLimits,
+  httpLimitsEnv,
+  httpLimitsFrom,
+  runMain,
+} from '@pixelflow/service-kit';
 import { ensureWebApp } from './web.ts';
 
 const envSchema = z.object({
+  /** The gateway's timeouts and connection caps (the internal services keep their defaults). */
+  ...httpLimitsEnv({ maxConnectionsPerAddress: 64 }),
   PORT: port(4000),
   /** The gateway's address; loopback by default since a laptop need not expose it. */
   HOST: z.string().default('127.0.0.1'),
@@ -44,6 +53,8 @@ export interface EmbeddedOptions {
   aiConverters?: boolean;
   /** The built web app to serve at `/`; `pnpm start` builds it (see web.ts). */
   webDir?: string;
+  /** The gateway's timeouts and connection caps. */
+  http?: Partial<HttpLimits>;
 }
 
 export interface Embedded extends Closable {
@@ -144,6 +155,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       port: gatewayPort,
       host: options.host ?? loopback,
       webDir: options.webDir,
+      http: options.http,
     });
     started.push(gateway);
     const { port: actualPort } = await gateway.listen();
@@ -179,6 +191,7 @@ if (import.meta.main) {
       jobTtlMs: env.JOB_TTL_MS,
       aiConverters: env.AI_CONVERTERS === 'true',
       webDir: ensureWebApp(),
+      http: httpLimitsFrom(env),
     });
     const logger = createLogger({ service: 'pixelflow', level: env.LOG_LEVEL });
     logger.info({ url: `${embedded.url}/graphql` }, 'Pixelflow is running');

@@ -12,6 +12,12 @@ describe('loadEnv', () => {
       CONVERTERS: [...converterIds],
       MAX_PIXELS: 50_000_000,
       MAX_IN_FLIGHT: 16,
+      HEADERS_TIMEOUT_MS: 10_000,
+      REQUEST_TIMEOUT_MS: 120_000,
+      UPLOAD_IDLE_TIMEOUT_MS: 15_000,
+      KEEP_ALIVE_TIMEOUT_MS: 5000,
+      MAX_CONNECTIONS_PER_ADDRESS: 0,
+      SHUTDOWN_CLOSE_GRACE_MS: 10_000,
     });
   });
 

@@ -1,4 +1,5 @@
 import { logLevel, parseEnv, port, positiveInt, z } from '@pixelflow/config';
+import { httpLimitsEnv } from '@pixelflow/service-kit';
 import { DEFAULT_MAX_PIXELS } from './converter.ts';
 import { converterIds } from './converters/index.ts';
 
@@ -27,6 +28,7 @@ const converterList = z
   });
 
 export const envSchema = z.object({
+  ...httpLimitsEnv(),
   PORT: port(5000),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel(),

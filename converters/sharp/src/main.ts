@@ -1,5 +1,5 @@
 import { createLogger } from '@pixelflow/logger';
-import { runMain } from '@pixelflow/service-kit';
+import { httpLimitsFrom, runMain } from '@pixelflow/service-kit';
 import { loadEnv } from './env.ts';
 import { createSharpConverterService } from './service.ts';
 
@@ -11,6 +11,7 @@ await runMain(async () => {
     logger,
     port: env.PORT,
     host: env.HOST,
+    http: httpLimitsFrom(env),
     maxPixels: env.MAX_PIXELS,
     maxInFlight: env.MAX_IN_FLIGHT,
   });

@@ -1,5 +1,5 @@
 import type { Logger } from '@pixelflow/logger';
-import { createHttpService, type HttpService } from '@pixelflow/service-kit';
+import { createHttpService, type HttpLimits, type HttpService } from '@pixelflow/service-kit';
 import sharp from 'sharp';
 import { DEFAULT_MAX_PIXELS } from './converter.ts';
 import { converterIds, converters } from './converters/index.ts';
@@ -14,6 +14,8 @@ export interface SharpConverterServiceOptions {
   port?: number;
   /** @default '0.0.0.0' */
   host?: string;
+  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
+  http?: Partial<HttpLimits>;
   /** Largest input image, in pixels. @default 50_000_000 */
   maxPixels?: number;
   /**
@@ -51,6 +53,7 @@ export function createSharpConverterService(options: SharpConverterServiceOption
     port,
     host,
     bodyLimit: DEFAULT_MAX_BODY_BYTES,
+    limits: options.http,
   });
   const limit = createInFlightLimit(maxInFlight);
   const ready = () => !service.closing;

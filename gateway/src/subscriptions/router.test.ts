@@ -129,6 +129,20 @@ describe('SubscriptionRouter.subscribe', () => {
     });
   });
 
+  it('keeps a field aliased __proto__ as data, without touching any prototype', async () => {
+    const stream = subscribe(
+      `subscription { jobUpdated(id: "j3") { status __proto__: savedImage { url } } }`,
+    );
+    const channel = await jobs.channel('j3');
+    channel.push({ id: 'j3', status: 'QUEUED' });
+    const event = (await nextValue(stream)).data!.jobUpdated as Record<string, unknown>;
+    expect(Object.getPrototypeOf(event)).toBe(Object.prototype);
+    expect(Object.hasOwn(event, '__proto__')).toBe(true);
+    expect(JSON.parse(JSON.stringify(event))).toEqual(
+      JSON.parse('{"status":"QUEUED","__proto__":{"url":"https://cdn.test/j3.webp"}}'),
+    );
+  });
+
   it('drops an event identical to the one before it', async () => {
     const stream = subscribe(watchImage, { id: 'j1' });
     const channel = await jobs.channel('j1');

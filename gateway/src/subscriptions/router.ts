@@ -163,7 +163,7 @@ export class SubscriptionRouter {
     const entities = (response.data as { _entities?: Array<Record<string, unknown> | null> } | null)
       ?._entities;
     entities?.forEach((entity, i) => {
-      if (entity) Object.assign(targets[i]!, entity);
+      if (entity) mergeFields(targets[i]!, entity);
     });
     // Point each error at the event's field, not at the `_entities` query it came from.
     return (response.errors ?? []).map((error) =>
@@ -176,12 +176,25 @@ function pick(values: Record<string, unknown>, names: readonly string[]): Record
   return Object.fromEntries(names.filter((name) => name in values).map((name) => [name, values[name]]));
 }
 
-/** The objects at `path` in `data`, walking through lists. */
+/**
+ * Copies an entity's fields onto the event's object as its own data properties. Their names are
+ * the client's aliases, and an alias may be `__proto__`: assignment would set the prototype.
+ */
+function mergeFields(target: Record<string, unknown>, fields: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(fields)) {
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+  }
+}
+
+/** The objects at `path` in `data`, walking through lists (own fields only: the path holds aliases). */
 function collect(data: unknown, path: readonly string[]): Array<Record<string, unknown>> {
   let level: unknown[] = [data];
   for (const key of path) {
     level = level.flatMap((value) => {
-      const next = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+      const next =
+        value && typeof value === 'object' && Object.hasOwn(value, key)
+          ? (value as Record<string, unknown>)[key]
+          : undefined;
       return Array.isArray(next) ? next.flat(Number.POSITIVE_INFINITY) : next == null ? [] : [next];
     });
   }

@@ -1,10 +1,11 @@
 import { logLevel, parseEnv, port, positiveInt, z } from '@pixelflow/config';
 import { createLogger } from '@pixelflow/logger';
-import { runMain } from '@pixelflow/service-kit';
+import { httpLimitsEnv, httpLimitsFrom, runMain } from '@pixelflow/service-kit';
 import { createModelConverterService } from './service.ts';
 import type { ModelDescription } from './types.ts';
 
 const envSchema = z.object({
+  ...httpLimitsEnv({ closeGraceMs: 60_000 }),
   PORT: port(5000),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel(),
@@ -28,6 +29,7 @@ export async function runModelConverterMain(description: ModelDescription, worke
         maxQueue: env.MAX_QUEUE,
         port: env.PORT,
         host: env.HOST,
+        http: httpLimitsFrom(env),
       });
       await service.listen();
       return { logger, service };

@@ -1,5 +1,5 @@
 import type { Logger } from '@pixelflow/logger';
-import { createHttpService, type HttpService } from '@pixelflow/service-kit';
+import { createHttpService, type HttpLimits, type HttpService } from '@pixelflow/service-kit';
 import { mountModelConverter } from './http.ts';
 import { WorkerPool } from './pool.ts';
 import type { ModelDescription } from './types.ts';
@@ -18,6 +18,8 @@ export interface ModelConverterServiceOptions {
   /** @default 0 */
   port?: number;
   host?: string;
+  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
+  http?: Partial<HttpLimits>;
 }
 
 /**
@@ -42,6 +44,7 @@ export function createModelConverterService(
     port: options.port,
     host: options.host,
     bodyLimit: 5 * 1024 * 1024 + 65_536,
+    limits: options.http,
     readiness: () => {
       if (!pool.ready) throw new Error('the model is still loading');
     },

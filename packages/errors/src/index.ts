@@ -16,6 +16,48 @@ export const errorCodes = {
     description: 'The request is malformed (for example a broken multipart body).',
   },
   BAD_USER_INPUT: { status: 400, description: 'An argument is invalid.' },
+  GRAPHQL_PARSE_FAILED: { status: 400, description: 'The GraphQL document does not parse.' },
+  GRAPHQL_VALIDATION_FAILED: {
+    status: 400,
+    description:
+      'The GraphQL document is not valid against the schema (or holds several unnamed operations).',
+  },
+  OPERATION_RESOLUTION_FAILURE: {
+    status: 400,
+    description: 'The operation to run cannot be chosen: operationName is missing or names none.',
+  },
+  OPERATION_NOT_SUPPORTED: {
+    status: 400,
+    description:
+      'The operation cannot run over this transport (a subscription over HTTP: use the WebSocket).',
+  },
+  QUERY_TOO_DEEP: { status: 400, description: 'The operation nests selections deeper than allowed.' },
+  TOO_MANY_ALIASES: { status: 400, description: 'The operation uses more aliases than allowed.' },
+  TOO_MANY_ROOT_FIELDS: { status: 400, description: 'The operation selects more root fields than allowed.' },
+  TOO_MANY_TOKENS: { status: 400, description: 'The GraphQL document is longer (in tokens) than allowed.' },
+  QUERY_TOO_COSTLY: {
+    status: 400,
+    description: "The operation's estimated cost (fields times list sizes) is over the limit.",
+  },
+  VARIABLES_TOO_DEEP: { status: 400, description: 'A variable (or params) nests deeper than allowed.' },
+  TOO_MANY_SUBSCRIPTIONS: {
+    status: 429,
+    description: 'This socket already holds as many subscriptions as allowed.',
+  },
+  TOO_MANY_CONNECTIONS: {
+    status: 429,
+    description: 'This client address already holds as many connections or sockets as allowed.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description: 'The request (headers, body or upload) arrived too slowly or stalled.',
+  },
+  QUEUE_FULL: { status: 503, description: 'The conversion queue is full; retry later.' },
+  WORK_TOO_LARGE: {
+    status: 422,
+    description:
+      'The params ask for more work than one conversion may do (e.g. a resize past the output pixel limit).',
+  },
   INVALID_PARAMS: { status: 400, description: "The converter's params do not match its JSON Schema." },
   UNAUTHENTICATED: { status: 401, description: 'A valid access token is required.' },
   INVALID_CREDENTIALS: {

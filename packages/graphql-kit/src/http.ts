@@ -32,6 +32,17 @@ export interface GraphQLHttpOptions<Context extends BaseContext> {
   path?: string;
 }
 
+/** The headers Apollo's CSRF prevention accepts as proof that a request was preflighted. */
+const preflightHeaders = ['apollo-require-preflight', 'x-apollo-operation-name'] as const;
+
+const isPreflighted = (request: FastifyRequest) =>
+  preflightHeaders.some((name) => {
+    const value = request.headers[name];
+    return typeof value === 'string' && value.length > 0;
+  });
+
+const mediaType = (header: string | undefined) => header?.split(';', 1)[0]?.trim().toLowerCase();
+
 /** An answer in the GraphQL-over-HTTP error shape, for requests rejected before execution. */
 export function sendGraphQLErrors(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
   const error: GraphQLFormattedError = graphqlError(code, message).toJSON();
@@ -73,21 +84,23 @@ export async function serveGraphQLHttp<Context extends BaseContext>(
   service.onShutdown(() => apollo.stop());
 
   const isMultipart = (request: FastifyRequest) =>
-    request.url.startsWith(path) &&
-    request.headers['content-type']?.startsWith('multipart/form-data') === true;
+    request.url.split('?', 1)[0] === path &&
+    mediaType(request.headers['content-type']) === 'multipart/form-data';
 
   if (uploads) {
     // Leave the body unread: processMultipart streams it, enforcing the size limit as it goes.
     app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
-    // Answer a multipart request only once its body has fully arrived. An answer sent while the
-    // client is still sending (an early rejection) leaves the rest of the body in flight, and a
-    // keep-alive client that reuses the connection then finds it out of step.
-    app.addHook('onSend', async (request, _reply, payload) => {
-      const raw = request.raw;
-      if (isMultipart(request) && !raw.complete && !raw.destroyed) {
-        await new Promise((resolve) => raw.once('end', resolve).once('close', resolve));
-      }
-      return payload;
+    // Apollo's CSRF prevention runs in the handler, after the body; a multipart body must not be
+    // read at all (its map applied, its files buffered) for a request that a cross-site form
+    // could have sent. So the same rule is checked here first: a form cannot set these headers.
+    app.addHook('onRequest', async (request, reply) => {
+      if (!isMultipart(request) || isPreflighted(request)) return;
+      return sendGraphQLErrors(
+        reply,
+        400,
+        'BAD_REQUEST',
+        `a multipart request needs a non-empty ${preflightHeaders.join(' or ')} header (CSRF prevention)`,
+      );
     });
     app.addHook('preValidation', async (request, reply) => {
       if (!isMultipart(request)) return;

@@ -70,18 +70,40 @@ class MemoryFile {
   }
 }
 
-function setPath(target: unknown, path: string, value: unknown): boolean {
+/**
+ * Puts `value` where a `map` path points in the operations, as the multipart spec asks: each step
+ * must be an own property of a plain JSON object or an index of an array, and the slot must hold
+ * the `null` the client left for the file. Nothing else is followed, so a path through
+ * `__proto__`, `constructor` or a method name can neither read nor replace anything outside the
+ * client's own JSON (the path walker this replaces let two form fields overwrite a method of
+ * Object.prototype for every later request).
+ */
+export function placeUpload(operations: unknown, path: string, value: unknown): boolean {
   const keys = path.split('.');
-  let node = target as Record<string, unknown>;
-  for (const key of keys.slice(0, -1)) {
-    const next = node?.[key];
-    if (!next || typeof next !== 'object') return false;
-    node = next as Record<string, unknown>;
+  let node: unknown = operations;
+  for (const [i, key] of keys.entries()) {
+    if (!isJsonContainer(node) || !hasOwnSlot(node, key)) return false;
+    const record = node as Record<string, unknown>;
+    if (i === keys.length - 1) {
+      if (record[key] !== null) return false;
+      // A data property of its own, whatever the key: never a setter such as __proto__'s.
+      Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+      return true;
+    }
+    node = record[key];
   }
-  const last = keys.at(-1)!;
-  if (!node || typeof node !== 'object' || !(last in node)) return false;
-  node[last] = value;
-  return true;
+  return false;
+}
+
+/** Objects as JSON.parse makes them (prototype Object.prototype) and arrays; nothing else. */
+function isJsonContainer(node: unknown): node is object {
+  if (Array.isArray(node)) return true;
+  return node !== null && typeof node === 'object' && Object.getPrototypeOf(node) === Object.prototype;
+}
+
+function hasOwnSlot(node: object, key: string): boolean {
+  if (Array.isArray(node)) return /^(0|[1-9]\d{0,8})$/.test(key) && Number(key) < node.length;
+  return Object.hasOwn(node, key);
 }
 
 /**
@@ -162,7 +184,7 @@ export function processMultipart(
         const upload = new Upload();
         uploads.set(key, upload);
         for (const path of paths as string[]) {
-          if (!setPath(operations, path, upload)) {
+          if (!placeUpload(operations, path, upload)) {
             return fail(new MultipartError(400, `map path ${path} does not exist in operations`));
           }
         }

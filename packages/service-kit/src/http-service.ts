@@ -2,6 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { AppError, errorBody } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import {
+  answerClientError,
+  capConnectionsPerAddress,
+  defaultHttpLimits,
+  type HttpLimits,
+  UploadWatchdog,
+} from './http-limits.ts';
+import { finishReading } from './unread-body.ts';
 
 export interface HttpServiceOptions {
   /** Service name, as it appears in logs and in `/healthz`. */
@@ -20,6 +28,8 @@ export interface HttpServiceOptions {
   readiness?: () => unknown;
   /** Proxies trusted to tell the client's address (X-Forwarded-For): fastify's trustProxy. @default false */
   trustProxy?: boolean | string;
+  /** Timeouts and connection caps; see HttpLimits. @default defaultHttpLimits */
+  limits?: Partial<HttpLimits>;
 }
 
 export interface HttpService {
@@ -49,6 +59,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     readiness,
     trustProxy = false,
   } = options;
+  const limits: HttpLimits = { ...defaultHttpLimits, ...definedOnly(options.limits ?? {}) };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request info logs cost more than the cheap conversions themselves; errors are still logged.
@@ -62,7 +73,21 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Without these a client holds a connection for as long as it likes: fastify turns Node's
+    // request timeout off, and a header line sent a byte at a time would never end.
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      requestTimeout: limits.requestTimeoutMs,
+      // How often Node checks the two timeouts above (30 s by default, too coarse for 10 s).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    },
+    clientErrorHandler: answerClientError,
   });
+  capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
+  const uploads = new UploadWatchdog(limits.uploadIdleTimeoutMs);
+  app.addHook('onRequest', async (request) => uploads.watch(request));
   const drainSteps: Array<() => Promise<void> | void> = [];
   const shutdownSteps: Array<() => Promise<void> | void> = [];
   let closing = false;
@@ -70,6 +95,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    await finishReading(request, reply);
     // A keep-alive connection whose request was in flight when close() began would go idle and
     // hold close() open until the client drops it; asking the client to close it with this
     // answer lets shutdown finish as soon as the work does.
@@ -137,7 +163,13 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
         for (const result of drained) {
           if (result.status === 'rejected') logger.error({ err: result.reason }, 'drain step failed');
         }
+        // Requests still in flight get a grace period; then their connections go, so that an
+        // abandoned upload or a client that never reads cannot hold the shutdown.
+        const force = setTimeout(() => app.server.closeAllConnections(), limits.closeGraceMs);
+        force.unref();
         await app.close();
+        clearTimeout(force);
+        uploads.stop();
         for (const step of shutdownSteps) {
           try {
             await step();
@@ -150,4 +182,9 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
       return closed;
     },
   };
+}
+
+/** An option given as undefined keeps its default. */
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -9,9 +9,11 @@ import {
   urlList,
   z,
 } from '@pixelflow/config';
+import { httpLimitsEnv } from '@pixelflow/service-kit';
 import { parseConverterList } from './converters/registry.ts';
 
 const schema = z.object({
+  ...httpLimitsEnv(),
   PORT: port(4002),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel(),

@@ -1,6 +1,6 @@
 import { createRedisDrivers } from '@pixelflow/drivers';
 import { createLogger } from '@pixelflow/logger';
-import { runMain } from '@pixelflow/service-kit';
+import { httpLimitsFrom, runMain } from '@pixelflow/service-kit';
 import { readConversionEnv } from './env.ts';
 import { createConversionService } from './service.ts';
 
@@ -29,6 +29,7 @@ await runMain(
       healthIntervalMs: env.HEALTH_INTERVAL_MS,
       port: env.PORT,
       host: env.HOST,
+      http: httpLimitsFrom(env),
     });
     service.onShutdown(() => drivers.close());
     await service.listen();

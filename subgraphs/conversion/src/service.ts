@@ -6,7 +6,13 @@ import { GalleryClient } from '@pixelflow/gallery/api';
 import { logUnexpectedErrors, serveGraphQLHttp } from '@pixelflow/graphql-kit';
 import { JobsClient } from '@pixelflow/jobs/api';
 import type { Logger } from '@pixelflow/logger';
-import { createHttpService, type HttpService, IDENTITY_HEADER, verifyIdentity } from '@pixelflow/service-kit';
+import {
+  createHttpService,
+  type HttpLimits,
+  type HttpService,
+  IDENTITY_HEADER,
+  verifyIdentity,
+} from '@pixelflow/service-kit';
 import { parse } from 'graphql';
 import type { ConversionContext } from './context.ts';
 import { type ConverterEntry, ConverterRegistry } from './converters/registry.ts';
@@ -55,6 +61,8 @@ export interface ConversionServiceOptions {
   /** @default 0 */
   port?: number;
   host?: string;
+  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
+  http?: Partial<HttpLimits>;
 }
 
 /** The conversion subgraph: the converter registry, `convertImage`, and the job runner. */
@@ -116,6 +124,7 @@ export async function createConversionService(options: ConversionServiceOptions)
     logger,
     port: options.port,
     host: options.host,
+    limits: options.http,
     readiness: () => drivers.ping(),
   });
   await serveGraphQLHttp<ConversionContext>(service, {

@@ -8,9 +8,11 @@ import {
   postgresUrl,
   z,
 } from '@pixelflow/config';
+import { httpLimitsEnv } from '@pixelflow/service-kit';
 
 const schema = z
   .object({
+    ...httpLimitsEnv(),
     PORT: port(4004),
     HOST: z.string().default('0.0.0.0'),
     LOG_LEVEL: logLevel(),

@@ -1,6 +1,6 @@
 import { createPgSql } from '@pixelflow/drivers';
 import { createLogger } from '@pixelflow/logger';
-import { runMain } from '@pixelflow/service-kit';
+import { httpLimitsFrom, runMain } from '@pixelflow/service-kit';
 import { readGalleryEnv } from './env.ts';
 import { createGalleryObjectStore, createGalleryService } from './service.ts';
 
@@ -24,6 +24,7 @@ await runMain(async () => {
       urlTtlS: env.URL_TTL_S,
       port: env.PORT,
       host: env.HOST,
+      http: httpLimitsFrom(env),
     });
     service.onShutdown(() => sql.close());
     await service.listen();

@@ -3,7 +3,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createFsObjectStore, createPgObjectStore, type ObjectStore, type Sql } from '@pixelflow/drivers';
 import { logUnexpectedErrors, serveGraphQLHttp } from '@pixelflow/graphql-kit';
 import type { Logger } from '@pixelflow/logger';
-import { createHttpService, type HttpService, IDENTITY_HEADER, verifyIdentity } from '@pixelflow/service-kit';
+import {
+  createHttpService,
+  type HttpLimits,
+  type HttpService,
+  IDENTITY_HEADER,
+  verifyIdentity,
+} from '@pixelflow/service-kit';
 import { parse } from 'graphql';
 import type { GalleryContext } from './context.ts';
 import { Gallery } from './gallery.ts';
@@ -29,6 +35,8 @@ export interface GalleryServiceOptions {
   /** @default 0 */
   port?: number;
   host?: string;
+  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
+  http?: Partial<HttpLimits>;
   /** @default Date.now */
   now?: () => number;
 }
@@ -62,6 +70,7 @@ export async function createGalleryService(options: GalleryServiceOptions): Prom
     logger,
     port: options.port,
     host: options.host,
+    limits: options.http,
     readiness: () => Promise.all([sql.ping(), objects.ping()]),
   });
   const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });

@@ -1,6 +1,8 @@
 import { httpUrl, internalSecret, logLevel, millis, parseEnv, port, redisUrl, z } from '@pixelflow/config';
+import { httpLimitsEnv } from '@pixelflow/service-kit';
 
 const schema = z.object({
+  ...httpLimitsEnv(),
   PORT: port(4001),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel(),

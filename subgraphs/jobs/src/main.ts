@@ -1,6 +1,6 @@
 import { createRedisDrivers } from '@pixelflow/drivers';
 import { createLogger } from '@pixelflow/logger';
-import { runMain } from '@pixelflow/service-kit';
+import { httpLimitsFrom, runMain } from '@pixelflow/service-kit';
 import { readJobsEnv } from './env.ts';
 import { createJobsService } from './service.ts';
 
@@ -17,6 +17,7 @@ await runMain(async () => {
     recheckMs: env.JOB_RECHECK_MS,
     port: env.PORT,
     host: env.HOST,
+    http: httpLimitsFrom(env),
   });
   service.onShutdown(() => drivers.close());
   await service.listen();

@@ -5,6 +5,7 @@ import { logUnexpectedErrors, serveGraphQLHttp, serveGraphQLWs } from '@pixelflo
 import type { Logger } from '@pixelflow/logger';
 import {
   createHttpService,
+  type HttpLimits,
   type HttpService,
   IDENTITY_HEADER,
   INTERNAL_TOKEN_HEADER,
@@ -32,6 +33,8 @@ export interface JobsServiceOptions {
   /** @default 0 */
   port?: number;
   host?: string;
+  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
+  http?: Partial<HttpLimits>;
 }
 
 /** The jobs subgraph: job state, the polling query, `jobUpdated`, results and the internal API. */
@@ -48,6 +51,7 @@ export async function createJobsService(options: JobsServiceOptions): Promise<Ht
     logger,
     port: options.port,
     host: options.host,
+    limits: options.http,
     readiness: () => drivers.ping(),
   });
   const shared = { store, publicUrl, updates: { recheckMs }, logger };
