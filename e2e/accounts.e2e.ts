@@ -10,7 +10,14 @@ const env = useCluster('accounts', {
   conversionInstances: 1,
   accountInstances: 2,
   serviceEnv: {
-    auth: { ACCESS_TOKEN_TTL_S: '3', LOGIN_ACCOUNT_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_ATTEMPTS: '40' },
+    auth: {
+      ACCESS_TOKEN_TTL_S: '3',
+      LOGIN_FREE_FAILURES: '3',
+      LOGIN_BASE_DELAY_S: '60',
+      LOGIN_ADDRESS_MAX_ATTEMPTS: '40',
+    },
+    // The client's address from X-Forwarded-For: one test signs in from two addresses.
+    gateway: { TRUST_PROXY: 'true' },
   },
 });
 
@@ -64,6 +71,15 @@ describe('registering and signing in', () => {
     expect(code(await attempt('not-an-email', 'a perfectly fine passphrase'))).toBe('BAD_USER_INPUT');
   });
 
+  it('answers BAD_USER_INPUT, never a 500, for a NUL in the email or the password', async () => {
+    for (const [email, password] of [
+      [`${alice.email}\u0000`, alice.password],
+      [alice.email, `${alice.password}\u0000`],
+    ]) {
+      expect(code(await env.client.graphql(loginMutation, { email, password }))).toBe('BAD_USER_INPUT');
+    }
+  });
+
   it('gives the same error for a wrong password and an unknown email', async () => {
     const wrong = await env.client.graphql(loginMutation, {
       email: alice.email,
@@ -78,22 +94,27 @@ describe('registering and signing in', () => {
     expect(wrong.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
   });
 
-  it('rate-limits guessing the password of one account', async () => {
+  it('slows down guessing from one address without locking the owner out', async () => {
     const victim = await register(env.cluster.gatewayUrl);
+    const login = async (ip: string, password: string) => {
+      const response = await fetch(`${env.cluster.gatewayUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ query: loginMutation, variables: { email: victim.email, password } }),
+      });
+      return (await response.json()) as {
+        data?: { login: { user: { id: string } } } | null;
+        errors?: Array<{ extensions?: { code?: string } }>;
+      };
+    };
     const codes: Array<string | undefined> = [];
-    for (let i = 0; i < 5; i++) {
-      codes.push(
-        code(
-          await env.client.graphql(loginMutation, { email: victim.email, password: `guess number ${i}!` }),
-        ),
-      );
-    }
-    expect(codes.slice(0, 3)).toEqual(['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'INVALID_CREDENTIALS']);
-    expect(codes.slice(3)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
-    // Even the right password waits for the window now.
-    expect(
-      code(await env.client.graphql(loginMutation, { email: victim.email, password: victim.password })),
-    ).toBe('RATE_LIMITED');
+    for (let i = 0; i < 6; i++) codes.push(code(await login('198.51.100.7', `guess number ${i}!`)));
+    // 3 free failures, a 4th that starts a 60 s wait, then refusals (the 2 instances share the count).
+    expect(codes).toEqual([...Array(4).fill('INVALID_CREDENTIALS'), 'RATE_LIMITED', 'RATE_LIMITED']);
+    // Even the right password waits there: the answer tells nothing.
+    expect(code(await login('198.51.100.7', victim.password))).toBe('RATE_LIMITED');
+    // The owner, from their own address, signs in.
+    expect((await login('203.0.113.9', victim.password)).data?.login.user.id).toBe(victim.userId);
   });
 });
 

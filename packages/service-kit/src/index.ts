@@ -1,7 +1,9 @@
+export { addressKey } from './client-address.ts';
 export {
   defaultHttpLimits,
   type HttpLimits,
   httpLimitsEnv,
+  httpLimitsEnvValues,
   httpLimitsFrom,
   rawErrorAnswer,
 } from './http-limits.ts';

@@ -13,7 +13,7 @@ import { hashRefreshToken, isRefreshTokenShape, newRefreshToken } from './refres
 import type { KeyRing } from './signing-keys.ts';
 import type { RefreshTokenStore } from './store/refresh-token-store.ts';
 import type { UserStore } from './store/user-store.ts';
-import { MAX_EMAIL_LENGTH, normaliseEmail, parseEmail, type UserModel } from './users.ts';
+import { MAX_EMAIL_LENGTH, normaliseEmail, parseEmail, requireText, type UserModel } from './users.ts';
 
 export interface AuthPayload {
   accessToken: string;
@@ -48,28 +48,37 @@ export class Accounts {
     const { users, limiter, now } = this.#options;
     const normalised = parseEmail(email);
     checkPasswordPolicy(password, normalised);
+    requireText(password, 'password');
     await limiter.attemptFromAddress(ip, now());
     const passwordHash = await hashPassword(password);
     const user = await users.create({ id: randomUUID(), email: normalised, passwordHash }, now());
     if (!user) throw new AppError('EMAIL_TAKEN', 'an account with this email exists');
+    await limiter.succeeded(normalised, ip, now());
     return this.#signIn(user);
   }
 
   /**
    * INVALID_CREDENTIALS for an unknown email and for a wrong password alike, after the same work:
-   * an unknown email is checked against a dummy hash of the same cost.
+   * an unknown email is checked against a dummy hash of the same cost. RATE_LIMITED as the
+   * LoginLimiter decides, before any password check. BAD_USER_INPUT for a NUL or an unpaired
+   * surrogate in either argument (no account can have one: registration refuses them).
    */
   async login(email: string, password: string, ip: string): Promise<AuthPayload> {
     const { users, limiter, dummyHash, now, logger } = this.#options;
+    requireText(email, 'email');
+    requireText(password, 'password');
     await limiter.attemptFromAddress(ip, now());
     // No account can have these (registration refuses them): refused before any hashing.
     if (email.length > MAX_EMAIL_LENGTH * 4 || isOverlongPassword(password)) throw invalidCredentials();
     const normalised = normaliseEmail(email);
-    await limiter.attemptOnAccount(normalised, now());
+    await limiter.beginSignIn(normalised, ip, now());
     const user = await users.byEmail(normalised);
     const matches = await verifyPassword(user?.passwordHash ?? dummyHash, password);
-    if (!user || !matches) throw invalidCredentials();
-    await limiter.resetAccount(normalised);
+    if (!user || !matches) {
+      await limiter.failed(normalised, now());
+      throw invalidCredentials();
+    }
+    await limiter.succeeded(normalised, ip, now());
     if (needsRehash(user.passwordHash)) {
       // The cost was raised since this hash was made: upgrade it now that we hold the password.
       await users
@@ -118,7 +127,16 @@ export class Accounts {
     return this.#options.users.byId(id);
   }
 
-  /** Deletes refresh tokens expired a day ago and finished rate-limit windows. */
+  /**
+   * The User entity for another subgraph's reference: only the caller's own account. Anyone
+   * else's, and any reference from a caller without a verified identity, resolves to null, so
+   * that `_entities` (reachable inside the network) hands out no one's email.
+   */
+  entityFor(id: string, callerId: string | null): Promise<UserModel | null> {
+    return callerId !== null && id === callerId ? this.userById(id) : Promise.resolve(null);
+  }
+
+  /** Deletes refresh tokens expired a day ago and rate-limit state with nothing left to remember. */
   async purge(): Promise<void> {
     const at = this.#options.now();
     await this.#options.refreshTokens.purgeExpired(new Date(at.getTime() - 86_400_000));

@@ -1,6 +1,6 @@
 import { createPgSql } from '@pixelflow/drivers';
 import { createLogger } from '@pixelflow/logger';
-import { runMain } from '@pixelflow/service-kit';
+import { httpLimitsFrom, runMain } from '@pixelflow/service-kit';
 import { readAuthEnv } from './env.ts';
 import { createAuthService } from './service.ts';
 
@@ -20,12 +20,18 @@ await runMain(async () => {
       keyRotationDays: env.KEY_ROTATION_DAYS,
       keyPublishLeadS: env.KEY_PUBLISH_LEAD_S,
       loginLimits: {
-        accountMaxFailures: env.LOGIN_ACCOUNT_MAX_FAILURES,
+        freeFailures: env.LOGIN_FREE_FAILURES,
+        baseDelayS: env.LOGIN_BASE_DELAY_S,
+        maxDelayS: env.LOGIN_MAX_DELAY_S,
+        failureMemoryS: env.LOGIN_FAILURE_MEMORY_S,
         addressMaxAttempts: env.LOGIN_ADDRESS_MAX_ATTEMPTS,
+        accountCeiling: env.LOGIN_ACCOUNT_CEILING,
         windowS: env.LOGIN_WINDOW_S,
+        knownAddressS: env.LOGIN_KNOWN_ADDRESS_DAYS * 86_400,
       },
       port: env.PORT,
       host: env.HOST,
+      http: httpLimitsFrom(env),
     });
     service.onShutdown(() => sql.close());
     await service.listen();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixedWindow } from './rate-limits.ts';
+import { defaultLoginLimits, delayAfter, fixedWindow } from './rate-limits.ts';
 
 describe('fixed windows', () => {
   it('starts at a multiple of the window and says how long is left', () => {
@@ -11,5 +11,15 @@ describe('fixed windows', () => {
       start: new Date('2026-11-05T10:15:00.000Z'),
       retryAfterS: 900,
     });
+  });
+});
+
+describe('the wait after a failure', () => {
+  it('is none for the free failures, then doubles from the base delay up to the cap', () => {
+    const waitsS = Array.from({ length: 18 }, (_, i) => delayAfter(i + 1, defaultLoginLimits) / 1000);
+    expect(waitsS).toEqual([0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900]);
+    expect(delayAfter(1_000_000, defaultLoginLimits)).toBe(900_000);
+    const limits = { ...defaultLoginLimits, freeFailures: 1, baseDelayS: 30, maxDelayS: 100 };
+    expect([1, 2, 3, 4, 5].map((n) => delayAfter(n, limits))).toEqual([0, 30_000, 60_000, 100_000, 100_000]);
   });
 });

@@ -7,6 +7,7 @@ import { createPgSql } from '@pixelflow/drivers';
 import { describe, expect, it } from 'vitest';
 import { describeAccounts } from './contract/accounts.contract.ts';
 import { type OpenDatabase, secret } from './contract/harness.ts';
+import { describeThrottle } from './contract/throttle.contract.ts';
 import { describeTokens } from './contract/tokens.contract.ts';
 
 const url = process.env.DATABASE_URL;
@@ -47,6 +48,7 @@ const open: OpenDatabase = async () => {
 
 describeAccounts('PostgreSQL', open);
 describeTokens('PostgreSQL', open);
+describeThrottle('PostgreSQL', open);
 
 describe('auth main', () => {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url));

@@ -3,7 +3,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { Sql } from '@pixelflow/drivers';
 import { logUnexpectedErrors, serveGraphQLHttp } from '@pixelflow/graphql-kit';
 import type { Logger } from '@pixelflow/logger';
-import { createHttpService, type HttpService, IDENTITY_HEADER, verifyIdentity } from '@pixelflow/service-kit';
+import {
+  createHttpService,
+  type HttpLimits,
+  type HttpService,
+  IDENTITY_HEADER,
+  verifyIdentity,
+} from '@pixelflow/service-kit';
 import { parse } from 'graphql';
 import { Accounts } from './accounts.ts';
 import type { AuthContext } from './context.ts';
@@ -39,17 +45,19 @@ export interface AuthServiceOptions {
   keyRotationDays?: number;
   /** A new signing key is published this long before it signs. @default 600 */
   keyPublishLeadS?: number;
-  /** @default { accountMaxFailures: 5, addressMaxAttempts: 30, windowS: 900 } */
+  /** The sign-in throttle (see LoginLimiter). @default defaultLoginLimits */
   loginLimits?: Partial<LoginLimits>;
   /** How often the signing keys are re-read and rotated when due. @default 60000 */
   keyRefreshMs?: number;
-  /** How often expired refresh tokens and old rate-limit windows are deleted. @default 3600000 */
+  /** How often expired refresh tokens and spent rate-limit state are deleted. @default 3600000 */
   purgeIntervalMs?: number;
   /** The clock; tests move it. @default () => new Date() */
   now?: () => Date;
   /** @default 0 */
   port?: number;
   host?: string;
+  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
+  http?: Partial<HttpLimits>;
 }
 
 export interface AuthService extends HttpService {
@@ -106,6 +114,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     logger,
     port: options.port,
     host: options.host,
+    limits: options.http,
     readiness: () => sql.ping(),
   });
   const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });

@@ -21,10 +21,23 @@ export function normaliseEmail(email: string): string {
   return email.normalize('NFC').trim().toLowerCase();
 }
 
+/**
+ * BAD_USER_INPUT (with `field`) for a string no person types: one holding a NUL, which PostgreSQL
+ * text cannot store (the query would fail), or a lone UTF-16 surrogate, which UTF-8 encoders
+ * replace with U+FFFD (two different strings would store, or hash, the same).
+ */
+export function requireText(value: string, field: string): string {
+  if (value.includes('\0') || !value.isWellFormed()) {
+    throw new AppError('BAD_USER_INPUT', `${field} holds a NUL or an unpaired surrogate`, { field });
+  }
+  return value;
+}
+
 /** The normalised address, or BAD_USER_INPUT when it is not one a person could receive mail at. */
 export function parseEmail(email: string): string {
   // Cheap bound first: an absurdly long argument costs no normalisation or regular expression.
   if (email.length > MAX_EMAIL_LENGTH * 4) throw tooLong();
+  requireText(email, 'email');
   const normalised = normaliseEmail(email);
   if (normalised.length > MAX_EMAIL_LENGTH) throw tooLong();
   if (!emailSchema.safeParse(normalised).success) {

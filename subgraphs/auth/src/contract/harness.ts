@@ -90,7 +90,7 @@ export function useAuthHarness(open: OpenDatabase, base: Partial<AuthServiceOpti
       logger: quietLogger,
       internalSecret: secret,
       now: clock.now,
-      loginLimits: { accountMaxFailures: 1000, addressMaxAttempts: 100_000 },
+      loginLimits: { freeFailures: 1000, accountCeiling: 100_000, addressMaxAttempts: 100_000 },
       ...base,
       ...options,
     });

@@ -2,7 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { decryptSecret, deriveKeyEncryptionKey } from '../key-encryption.ts';
 import { createAuthService } from '../service.ts';
-import { migrateAuth } from '../store/migrations.ts';
+import { authMigrations, migrateAuth } from '../store/migrations.ts';
 import {
   errorOf,
   logoutMutation,
@@ -77,6 +77,9 @@ export function describeTokens(name: string, open: OpenDatabase): void {
       it('refuses unknown, malformed and expired tokens', async () => {
         expect(await refusal('A'.repeat(43))).toMatch(/unknown/);
         expect(await refusal('not a token')).toMatch(/malformed/);
+        // Refused by shape before any lookup: a NUL or a lone surrogate never reaches PostgreSQL.
+        expect(await refusal(`${'A'.repeat(42)}\u0000`)).toMatch(/malformed/);
+        expect(await refusal(`${'A'.repeat(42)}\ud800`)).toMatch(/malformed/);
         const { refreshToken } = await auth.register();
         auth.clock.advance(30 * DAY_MS + 1000);
         expect(await refusal(refreshToken)).toMatch(/expired/);
@@ -113,6 +116,7 @@ export function describeTokens(name: string, open: OpenDatabase): void {
       it('answers false for an unknown or malformed token', async () => {
         expect((await logout('B'.repeat(43))).data).toEqual({ logout: false });
         expect((await logout('')).data).toEqual({ logout: false });
+        expect((await logout(`${'B'.repeat(42)}\u0000`)).data).toEqual({ logout: false });
       });
     });
 
@@ -164,7 +168,7 @@ export function describeTokens(name: string, open: OpenDatabase): void {
         const [applied] = await auth.sql.query<{ n: number | string }>(
           'SELECT count(*) AS n FROM auth.schema_migrations',
         );
-        expect(Number(applied!.n)).toBe(4);
+        expect(Number(applied!.n)).toBe(authMigrations.length);
       });
     });
   });
@@ -216,6 +220,7 @@ export function describeTokens(name: string, open: OpenDatabase): void {
           '0002_refresh_tokens',
           '0003_signing_keys',
           '0004_login_attempts',
+          '0005_login_pairs',
         ]);
         await Promise.all(services.map((service) => service.close()));
       } finally {

@@ -30,8 +30,10 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Signs in. Errors: INVALID_CREDENTIALS (the answer does not say whether the email or the password
-   * was wrong), RATE_LIMITED (with `retryAfter` in seconds) after too many failures for the account or
-   * too many attempts from the client's address.
+   * was wrong), RATE_LIMITED (with `retryAfter` in seconds, whatever the password) while the client's
+   * address waits after repeated failures on the account, after too many attempts from the address,
+   * or from an address the account was not signed in from lately after very many failures on it from
+   * all addresses; BAD_USER_INPUT for a NUL or an unpaired surrogate in an argument.
    */
   login: AuthPayload;
   /**
@@ -49,8 +51,8 @@ export type Mutation = {
   /**
    * Creates an account and signs it in. The email is stored trimmed and lowercase. The password must
    * be 10 to 128 characters, not one character repeated, not a common password and not the email.
-   * Errors: BAD_USER_INPUT (email), WEAK_PASSWORD (with `reason`), EMAIL_TAKEN, RATE_LIMITED (with
-   * `retryAfter` in seconds).
+   * Errors: BAD_USER_INPUT (email, or a NUL or an unpaired surrogate in either argument), WEAK_PASSWORD
+   * (with `reason`), EMAIL_TAKEN, RATE_LIMITED (with `retryAfter` in seconds).
    */
   register: AuthPayload;
 };

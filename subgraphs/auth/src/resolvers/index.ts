@@ -14,6 +14,7 @@ export const resolvers: Resolvers = {
     logout: (_parent, { refreshToken }, { accounts }) => accounts.logout(refreshToken),
   },
   User: {
-    __resolveReference: (reference, { accounts }) => accounts.userById(reference.id),
+    __resolveReference: (reference, { accounts, identity }) =>
+      accounts.entityFor(reference.id, identity.userId),
   },
 };

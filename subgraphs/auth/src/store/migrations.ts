@@ -73,6 +73,22 @@ export const authMigrations: readonly Migration[] = [
       CREATE INDEX login_attempts_window_idx ON auth.login_attempts (window_start);
     `,
   },
+  {
+    id: '0005_login_pairs',
+    sql: `
+      -- Sign-in failures per account and client address, for the growing waits (rate-limits.ts).
+      -- bucket: SHA-256 of the normalised email and the address (its /64 for IPv6).
+      CREATE TABLE auth.login_pairs (
+        bucket bytea PRIMARY KEY,
+        failures integer NOT NULL DEFAULT 0,
+        last_failure_at timestamptz,
+        -- The pair's next attempt is refused before this, with any password.
+        blocked_until timestamptz,
+        -- A known address may sign in while the account is past its failure ceiling.
+        last_success_at timestamptz
+      );
+    `,
+  },
 ];
 
 /**
