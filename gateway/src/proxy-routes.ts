@@ -4,9 +4,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 const passedHeaders = [
   'content-type',
   'content-length',
+  'content-disposition',
   'cache-control',
   'retry-after',
+  // The owning service's lock-down of stored bytes: they are served from the app's origin.
   'x-content-type-options',
+  'content-security-policy',
+  'referrer-policy',
 ] as const;
 
 /**
@@ -14,11 +18,20 @@ const passedHeaders = [
  * and query through and the answer back (status, body and the headers that matter):
  * - `GET /jobs/:id/result` (jobs): 200 with the image, 202 queued or running, 404, 502 failed;
  * - `GET /images/:id` and `/images/:id/thumbnail` (gallery): signed, expiring URLs.
+ *
+ * Also `X-Content-Type-Options: nosniff` on every answer of the gateway, these routes' or any
+ * other's (GraphQL, sessions, pages, 404s), so that no answer is ever sniffed into a script or a
+ * page. It lives here because this is the one plain-HTTP part every gateway registers.
  */
 export function registerProxyRoutes(
   app: FastifyInstance,
   upstreams: { jobs: Upstream; gallery: Upstream },
 ): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+
   const proxy = (upstream: Upstream) => async (request: FastifyRequest, reply: FastifyReply) => {
     const response = await upstream.request(request.url, {
       headers: { 'x-request-id': String(request.id) },

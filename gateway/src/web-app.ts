@@ -23,6 +23,21 @@ const CSP = [
 ].join('; ');
 
 /**
+ * Headers on every page and file of the web app, here and in the cluster's web container
+ * (docker/nginx-web.conf; web-app.test.ts holds the two together).
+ * - Referrer-Policy `no-referrer`: nothing in the app reads a Referer, and the strictest policy
+ *   is the one that can never leak a URL's query: signed image URLs carry their signature there,
+ *   and a page address that ever holds one sends it nowhere. (fetch() still sends `Origin`.)
+ * - X-Frame-Options `DENY`: frame-ancestors for browsers that predate it.
+ */
+export const pageHeaders = {
+  'content-security-policy': CSP,
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+} as const;
+
+/**
  * The built web app (web/dist) at `/`, and the GraphQL playground at `/playground`: hashed assets
  * cached for a year, the HTML pages never (a new build is picked up at once). Any other GET of a
  * page that is no API route (a client-side route such as /gallery, reloaded) gets the editor's
@@ -44,8 +59,12 @@ export async function registerWebApp(app: FastifyInstance, webDir: string): Prom
         'cache-control',
         path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
       );
-      reply.header('x-content-type-options', 'nosniff');
-      if (path.endsWith('.html')) reply.header('content-security-policy', CSP);
+      reply.header('x-content-type-options', pageHeaders['x-content-type-options']);
+      reply.header('referrer-policy', pageHeaders['referrer-policy']);
+      if (path.endsWith('.html')) {
+        reply.header('content-security-policy', pageHeaders['content-security-policy']);
+        reply.header('x-frame-options', pageHeaders['x-frame-options']);
+      }
     },
   });
 

@@ -1,4 +1,5 @@
 import { EnvError } from '@pixelflow/config';
+import { httpLimitsEnvValues } from '@pixelflow/service-kit';
 import { describe, expect, it } from 'vitest';
 import { readGalleryEnv } from './env.ts';
 
@@ -11,6 +12,7 @@ describe('readGalleryEnv', () => {
   it('has defaults for everything but the database and the secret', () => {
     expect(readGalleryEnv(required)).toEqual({
       ...required,
+      ...httpLimitsEnvValues(),
       PORT: 4004,
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',

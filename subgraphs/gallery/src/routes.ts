@@ -25,7 +25,30 @@ const signedQuery = {
   properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 } },
 } as const;
 
-type SignedRequest = FastifyRequest<{ Params: { id: string }; Querystring: { exp?: string; sig?: string } }>;
+type SignedRoute = { Params: { id: string }; Querystring: { exp?: string; sig?: string } };
+type SignedRequest = FastifyRequest<SignedRoute>;
+
+/**
+ * Image types a browser may render from the app's origin: raster formats, which run nothing. The
+ * gallery stores only what it re-encoded (JPEG, PNG, WebP; thumbnails WebP), so anything else in
+ * the store was not put there by it and goes out as an opaque download.
+ */
+const rasterTypes = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif']);
+
+/**
+ * On every answer of the download routes, bytes or error: no type sniffing, and a document of no
+ * rights should a browser open one anyway (no scripts, no subresources, a unique origin; inline
+ * style only, for the browser's own image viewer, as GitHub's raw content does). No referrer:
+ * the URL carries its signature.
+ */
+const storedBytesHeaders = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+  'referrer-policy': 'no-referrer',
+} as const;
+
+/** A NUL (which PostgreSQL text refuses) or an unpaired surrogate (which UTF-8 turns into U+FFFD). */
+const isMalformedText = (value: string) => value.includes('\0') || !value.isWellFormed();
 
 /**
  * `GET /images/:id` and `GET /images/:id/thumbnail` (public, through the gateway: signed URLs
@@ -52,19 +75,20 @@ export function registerGalleryRoutes(app: FastifyInstance, options: GalleryRout
         .send(errorBody('IMAGE_NOT_FOUND', `image ${id} does not exist`));
     }
     const maxAge = Math.max(0, verdict.expiresAt - Math.ceil(now() / 1000));
-    return reply
-      .code(200)
-      .header('content-type', object.contentType)
-      .header('cache-control', `private, max-age=${maxAge}`)
-      .header('x-content-type-options', 'nosniff')
-      .send(object.data);
+    const type = object.contentType.split(';')[0]!.trim().toLowerCase();
+    if (rasterTypes.has(type)) reply.header('content-type', type);
+    else reply.header('content-type', 'application/octet-stream').header('content-disposition', 'attachment');
+    return reply.code(200).header('cache-control', `private, max-age=${maxAge}`).send(object.data);
   };
-  app.get('/images/:id', { schema: { params: idParams, querystring: signedQuery } }, download('image'));
-  app.get(
-    '/images/:id/thumbnail',
-    { schema: { params: idParams, querystring: signedQuery } },
-    download('thumbnail'),
-  );
+  const route = {
+    schema: { params: idParams, querystring: signedQuery },
+    // Before validation, so that its 400s carry the headers too.
+    onRequest: async (_request: FastifyRequest, reply: FastifyReply) => {
+      reply.headers(storedBytesHeaders);
+    },
+  };
+  app.get<SignedRoute>('/images/:id', route, download('image'));
+  app.get<SignedRoute>('/images/:id/thumbnail', route, download('thumbnail'));
 
   app.register(async (internal) => {
     internal.addHook('onRequest', requireInternalToken(internalSecret));
@@ -85,6 +109,12 @@ export function registerGalleryRoutes(app: FastifyInstance, options: GalleryRout
         const { jobId } = request.params;
         const { owner, converter = null } = request.query;
         if (!isUuid(jobId)) throw new AppError('BAD_REQUEST', `job id ${jobId} is not a UUID`);
+        if (isMalformedText(owner) || (converter !== null && isMalformedText(converter))) {
+          throw new AppError(
+            'BAD_REQUEST',
+            'owner and converter must not hold a NUL or an unpaired surrogate',
+          );
+        }
         if (kind === 'CONVERTED' && !converter) throw new AppError('BAD_REQUEST', 'converter is required');
         const body = request.body;
         if (!request.headers['content-type']?.startsWith('image/')) {

@@ -2,6 +2,7 @@ import { AppError, errorBody, isErrorCode } from '@pixelflow/errors';
 import { requireInternalToken } from '@pixelflow/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { isJobId, type JobModel } from './job.ts';
+import { rasterType } from './result-types.ts';
 import type { Change, JobStore } from './store/job-store.ts';
 
 export interface JobRoutesOptions {
@@ -15,6 +16,18 @@ const idParams = {
   type: 'object',
   required: ['id'],
   properties: { id: { type: 'string', maxLength: 64 } },
+} as const;
+
+/**
+ * On every answer of `/jobs/:id/result`, image or error: no type sniffing, and a document of no
+ * rights should a browser open one anyway (no scripts, no subresources, a unique origin; inline
+ * style only, for the browser's own image viewer, as GitHub's raw content does).
+ */
+const resultHeaders = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+  'referrer-policy': 'no-referrer',
 } as const;
 
 function requireJobId(id: string): string {
@@ -38,7 +51,13 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
 
   app.get<{ Params: { id: string } }>(
     '/jobs/:id/result',
-    { schema: { params: idParams } },
+    {
+      schema: { params: idParams },
+      // Before validation, so that its 400s carry the headers too.
+      onRequest: async (_request, reply) => {
+        reply.headers(resultHeaders);
+      },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const found = isJobId(id) ? await store.result(id) : null;
@@ -46,12 +65,13 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
         return reply.code(404).send(errorBody('JOB_NOT_FOUND', `job ${id} is unknown or expired`));
       }
       const { job, data } = found;
-      reply.header('cache-control', 'no-store');
       if (job.status === 'SUCCEEDED' && data) {
-        return reply
-          .code(200)
-          .type(job.result?.contentType ?? 'application/octet-stream')
-          .send(data);
+        // From the bytes, as at completion: a result kept from before that check, or one whose
+        // bytes changed, still goes out as a download and is never rendered as a page.
+        const type = rasterType(data);
+        if (type) reply.type(type);
+        else reply.type('application/octet-stream').header('content-disposition', 'attachment');
+        return reply.code(200).send(data);
       }
       if (job.status === 'FAILED') {
         const code = job.error && isErrorCode(job.error.code) ? job.error.code : 'CONVERTER_FAILED';
@@ -107,20 +127,23 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
       },
     );
 
-    internal.post<{ Body: { ids: string[] } }>(
+    internal.post<{ Body: { ids: string[]; onlyWhile?: 'QUEUED' } }>(
       '/internal/jobs/heartbeat',
       {
         schema: {
           body: {
             type: 'object',
             required: ['ids'],
-            properties: { ids: { type: 'array', maxItems: 1000, items: { type: 'string', maxLength: 64 } } },
+            properties: {
+              ids: { type: 'array', maxItems: 1000, items: { type: 'string', maxLength: 64 } },
+              onlyWhile: { type: 'string', enum: ['QUEUED'] },
+            },
           },
         },
       },
       async (request) => {
         const ids = request.body.ids.filter(isJobId);
-        const statuses = await store.heartbeat(ids);
+        const statuses = await store.heartbeat(ids, request.body.onlyWhile);
         return { jobs: Object.fromEntries(ids.map((id, i) => [id, statuses[i] ?? null])) };
       },
     );
@@ -143,6 +166,15 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
       },
     );
 
+    internal.post<{ Params: { id: string } }>(
+      '/internal/jobs/:id/requeue',
+      { schema: { params: idParams } },
+      async (request) => {
+        const id = requireJobId(request.params.id);
+        return answer(await store.requeue(id), id);
+      },
+    );
+
     internal.post<{ Params: { id: string }; Body: { progress: number } }>(
       '/internal/jobs/:id/progress',
       {
@@ -157,7 +189,7 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
       },
     );
 
-    internal.post<{ Params: { id: string }; Body: { code: string; message: string } }>(
+    internal.post<{ Params: { id: string }; Body: { code: string; message: string; onlyWhile?: 'QUEUED' } }>(
       '/internal/jobs/:id/fail',
       {
         schema: {
@@ -168,13 +200,15 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
             properties: {
               code: { type: 'string', maxLength: 64 },
               message: { type: 'string', maxLength: 2000 },
+              onlyWhile: { type: 'string', enum: ['QUEUED'] },
             },
           },
         },
       },
       async (request) => {
         const id = requireJobId(request.params.id);
-        return answer(await store.fail(id, request.body.code, request.body.message), id);
+        const { code, message, onlyWhile } = request.body;
+        return answer(await store.fail(id, code, message, onlyWhile), id);
       },
     );
 
@@ -198,8 +232,16 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
             'the result body must be image bytes with an image/* content type',
           );
         }
-        const contentType = request.headers['content-type'] ?? 'application/octet-stream';
-        return answer(await store.complete(id, request.body, contentType, request.query.attempt), id);
+        // The type comes from the bytes, never from the converter's header. What is no raster
+        // image fails the job (the converter broke its contract), rather than being served from
+        // the app's origin or retried: another run of the same converter would answer the same.
+        const type = rasterType(request.body);
+        if (!type) {
+          const declared = String(request.headers['content-type'] ?? 'no content type').slice(0, 100);
+          const message = `the converter's result is not a JPEG, PNG, WebP, GIF, AVIF or TIFF image (it said ${declared})`;
+          return answer(await store.fail(id, 'CONVERTER_FAILED', message), id);
+        }
+        return answer(await store.complete(id, request.body, type, request.query.attempt), id);
       },
     );
   });

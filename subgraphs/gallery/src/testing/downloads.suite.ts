@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { UrlSigner } from '../signed-urls.ts';
 import { type GalleryHarness, type ImageNode, publicUrl, secret } from './harness.ts';
+import { png } from './test-images.ts';
 
 /** The signed image URLs and the public download routes. */
 export function describeDownloads(h: GalleryHarness): void {
@@ -78,6 +79,47 @@ export function describeDownloads(h: GalleryHarness): void {
       const response = await h.download(signer.url(randomUUID(), 'image'));
       expect(response.statusCode).toBe(404);
       expect(response.json()).toMatchObject({ error: { code: 'IMAGE_NOT_FOUND' } });
+    });
+
+    it('locks down every answer: no sniffing, a sandboxed document of no rights, no referrer', async () => {
+      const owner = randomUUID();
+      const { original } = await h.saveConversion(owner);
+      const { url, thumbnailUrl } = await urlsOf(owner, original.id);
+      const signer = new UrlSigner({ secret, publicUrl, now: () => h.clock });
+      const answers = [
+        [await h.download(url), 200],
+        [await h.download(thumbnailUrl), 200],
+        [await h.download(url.replace(/sig=.*/, 'sig=forged')), 403],
+        [await h.download(signer.url(randomUUID(), 'thumbnail')), 404],
+        [await h.download(`${publicUrl}/images/${original.id}?exp=${'9'.repeat(30)}`), 400],
+      ] as const;
+      for (const [response, status] of answers) {
+        expect(response.statusCode).toBe(status);
+        expect(response.headers).toMatchObject({
+          'x-content-type-options': 'nosniff',
+          'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+          'referrer-policy': 'no-referrer',
+        });
+      }
+    });
+
+    it('serves stored bytes of any type but a raster image as an opaque download', async () => {
+      const signer = new UrlSigner({ secret, publicUrl, now: () => h.clock });
+      const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+      for (const contentType of ['image/svg+xml', 'text/html; charset=utf-8', 'application/xml']) {
+        const id = randomUUID();
+        await h.drivers.objects.put(`images/${id}`, { data: svg, contentType });
+        const response = await h.download(signer.url(id, 'image'));
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['content-type']).toBe('application/octet-stream');
+        expect(response.headers['content-disposition']).toBe('attachment');
+        expect(response.rawPayload.equals(svg)).toBe(true);
+      }
+      const id = randomUUID();
+      await h.drivers.objects.put(`images/${id}`, { data: await png(), contentType: 'IMAGE/PNG; x=1' });
+      const response = await h.download(signer.url(id, 'image'));
+      expect(response.headers['content-type']).toBe('image/png');
+      expect(response.headers['content-disposition']).toBeUndefined();
     });
   });
 }

@@ -43,7 +43,7 @@ export function describeQueries(h: GalleryHarness): void {
         const answer = await h.graphql<{ image: ImageNode | null }>(caller, query, { id: converted.id });
         expect(answer).toEqual({ data: { image: null } });
       }
-      for (const id of [randomUUID(), 'not-a-uuid']) {
+      for (const id of [randomUUID(), 'not-a-uuid', `${converted.id}\u0000`, '\ud800']) {
         expect(await h.graphql(owner, query, { id })).toEqual({ data: { image: null } });
       }
     });
@@ -64,8 +64,10 @@ export function describeQueries(h: GalleryHarness): void {
         const answer = await h.entities(caller, { __typename: 'Job', id: jobId }, selection);
         expect(answer.data?._entities).toEqual([{ id: jobId, savedImage: null }]);
       }
-      const unknown = await h.entities(owner, { __typename: 'Job', id: 'not-a-uuid' }, selection);
-      expect(unknown.data?._entities).toEqual([{ id: 'not-a-uuid', savedImage: null }]);
+      for (const id of ['not-a-uuid', `${jobId}\u0000`]) {
+        const unknown = await h.entities(owner, { __typename: 'Job', id }, selection);
+        expect(unknown.data?._entities).toEqual([{ id, savedImage: null }]);
+      }
     });
 
     it('pages User.images newest first with cursors, to the owner only', async () => {
@@ -115,9 +117,19 @@ export function describeQueries(h: GalleryHarness): void {
       expect(codes(await h.imagesOf({ header: forged }, owner))).toEqual(['UNAUTHENTICATED']);
       for (const first of [0, 101, -5])
         expect(codes(await h.imagesOf(owner, owner, first))).toEqual(['BAD_USER_INPUT']);
-      for (const after of ['garbage', Buffer.from(`v1|2026|${randomUUID()}`).toString('base64url')]) {
+      const cursor = (text: string) => Buffer.from(text).toString('base64url');
+      for (const after of [
+        'garbage',
+        cursor(`v1|2026|${randomUUID()}`),
+        cursor(`v1|2026-11-05T10:00:00.000000Z|${randomUUID()}\u0000`),
+        '\u0000',
+        '\ud800',
+        'A'.repeat(1_000_000),
+      ]) {
         expect(codes(await h.imagesOf(owner, owner, 5, after))).toEqual(['BAD_USER_INPUT']);
       }
+      // A NUL in the representation's id: not the caller, so not their gallery.
+      expect(codes(await h.imagesOf(owner, `${owner}\u0000`))).toEqual(['FORBIDDEN']);
     });
 
     it("deletes the owner's image with its bytes and thumbnail; others get IMAGE_NOT_FOUND", async () => {
@@ -139,7 +151,9 @@ export function describeQueries(h: GalleryHarness): void {
         'IMAGE_NOT_FOUND',
       ]);
       expect(codes(await h.graphql(owner, mutation, { id: randomUUID() }))).toEqual(['IMAGE_NOT_FOUND']);
-      expect(codes(await h.graphql(owner, mutation, { id: 'not-a-uuid' }))).toEqual(['IMAGE_NOT_FOUND']);
+      for (const id of ['not-a-uuid', `${original.id}\u0000`, '\udfff']) {
+        expect(codes(await h.graphql(owner, mutation, { id }))).toEqual(['IMAGE_NOT_FOUND']);
+      }
       expect(await h.drivers.objects.get(`images/${original.id}`)).not.toBeNull();
 
       expect(await h.graphql(owner, mutation, { id: original.id })).toEqual({ data: { deleteImage: true } });

@@ -121,6 +121,19 @@ export function describeSaving(h: GalleryHarness): void {
       expect((await h.save('original', 'not-a-uuid', randomUUID(), await png())).statusCode).toBe(400);
     });
 
+    // (A query string cannot carry an unpaired surrogate: percent-decoding makes it U+FFFD.)
+    it('answers 400, never a 500, for a NUL in the owner or the converter', async () => {
+      for (const [owner, converter] of [
+        ['user\u0000', 'grayscale'],
+        ['\u0000', 'grayscale'],
+        [randomUUID(), 'gray\u0000scale'],
+      ]) {
+        const answer = await h.save('converted', randomUUID(), owner!, await png(), { converter });
+        expect(answer.statusCode).toBe(400);
+        expect(answer.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+      }
+    });
+
     it('refuses a caller without the internal secret (403), and a job saved for another owner', async () => {
       const forbidden = await h.save('original', randomUUID(), randomUUID(), await png(), {
         token: 'x'.repeat(43),
