@@ -1,6 +1,15 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 const ignored = ['**/node_modules/**', '**/.test-env/**', '**/data/**'];
+
+// graphql ships a CommonJS build (its main) and an ES one (its module field). Node, as in
+// production, gives every importer the CommonJS one; Vite would give our sources the ES one while
+// dependencies loaded by Node (graphql-ws, @apollo/*) get the CommonJS one, and graphql refuses
+// schemas, types and errors made by the other copy. So the server-side tiers resolve it as Node does.
+const asNodeResolvesIt = {
+  alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }],
+};
 
 // Three tiers by suffix: unit (no servers), int (real PostgreSQL and Redis from REDIS_URL and
 // DATABASE_URL), e2e (whole system as real processes), and web (the SPA in jsdom). `pnpm test` starts
@@ -9,6 +18,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve: asNodeResolvesIt,
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
@@ -17,6 +27,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: asNodeResolvesIt,
         test: {
           name: 'int',
           include: ['**/*.int.test.ts'],
@@ -37,6 +48,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: asNodeResolvesIt,
         test: {
           name: 'e2e',
           include: ['e2e/**/*.e2e.ts'],

@@ -15,29 +15,52 @@ export interface GatewayContext extends Record<string, unknown> {
 
 type GatewayResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
-interface FoundUpload {
+export interface FoundUpload {
   path: string;
   upload: Upload;
 }
 
-/** Every Upload in the variables, with its path as the multipart spec writes it. */
-function findUploads(value: unknown, path: string, found: FoundUpload[] = []): FoundUpload[] {
-  if (value instanceof Upload) found.push({ path, upload: value });
-  else if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) findUploads(item, `${path}.${i}`, found);
-  } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) findUploads(item, `${path}.${key}`, found);
+/**
+ * Every Upload in the variables, with its path as the multipart spec writes it. A loop, not a
+ * recursion: variables arrive from the client, and JSON nested 100,000 deep parses fine but
+ * overflows any recursive walk.
+ */
+export function findUploads(value: unknown, path: string): FoundUpload[] {
+  const found: FoundUpload[] = [];
+  const pending: Array<[value: unknown, path: string]> = [[value, path]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, at] = next;
+    if (item instanceof Upload) found.push({ path: at, upload: item });
+    else if (item && typeof item === 'object') {
+      // Reversed onto the stack so that uploads come out in document order.
+      const entries = Object.entries(item);
+      for (let i = entries.length - 1; i >= 0; i--) pending.push([entries[i]![1], `${at}.${entries[i]![0]}`]);
+    }
   }
   return found;
 }
 
-function withoutUploads(value: unknown): unknown {
-  if (value instanceof Upload) return null;
-  if (Array.isArray(value)) return value.map(withoutUploads);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutUploads(v)]));
+/**
+ * The variables with null in place of each upload: copies of the objects on each upload's path,
+ * everything else shared (no walk of the rest, however deep).
+ */
+export function withoutUploads(variables: Record<string, unknown>, uploads: FoundUpload[]): unknown {
+  const copy: Record<string, unknown> = { ...variables };
+  for (const { path } of uploads) {
+    const keys = path.split('.').slice(1); // drop the leading "variables"
+    let parent: Record<string, unknown> = copy;
+    for (const [i, key] of keys.entries()) {
+      if (i === keys.length - 1) {
+        parent[key] = null;
+        break;
+      }
+      const child = parent[key] as Record<string, unknown>;
+      const cloned = (Array.isArray(child) ? [...child] : { ...child }) as Record<string, unknown>;
+      parent[key] = cloned;
+      parent = cloned;
+    }
   }
-  return value;
+  return copy;
 }
 
 const quote = (value: string) => value.replace(/["\r\n\\]/g, '_');
@@ -119,7 +142,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     // another one, reading the upload again from its start.
     const body = () =>
       multipartBody(
-        { ...operations, variables: withoutUploads(request.variables) },
+        { ...operations, variables: withoutUploads(request.variables ?? {}, uploads) },
         uploads,
         files,
         boundary,

@@ -1,5 +1,6 @@
 import { internalSecret, logLevel, parseEnv, port, positiveInt, urlList, z } from '@pixelflow/config';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
+import { limitsEnv } from './limits/env.ts';
 
 const schema = z.object({
   // The one public service caps connections per address. Behind a proxy (TRUST_PROXY) every client
@@ -20,6 +21,11 @@ const schema = z.object({
     .default('false')
     .transform((value) => (value === 'true' ? true : value === 'false' ? false : value)),
   MAX_UPLOAD_BYTES: positiveInt(5 * 1024 * 1024),
+  // What one GraphQL operation may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _ROOT_FIELDS, _TOKENS, _COST,
+  // GRAPHQL_DEFAULT_LIST_SIZE, GRAPHQL_MAX_VARIABLES_DEPTH) and what one WebSocket client may hold
+  // (WS_MAX_SUBSCRIPTIONS_PER_SOCKET, WS_MAX_SOCKETS_PER_CLIENT, WS_CONNECTION_INIT_TIMEOUT_MS,
+  // WS_KEEP_ALIVE_MS, WS_CLOSE_GRACE_MS): see limits/env.ts.
+  ...limitsEnv,
   /**
    * The built web app to serve at `/` (web/dist). In the cluster the web app has a container of
    * its own and the gateway serves only the API; `pnpm start` and `pnpm cluster` set it.

@@ -1,6 +1,7 @@
 import { createLogger } from '@pixelflow/logger';
 import { httpLimitsFrom, runMain } from '@pixelflow/service-kit';
 import { readGatewayEnv } from './env.ts';
+import { operationLimitsFrom, websocketLimitsFrom } from './limits/env.ts';
 import { createGateway } from './service.ts';
 
 await runMain(async () => {
@@ -18,6 +19,8 @@ await runMain(async () => {
     trustProxy: env.TRUST_PROXY,
     http: httpLimitsFrom(env),
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
+    operationLimits: operationLimitsFrom(env),
+    websocket: websocketLimitsFrom(env),
     port: env.PORT,
     host: env.HOST,
     webDir: env.WEB_DIR,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloGateway } from '@apollo/gateway';
 import {
+  type GraphQLWsOptions,
   logUnexpectedErrors,
   sendGraphQLErrors,
   serveGraphQLHttp,
@@ -25,6 +26,9 @@ import { type Client, createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { clientIpResolver, createAuthenticator, rejectAs401 } from './authentication.ts';
 import { type GatewayContext, SubgraphDataSource } from './data-source.ts';
+import { OperationGuard } from './limits/guard.ts';
+import { guardGraphQLHttp, operationLimitsPlugin } from './limits/http.ts';
+import { defaultWebSocketLimits, type OperationLimits } from './limits/limits.ts';
 import { registerProxyRoutes } from './proxy-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { SubscriptionRouter, toExecutionResult } from './subscriptions/router.ts';
@@ -40,6 +44,10 @@ export interface GatewayOptions {
   subgraphs: Record<string, readonly string[]>;
   /** @default 5 MiB */
   maxUploadBytes?: number;
+  /** What one GraphQL operation may ask, over HTTP and the WebSocket. @default defaultOperationLimits */
+  operationLimits?: Partial<OperationLimits>;
+  /** Caps and timeouts of the graphql-ws server. @default defaultWebSocketLimits, graphql-kit's timeouts */
+  websocket?: Omit<GraphQLWsOptions, 'path' | 'clientKey'>;
   /** @default 4000 */
   port?: number;
   /**
@@ -92,6 +100,10 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
   });
+  const currentSchema = (): GraphQLSchema => {
+    if (!apiSchema) throw new Error('the supergraph is not loaded yet');
+    return apiSchema;
+  };
 
   const service = createHttpService({
     name: 'gateway',
@@ -117,6 +129,9 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     );
   });
 
+  const guard = new OperationGuard(options.operationLimits);
+  // Before the route: the limits apply before Apollo parses anything.
+  guardGraphQLHttp(app, guard, { path: '/graphql', schema: currentSchema });
   const apollo = await serveGraphQLHttp<GatewayContext>(service, {
     gateway,
     context: async (request) => ({
@@ -124,7 +139,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
       identity: await authenticator.identify(request.headers.authorization, request.ip).catch(rejectAs401),
     }),
     uploads: { maxFileSize: maxUploadBytes },
-    plugins: [logUnexpectedErrors(logger)],
+    plugins: [logUnexpectedErrors(logger), operationLimitsPlugin(guard)],
   });
 
   const clients = new Map<string, Client>();
@@ -145,10 +160,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
   const identities = new WeakMap<object, Identity>();
   const router = new SubscriptionRouter({
     info,
-    schema: () => {
-      if (!apiSchema) throw new Error('the supergraph is not loaded yet');
-      return apiSchema;
-    },
+    schema: currentSchema,
     client: clientFor,
     fetchEntities: (graph, request, context) =>
       dataSources.get(graph)!.send(request, context as GatewayContext),
@@ -159,40 +171,55 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     }),
     logger,
   });
-  serveGraphQLWs<Record<string, unknown>>(service, {
-    schema: () => apiSchema!,
-    // The access token comes in connection_init; a bad one closes the socket (4403 Forbidden).
-    onConnect: async (ctx) => {
-      try {
-        identities.set(
-          ctx,
-          await authenticator.identify(ctx.connectionParams?.authorization, clientIp(ctx.extra.request)),
-        );
-        return true;
-      } catch {
-        return false;
-      }
+  serveGraphQLWs<Record<string, unknown>>(
+    service,
+    {
+      // Each operation passes the limits HTTP applies before graphql-ws would parse it; a refused
+      // one is answered alone, and the socket and its other subscriptions carry on.
+      onSubscribe: (_ctx, _id, payload) => guard.prepare(currentSchema(), payload),
+      // The access token comes in connection_init; a bad one closes the socket (4403 Forbidden).
+      onConnect: async (ctx) => {
+        try {
+          identities.set(
+            ctx,
+            await authenticator.identify(ctx.connectionParams?.authorization, clientIp(ctx.extra.request)),
+          );
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx): GatewayContext => ({
+        requestId: randomUUID(),
+        identity: identities.get(ctx) ?? anonymous(),
+      }),
+      subscribe: (args) => router.subscribe(args),
+      // Queries and mutations sent over the socket go through Apollo's executor like any other.
+      execute: async (args) => {
+        // Thrown, an error would make graphql-ws close the socket and every subscription on it.
+        const response = await apollo
+          .executeOperation(
+            {
+              query: print(args.document),
+              variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+              operationName: args.operationName ?? undefined,
+            },
+            { contextValue: args.contextValue as GatewayContext },
+          )
+          .catch((error: unknown) => {
+            logger.error({ err: error }, 'an operation over the socket failed');
+            return undefined;
+          });
+        if (response?.body.kind !== 'single') {
+          return toExecutionResult({
+            errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+          });
+        }
+        return toExecutionResult(response.body.singleResult);
+      },
     },
-    context: (ctx): GatewayContext => ({
-      requestId: randomUUID(),
-      identity: identities.get(ctx) ?? anonymous(),
-    }),
-    subscribe: (args) => router.subscribe(args),
-    // Queries and mutations sent over the socket go through Apollo's executor like any other.
-    execute: async (args) => {
-      const response = await apollo.executeOperation(
-        {
-          query: print(args.document),
-          variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
-          operationName: args.operationName ?? undefined,
-        },
-        { contextValue: args.contextValue as GatewayContext },
-      );
-      if (response.body.kind !== 'single')
-        throw new Error('incremental delivery is not supported over the socket');
-      return toExecutionResult(response.body.singleResult);
-    },
-  });
+    { ...defaultWebSocketLimits, ...options.websocket, clientKey: clientIp },
+  );
   service.onShutdown(async () => {
     authenticator.stop();
     await Promise.all([...clients.values()].map((client) => client.dispose()));

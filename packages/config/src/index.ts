@@ -62,3 +62,12 @@ export const logLevel = () =>
 
 /** Shared by every service: at least 32 characters, the same on every pod of one release. */
 export const internalSecret = () => z.string().min(32, 'must be at least 32 characters');
+
+/**
+ * `defaults` with each option that `given` really sets: an option passed as undefined (an unset
+ * environment variable mapped through) keeps its default instead of erasing it.
+ */
+export function withDefaults<T extends object>(defaults: T, given: Partial<T> = {}): T {
+  const set = Object.entries(given).filter(([, value]) => value !== undefined);
+  return { ...defaults, ...Object.fromEntries(set) } as T;
+}

@@ -2,7 +2,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { AppError } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 const isUnexpected = (code: unknown) => code === undefined || code === 'INTERNAL_SERVER_ERROR';
 
@@ -45,4 +45,15 @@ export function logUnexpectedErrors<Context extends BaseContext>(
       };
     },
   };
+}
+
+/**
+ * An AppError as an Apollo plugin throws it to refuse a request before execution (from
+ * didResolveOperation): Apollo answers it with the code's HTTP status. Thrown as it is, Apollo
+ * would take it for an unexpected failure (500, INTERNAL_SERVER_ERROR).
+ */
+export function requestRefusal(error: AppError): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: { ...error.details, code: error.code, http: { status: error.status } },
+  });
 }

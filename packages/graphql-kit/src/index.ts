@@ -1,3 +1,3 @@
-export { formatError, logUnexpectedErrors } from './errors.ts';
+export { formatError, logUnexpectedErrors, requestRefusal } from './errors.ts';
 export { type GraphQLHttpOptions, sendGraphQLErrors, serveGraphQLHttp, type UploadOptions } from './http.ts';
-export { type GraphQLWsOptions, serveGraphQLWs, type WsExtra } from './ws.ts';
+export { defaultGraphQLWsTimeouts, type GraphQLWsOptions, serveGraphQLWs, type WsExtra } from './ws.ts';

@@ -1,0 +1,28 @@
+import { parseEnv, z } from '@pixelflow/config';
+import { describe, expect, it } from 'vitest';
+import { limitsEnv, operationLimitsFrom, websocketLimitsFrom } from './env.ts';
+import { defaultOperationLimits, defaultWebSocketLimits } from './limits.ts';
+
+const read = (source: Record<string, string>) => parseEnv(z.object(limitsEnv), source);
+
+describe('the limits in the environment', () => {
+  it('default to the limits the code documents', () => {
+    const env = read({});
+    expect(operationLimitsFrom(env)).toEqual(defaultOperationLimits);
+    expect(websocketLimitsFrom(env)).toEqual({
+      ...defaultWebSocketLimits,
+      connectionInitWaitTimeoutMs: 3000,
+      keepAliveMs: 12_000,
+      closeGraceMs: 1000,
+    });
+  });
+
+  it('take each variable, and list every bad one at once', () => {
+    const env = read({ GRAPHQL_MAX_COST: '100', WS_MAX_SOCKETS_PER_CLIENT: '0', WS_KEEP_ALIVE_MS: '30000' });
+    expect(operationLimitsFrom(env).maxCost).toBe(100);
+    expect(websocketLimitsFrom(env)).toMatchObject({ maxSocketsPerClient: 0, keepAliveMs: 30_000 });
+    expect(() => read({ GRAPHQL_MAX_DEPTH: '1000', GRAPHQL_MAX_TOKENS: '0' })).toThrow(
+      /GRAPHQL_MAX_DEPTH[\s\S]*GRAPHQL_MAX_TOKENS/,
+    );
+  });
+});

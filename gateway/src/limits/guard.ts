@@ -1,0 +1,159 @@
+import { withDefaults } from '@pixelflow/config';
+import { AppError, graphqlError } from '@pixelflow/errors';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+  validate,
+} from 'graphql';
+import { checkCost } from './cost.ts';
+import { defaultOperationLimits, type OperationLimits } from './limits.ts';
+import { scanDocument } from './scan.ts';
+import { checkStructure } from './structure.ts';
+import { checkVariablesDepth } from './variables.ts';
+
+/** A GraphQL request as either transport carries it, its parts not yet trusted. */
+export interface GraphQLRequestParts {
+  query: string;
+  variables?: unknown;
+  operationName?: unknown;
+}
+
+// A GraphQL name, and longer than any operation's name needs to be.
+const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,255}$/;
+
+/**
+ * The operation limits, for every transport: HTTP (a fastify hook before Apollo parses, and an
+ * Apollo plugin once it has validated) and the WebSocket (graphql-ws' onSubscribe). Every check
+ * refuses by throwing an AppError with its registered code.
+ */
+export class OperationGuard {
+  readonly limits: OperationLimits;
+
+  constructor(limits: Partial<OperationLimits> = {}) {
+    this.limits = withDefaults(defaultOperationLimits, limits);
+  }
+
+  /**
+   * Everything that must happen before graphql-js parses or validates the document: the
+   * variables' depth, the document's length and nesting (read without parsing it), then the
+   * parse, then depth, aliases and root fields through fragments. Returns the parsed document.
+   */
+  parse(schema: GraphQLSchema, request: GraphQLRequestParts): DocumentNode {
+    const { operationName } = request;
+    if (operationName != null && (typeof operationName !== 'string' || !OPERATION_NAME.test(operationName))) {
+      throw new AppError('OPERATION_RESOLUTION_FAILURE', 'operationName is not the name of an operation');
+    }
+    checkVariablesDepth(request.variables, this.limits.maxVariablesDepth);
+    scanDocument(request.query, this.limits);
+    let document: DocumentNode;
+    try {
+      document = parse(request.query, { maxTokens: this.limits.maxTokens });
+    } catch (error) {
+      if (error instanceof GraphQLError) throw new AppError('GRAPHQL_PARSE_FAILED', error.message);
+      throw error;
+    }
+    checkStructure(schema, document, this.limits);
+    return document;
+  }
+
+  /**
+   * After validation: the operation to run (OPERATION_RESOLUTION_FAILURE when operationName
+   * names none, or is missing among several) and its estimated cost.
+   */
+  resolve(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+    variables: Record<string, unknown> | null | undefined,
+  ): OperationDefinitionNode {
+    const operation = resolveOperation(document, operationName);
+    checkCost(schema, document, operation, variables ?? undefined, this.limits);
+    return operation;
+  }
+
+  /**
+   * Subscriptions run over the WebSocket only: @apollo/gateway cannot execute them, and threw
+   * (answered as a 500) when one came over HTTP.
+   */
+  refuseSubscriptions(document: DocumentNode, operationName: unknown): void {
+    const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    const chosen =
+      operationName == null && operations.length === 1
+        ? operations[0]
+        : operations.find((operation) => operation.name?.value === operationName);
+    if (chosen?.operation === 'subscription') {
+      throw new AppError(
+        'OPERATION_NOT_SUPPORTED',
+        'subscriptions run over the WebSocket (graphql-transport-ws at /graphql), not over HTTP',
+      );
+    }
+  }
+
+  /**
+   * For graphql-ws' onSubscribe: the same checks, graphql-js' validation between them, and the
+   * execution arguments, or the errors to answer this one operation with (the socket and its
+   * other subscriptions carry on).
+   */
+  prepare(
+    schema: GraphQLSchema,
+    payload: {
+      query: string;
+      variables?: Record<string, unknown> | null;
+      operationName?: string | null;
+    },
+  ): ExecutionArgs | GraphQLError[] {
+    try {
+      const document = this.parse(schema, payload);
+      const invalid = validate(schema, document);
+      if (invalid.length > 0) return invalid.map(asValidationError);
+      this.resolve(schema, document, payload.operationName, payload.variables);
+      return {
+        schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+      };
+    } catch (error) {
+      if (error instanceof AppError) return [graphqlError(error.code, error.message, error.details)];
+      throw error;
+    }
+  }
+}
+
+function resolveOperation(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): OperationDefinitionNode {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (operationName == null) {
+    if (operations.length === 1) return operations[0]!;
+    throw new AppError(
+      'OPERATION_RESOLUTION_FAILURE',
+      operations.length === 0
+        ? 'the document holds no operation'
+        : `the document holds ${operations.length} operations: operationName must name the one to run`,
+    );
+  }
+  const named = operations.find((operation) => operation.name?.value === operationName);
+  if (!named) {
+    throw new AppError(
+      'OPERATION_RESOLUTION_FAILURE',
+      `no operation named "${operationName}" in the document`,
+    );
+  }
+  return named;
+}
+
+/** graphql-js' validation errors with the code Apollo gives them over HTTP. */
+const asValidationError = (error: GraphQLError) =>
+  new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+  });
