@@ -104,7 +104,12 @@ export async function benchGrayscale(): Promise<string> {
   await pool(JOBS, CLIENTS, raw);
   const rawThroughput = JOBS / ((performance.now() - start) / 1000);
 
-  const server = await startEmbeddedProcess();
+  // Sixteen clients on one address convert hundreds of images a minute: far past the per-address
+  // quotas meant for people, so the benchmark raises them (the queue bound stays as deployed).
+  const server = await startEmbeddedProcess({
+    CONVERT_RATE_ANONYMOUS: '1000000',
+    MAX_ACTIVE_JOBS_ANONYMOUS: String(CLIENTS),
+  });
   const agent = new Agent({ connections: CLIENTS * 2 });
   const body = multipart(input);
   const clients = Array.from({ length: CLIENTS }, () => new BenchClient(server.url, body, agent));

@@ -76,9 +76,10 @@ export interface EmbeddedProcess {
 
 /**
  * `pnpm start` as its own process (so that its memory is its own), on a free port.
- * BENCH_NODE_OPTIONS passes flags to it, e.g. `--cpu-prof` to profile the server under load.
+ * BENCH_NODE_OPTIONS passes flags to it, e.g. `--cpu-prof` to profile the server under load;
+ * `env` adds to its environment (a benchmark's limits).
  */
-export async function startEmbeddedProcess(): Promise<EmbeddedProcess> {
+export async function startEmbeddedProcess(env: Record<string, string> = {}): Promise<EmbeddedProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'pixelflow-bench-'));
   const extra = process.env.BENCH_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
@@ -87,7 +88,14 @@ export async function startEmbeddedProcess(): Promise<EmbeddedProcess> {
     process.execPath,
     [...embeddedNodeFlags, ...extra, join(root, 'launcher/src/embedded.ts')],
     {
-      env: { ...process.env, ...embeddedEnv, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        ...embeddedEnv,
+        ...env,
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'inherit', 'inherit'],
     },
   );

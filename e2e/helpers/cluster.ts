@@ -41,6 +41,18 @@ async function createDatabase(name: string): Promise<{ url: string; drop: () => 
 }
 
 /**
+ * The per-client conversion quotas are meant for people; the tests convert dozens of images from
+ * 127.0.0.1, some at once, so every test cluster lifts them unless a file sets its own
+ * (limits.e2e.ts does). The queue's bounds stay as deployed.
+ */
+const testQuotas = {
+  CONVERT_RATE_ANONYMOUS: '100000',
+  CONVERT_RATE_USER: '100000',
+  MAX_ACTIVE_JOBS_ANONYMOUS: '1000',
+  MAX_ACTIVE_JOBS_USER: '1000',
+};
+
+/**
  * Starts a whole cluster of real processes for the test file (real Redis from REDIS_URL) and
  * stops it afterwards. Each process logs to .test-env/logs/<name>/.
  */
@@ -62,6 +74,10 @@ export function useCluster(
       logDir: join(resolve(import.meta.dirname, '../../.test-env/logs'), name),
       redisKeyPrefix: handle.redisKeyPrefix,
       ...options,
+      serviceEnv: {
+        ...options.serviceEnv,
+        conversion: { ...testQuotas, ...options.serviceEnv?.conversion },
+      },
     });
     handle.client = new PixelflowClient(handle.cluster.gatewayUrl);
   });

@@ -1,4 +1,5 @@
 import { EnvError } from '@pixelflow/config';
+import { httpLimitsEnvValues } from '@pixelflow/service-kit';
 import { describe, expect, it } from 'vitest';
 import { converterIds } from './converters/index.ts';
 import { loadEnv } from './env.ts';
@@ -11,13 +12,9 @@ describe('loadEnv', () => {
       LOG_LEVEL: 'info',
       CONVERTERS: [...converterIds],
       MAX_PIXELS: 50_000_000,
+      MAX_OUTPUT_PIXELS: 25_000_000,
       MAX_IN_FLIGHT: 16,
-      HEADERS_TIMEOUT_MS: 10_000,
-      REQUEST_TIMEOUT_MS: 120_000,
-      UPLOAD_IDLE_TIMEOUT_MS: 15_000,
-      KEEP_ALIVE_TIMEOUT_MS: 5000,
-      MAX_CONNECTIONS_PER_ADDRESS: 0,
-      SHUTDOWN_CLOSE_GRACE_MS: 10_000,
+      ...httpLimitsEnvValues(),
     });
   });
 

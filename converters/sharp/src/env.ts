@@ -1,6 +1,6 @@
 import { logLevel, parseEnv, port, positiveInt, z } from '@pixelflow/config';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
-import { DEFAULT_MAX_PIXELS } from './converter.ts';
+import { DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS } from './converter.ts';
 import { converterIds } from './converters/index.ts';
 
 const converterList = z
@@ -35,6 +35,8 @@ export const envSchema = z.object({
   /** Comma-separated converter ids; all of them when unset. */
   CONVERTERS: converterList,
   MAX_PIXELS: positiveInt(DEFAULT_MAX_PIXELS),
+  /** Largest result of resize and rotate, unless no larger than the input (WORK_TOO_LARGE). */
+  MAX_OUTPUT_PIXELS: positiveInt(DEFAULT_MAX_OUTPUT_PIXELS),
   MAX_IN_FLIGHT: positiveInt(16),
 });
 

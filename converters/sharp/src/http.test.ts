@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import type { Converter } from './converter.ts';
 import { DEFAULT_MAX_BODY_BYTES, mountConverter, PARAMS_HEADER } from './http.ts';
 import { createInFlightLimit } from './in-flight-limit.ts';
-import { blur, flip, rotate } from './index.ts';
+import { blur, flip, resize, rotate } from './index.ts';
 import { decode, noisy, pngDeclaring, reference, referencePng } from './test-images.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -114,7 +114,7 @@ describe('POST /convert', () => {
     expect(body.error.details).toEqual({
       errors: [
         { path: '/', message: "must NOT have additional property 'radius'" },
-        { path: '/sigma', message: 'must be <= 100' },
+        { path: '/sigma', message: 'must be <= 50' },
       ],
     });
     await expectError(
@@ -172,6 +172,18 @@ describe('POST /convert', () => {
     expect((await post(serve(flip, { maxPixels: 8 }), png)).statusCode).toBe(200);
   });
 
+  it('422 WORK_TOO_LARGE for params that ask for a result over maxOutputPixels', async () => {
+    const body = await expectError(
+      await post(serve(resize, { maxOutputPixels: 1000 }), png, {
+        'content-type': 'image/png',
+        [PARAMS_HEADER]: JSON.stringify({ width: 40, height: 40, fit: 'fill' }),
+      }),
+      422,
+      'WORK_TOO_LARGE',
+    );
+    expect(body.error.details).toEqual({ width: 40, height: 40, maxOutputPixels: 1000 });
+  });
+
   it('413 PAYLOAD_TOO_LARGE over 5 MiB and a little, and takes 5 MiB', async () => {
     const padded = (size: number) => Buffer.concat([png, Buffer.alloc(size - png.length)]);
     await expectError(await post(serve(flip), padded(DEFAULT_MAX_BODY_BYTES + 1)), 413, 'PAYLOAD_TOO_LARGE');
@@ -224,6 +236,7 @@ describe('GET /describe', () => {
       params: blur.params,
       progress: false,
       maxPixels: 50_000_000,
+      maxOutputPixels: 25_000_000,
     });
     const validate = new Ajv2020({ strict: true, useDefaults: true }).compile(description.params);
     const params = {};

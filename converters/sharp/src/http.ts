@@ -1,6 +1,6 @@
 import { AppError, errorBody } from '@pixelflow/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Converter, DEFAULT_MAX_PIXELS } from './converter.ts';
+import { type Converter, DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS } from './converter.ts';
 import { createInFlightLimit, type InFlightLimit } from './in-flight-limit.ts';
 
 /** The header that carries a conversion's params as JSON. */
@@ -14,6 +14,11 @@ export interface MountConverterOptions {
   prefix?: string;
   /** Largest input in pixels, passed to the converter and published in `/describe`. @default 50_000_000 */
   maxPixels?: number;
+  /**
+   * Largest result of a converter that enlarges images, passed to it and published in `/describe`.
+   * @default 25_000_000
+   */
+  maxOutputPixels?: number;
   /** Largest request body in bytes; a larger one gets 413 PAYLOAD_TOO_LARGE. @default 5 MiB + 64 KiB */
   maxBodyBytes?: number;
   /**
@@ -35,6 +40,7 @@ export interface ConverterDescription {
   params: Converter['params'];
   progress: boolean;
   maxPixels?: number;
+  maxOutputPixels?: number;
 }
 
 const imageMediaType = /^image\/[\w.+-]+$/i;
@@ -52,6 +58,7 @@ export function mountConverter(
   const {
     prefix = '',
     maxPixels = DEFAULT_MAX_PIXELS,
+    maxOutputPixels = DEFAULT_MAX_OUTPUT_PIXELS,
     maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
     limit = createInFlightLimit(16),
     ready = () => true,
@@ -64,6 +71,7 @@ export function mountConverter(
     params: converter.params,
     progress: false,
     maxPixels,
+    maxOutputPixels,
   };
 
   // A plugin scope, so the byte parsers below apply to this converter's routes only. fastify loads
@@ -104,7 +112,7 @@ export function mountConverter(
               .send(errorBody('SERVICE_UNAVAILABLE', `${converter.id} is busy; retry later`));
           }
           try {
-            const result = await converter.convert(body, params, { maxPixels });
+            const result = await converter.convert(body, params, { maxPixels, maxOutputPixels });
             return reply.type(result.contentType).send(result.data);
           } finally {
             limit.release();

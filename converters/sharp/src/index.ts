@@ -2,6 +2,7 @@ export {
   type Converter,
   type ConvertOptions,
   type ConvertResult,
+  DEFAULT_MAX_OUTPUT_PIXELS,
   DEFAULT_MAX_PIXELS,
   type JsonSchema,
   paramsValidator,
@@ -22,8 +23,8 @@ export {
 export { createInFlightLimit, type InFlightLimit } from './in-flight-limit.ts';
 export { createSharpConverterService, type SharpConverterServiceOptions } from './service.ts';
 export {
-  type ApplyContext,
   acceptedFormats,
   defineSharpConverter,
   type SharpConverterDefinition,
+  type Size,
 } from './sharp-converter.ts';

@@ -13,9 +13,13 @@ await runMain(async () => {
     host: env.HOST,
     http: httpLimitsFrom(env),
     maxPixels: env.MAX_PIXELS,
+    maxOutputPixels: env.MAX_OUTPUT_PIXELS,
     maxInFlight: env.MAX_IN_FLIGHT,
   });
   await service.listen();
-  logger.info({ converters: env.CONVERTERS, maxPixels: env.MAX_PIXELS }, 'serving converters');
+  logger.info(
+    { converters: env.CONVERTERS, maxPixels: env.MAX_PIXELS, maxOutputPixels: env.MAX_OUTPUT_PIXELS },
+    'serving converters',
+  );
   return { logger, service };
 });

@@ -81,6 +81,18 @@ describe('createSharpConverterService', () => {
     expect(() => createSharpConverterService({ logger, ids: [] })).toThrow(/no converter/);
   });
 
+  it('passes maxOutputPixels on to the converters and to /describe', async () => {
+    const { app } = start({ ids: ['resize'], maxOutputPixels: 99 });
+    expect((await app.inject({ url: '/describe' })).json().maxOutputPixels).toBe(99);
+    const response = await app.inject({
+      method: 'POST',
+      url: '/convert',
+      headers: { 'content-type': 'image/png', 'x-converter-params': '{"width":10,"height":10,"fit":"fill"}' },
+      payload: await referencePng(),
+    });
+    expect(response.json().error).toMatchObject({ code: 'WORK_TOO_LARGE', details: { maxOutputPixels: 99 } });
+  });
+
   it('passes maxPixels on to the converters and to /describe', async () => {
     const { app } = start({ ids: ['invert'], maxPixels: 7 });
     expect((await app.inject({ url: '/describe' })).json().maxPixels).toBe(7);

@@ -1,7 +1,7 @@
 import type { Logger } from '@pixelflow/logger';
 import { createHttpService, type HttpLimits, type HttpService } from '@pixelflow/service-kit';
 import sharp from 'sharp';
-import { DEFAULT_MAX_PIXELS } from './converter.ts';
+import { DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS } from './converter.ts';
 import { converterIds, converters } from './converters/index.ts';
 import { DEFAULT_MAX_BODY_BYTES, mountConverter } from './http.ts';
 import { createInFlightLimit } from './in-flight-limit.ts';
@@ -18,6 +18,8 @@ export interface SharpConverterServiceOptions {
   http?: Partial<HttpLimits>;
   /** Largest input image, in pixels. @default 50_000_000 */
   maxPixels?: number;
+  /** Largest result of resize and rotate, unless no larger than the input. @default 25_000_000 */
+  maxOutputPixels?: number;
   /**
    * Conversions at once, over all converters of the process, before `POST /convert` answers 503.
    * Each holds a decoded image in memory; libuv's four threads run them.
@@ -37,6 +39,7 @@ export function createSharpConverterService(options: SharpConverterServiceOption
     port,
     host,
     maxPixels = DEFAULT_MAX_PIXELS,
+    maxOutputPixels = DEFAULT_MAX_OUTPUT_PIXELS,
     maxInFlight = 16,
   } = options;
   const unknown = ids.filter((id) => !converterIds.includes(id));
@@ -59,10 +62,16 @@ export function createSharpConverterService(options: SharpConverterServiceOption
   const ready = () => !service.closing;
   const served = converters.filter((converter) => ids.includes(converter.id));
   for (const converter of served) {
-    mountConverter(service.app, converter, { prefix: `/${converter.id}`, maxPixels, limit, ready });
+    mountConverter(service.app, converter, {
+      prefix: `/${converter.id}`,
+      maxPixels,
+      maxOutputPixels,
+      limit,
+      ready,
+    });
   }
   if (served.length === 1) {
-    mountConverter(service.app, served[0]!, { prefix: '', maxPixels, limit, ready });
+    mountConverter(service.app, served[0]!, { prefix: '', maxPixels, maxOutputPixels, limit, ready });
   }
   return service;
 }

@@ -27,6 +27,32 @@ describe('output format', () => {
   });
 });
 
+describe('animations', () => {
+  it('decodes only the first frame: the work of one frame, whatever the frame count', async () => {
+    // 10 frames of 30 × 20 stacked in one image, each a different grey (a GIF encoder merges equal ones).
+    const frames = 10;
+    const pixels = Buffer.alloc(30 * 20 * frames * 3);
+    for (let i = 0; i < pixels.length; i++) pixels[i] = Math.floor(i / (30 * 20 * 3)) * 25;
+    for (const format of ['gif', 'webp'] as const) {
+      const animated = await sharp(pixels, {
+        raw: { width: 30, height: 20 * frames, channels: 3, pageHeight: 20 },
+      })
+        [format]()
+        .toBuffer();
+      expect((await sharp(animated).metadata()).pages).toBe(frames);
+      const { data } = await invert.convert(animated);
+      const out = await sharp(data).metadata();
+      expect({ width: out.width, height: out.height, pages: out.pages ?? 1 }).toEqual({
+        width: 30,
+        height: 20,
+        pages: 1,
+      });
+      // The first frame (black), inverted.
+      expect((await decode(data)).at(15, 10).slice(0, 3)).toEqual([255, 255, 255]);
+    }
+  });
+});
+
 describe('EXIF orientation', () => {
   // Stored 40 × 20, left half red and right half blue, with orientation 6: "turn 90° clockwise to
   // show". Shown, it is 20 × 40 with red on top.

@@ -27,6 +27,13 @@ export function checkCount(count: number): number {
   return count;
 }
 
+/** A quota's limit: a positive whole number of uses or slots (a quota of none is the caller's to refuse). */
+export function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`limit must be a positive integer, got ${limit}`);
+  return limit;
+}
+
 export function checkEntryFields(fields: Record<string, string>): void {
   // A stream entry needs a field: Redis refuses an empty XADD.
   if (Object.keys(fields).length === 0) throw new RangeError('a queue entry needs at least one field');

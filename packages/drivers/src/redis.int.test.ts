@@ -152,6 +152,28 @@ describe('redis drivers', () => {
     expect(entries.map((entry) => entry.fields)).toEqual([{ job: 'two' }]);
   });
 
+  it('shares quotas and queue lengths between drivers over one prefix, as instances of a service do', async () => {
+    const { drivers: first, keyPrefix } = open();
+    const { drivers: second } = open(keyPrefix);
+    const uses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? first : second).quotas.take('rate:shared', 4, 60_000)),
+    );
+    expect(uses.filter((use) => use.ok)).toHaveLength(4);
+    expect(await first.quotas.acquire('active:shared', 'a', { limit: 1, ttlMs: 60_000 })).toEqual({
+      ok: true,
+      held: 1,
+    });
+    expect(await second.quotas.acquire('active:shared', 'b', { limit: 1, ttlMs: 60_000 })).toEqual({
+      ok: false,
+      held: 1,
+    });
+    await second.queue('shared', 'workers').add({ job: 'x' });
+    expect(await first.queue('shared', 'workers').length()).toBe(1);
+    // The counters expire with their window and their longest lease.
+    expect(await admin.pttl(`${keyPrefix}rate:shared`)).toBeGreaterThan(0);
+    expect(await admin.pttl(`${keyPrefix}active:shared`)).toBeGreaterThan(0);
+  });
+
   it('fails ping fast when Redis cannot be reached', async () => {
     const drivers = createRedisDrivers('redis://127.0.0.1:1', { pingTimeoutMs: 300 });
     const started = performance.now();

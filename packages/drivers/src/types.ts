@@ -76,6 +76,65 @@ export interface WorkQueue {
   reclaim(consumer: string, options: { minIdleMs: number; count: number }): Promise<QueueEntry[]>;
   /** Acknowledges and removes entries. */
   ack(ids: readonly string[]): Promise<void>;
+  /**
+   * Entries added and not yet acknowledged: waiting for a consumer or held by one (XLEN, since ack
+   * removes an entry from the stream). Counts the stream, whichever group asks.
+   */
+  length(): Promise<number>;
+  /**
+   * Gives entries this consumer holds back unfinished (it is shutting down): any consumer's next
+   * reclaim takes them at once, whatever its minIdleMs, and the delivery that is given back does
+   * not count (the reclaim brings deliveries back to what it was). Returns the ids released;
+   * entries the consumer no longer holds are left alone.
+   */
+  release(consumer: string, ids: readonly string[]): Promise<string[]>;
+  /**
+   * The oldest entries not yet acknowledged (waiting or held), up to count, oldest first, without
+   * delivering them (XRANGE). Entry ids begin with the time they were added, in milliseconds.
+   */
+  peek(count: number): Promise<Array<Omit<QueueEntry, 'deliveries'>>>;
+}
+
+/** The answer of QuotaStore.take. */
+export interface WindowUse {
+  /** Whether this use was counted: false when the window already held `limit` uses. */
+  ok: boolean;
+  /** Uses counted in the current window, this one included when it was counted. */
+  count: number;
+  /** Milliseconds until the window ends and counting starts again from zero. */
+  resetMs: number;
+}
+
+/** The answer of QuotaStore.acquire. */
+export interface SlotUse {
+  /** Whether the caller holds the slot now. */
+  ok: boolean;
+  /** Live slots in the set, the caller's included when it holds one. */
+  held: number;
+}
+
+/**
+ * Counters for quotas that every instance of a service shares: fixed-window rates and sets of
+ * leased slots. Keys live in the same namespace as records and blobs (and a prefix keeps them
+ * apart from other deployments'). Time is the store's own clock, so instances' clocks may differ.
+ */
+export interface QuotaStore {
+  /**
+   * Counts one use of `key` unless its window already holds `limit` uses. A window starts with the
+   * first use after the previous window ended and lasts windowMs (a fixed window: a client may use
+   * up to twice the limit across a window's end, never more).
+   */
+  take(key: string, limit: number, windowMs: number): Promise<WindowUse>;
+  /**
+   * Holds the slot `member` of the set `key` for ttlMs, unless `limit` other live slots are held.
+   * Acquiring a slot already held renews it. A slot that is neither renewed nor released in time
+   * lapses, so a holder that died cannot keep a slot for good.
+   */
+  acquire(key: string, member: string, options: { limit: number; ttlMs: number }): Promise<SlotUse>;
+  /** Renews each slot still held for another ttlMs; returns, in order, which were held. */
+  renew(key: string, members: readonly string[], ttlMs: number): Promise<boolean[]>;
+  /** Frees a slot; freeing one that is not held is not an error. */
+  release(key: string, member: string): Promise<void>;
 }
 
 /** Everything a stateless service keeps in Redis (or in process memory in embedded mode). */
@@ -83,6 +142,7 @@ export interface KeyValueDrivers {
   records: RecordStore;
   blobs: BlobStore;
   pubsub: PubSub;
+  quotas: QuotaStore;
   /** A queue (stream `name`, consumer group `group`); created on first use. */
   queue(name: string, group: string): WorkQueue;
   /** Throws when the backing store cannot be reached. */

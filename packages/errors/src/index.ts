@@ -53,6 +53,10 @@ export const errorCodes = {
     description: 'The request (headers, body or upload) arrived too slowly or stalled.',
   },
   QUEUE_FULL: { status: 503, description: 'The conversion queue is full; retry later.' },
+  QUEUE_TIMEOUT: {
+    status: 503,
+    description: 'The job waited in the conversion queue longer than allowed and was given up; retry later.',
+  },
   WORK_TOO_LARGE: {
     status: 422,
     description:

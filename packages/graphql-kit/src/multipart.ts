@@ -142,7 +142,9 @@ export function processMultipart(
       parser = busboy({
         headers: request.headers,
         defParamCharset: 'utf8',
-        limits: { fieldSize: maxFieldSize, fields: 2, fileSize: maxFileSize, files: maxFiles },
+        // busboy reports 'limit' when a file reaches fileSize bytes, not when it passes it: one
+        // byte more lets a file of exactly maxFileSize through (the limit is inclusive).
+        limits: { fieldSize: maxFieldSize, fields: 2, fileSize: maxFileSize + 1, files: maxFiles },
       });
     } catch (error) {
       reject(new MultipartError(400, (error as Error).message));

@@ -10,10 +10,48 @@ import {
   z,
 } from '@pixelflow/config';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
+import { type ConversionLimits, defaultLimits } from './admission.ts';
 import { parseConverterList } from './converters/registry.ts';
+
+/** How much work the service takes on (README: Limits); the embedded launcher reads these too. */
+const limitsSchema = z.object({
+  /** The window the conversion rates count in. */
+  CONVERT_RATE_WINDOW_MS: millis(defaultLimits.rateWindowMs),
+  /** Conversions per window from one anonymous address (an IPv6 client by its /64). */
+  CONVERT_RATE_ANONYMOUS: positiveInt(defaultLimits.anonymousRate),
+  /** Conversions per window from one signed-in user. */
+  CONVERT_RATE_USER: positiveInt(defaultLimits.userRate),
+  /** Jobs one anonymous address may have queued or running at once. */
+  MAX_ACTIVE_JOBS_ANONYMOUS: positiveInt(defaultLimits.anonymousActive),
+  /** Jobs one signed-in user may have queued or running at once. */
+  MAX_ACTIVE_JOBS_USER: positiveInt(defaultLimits.userActive),
+  /** Conversions queued or running over all instances; more are refused with QUEUE_FULL. */
+  MAX_QUEUE_LENGTH: positiveInt(defaultLimits.maxQueueLength),
+  /** Longest wait in the queue; a job still queued after it fails with QUEUE_TIMEOUT. */
+  MAX_QUEUE_WAIT_MS: millis(defaultLimits.maxQueueWaitMs),
+});
+
+type LimitsEnv = z.infer<typeof limitsSchema>;
+
+export function limitsFromEnv(env: LimitsEnv): ConversionLimits {
+  return {
+    rateWindowMs: env.CONVERT_RATE_WINDOW_MS,
+    anonymousRate: env.CONVERT_RATE_ANONYMOUS,
+    userRate: env.CONVERT_RATE_USER,
+    anonymousActive: env.MAX_ACTIVE_JOBS_ANONYMOUS,
+    userActive: env.MAX_ACTIVE_JOBS_USER,
+    maxQueueLength: env.MAX_QUEUE_LENGTH,
+    maxQueueWaitMs: env.MAX_QUEUE_WAIT_MS,
+  };
+}
+
+/** The limits alone, for a process that runs the service without the rest of its environment. */
+export const readConversionLimits = (source?: Record<string, string | undefined>): ConversionLimits =>
+  limitsFromEnv(parseEnv(limitsSchema, source));
 
 const schema = z.object({
   ...httpLimitsEnv(),
+  ...limitsSchema.shape,
   PORT: port(4002),
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel(),
@@ -46,11 +84,15 @@ const schema = z.object({
   JOB_TTL_MS: millis(100_000),
   MAX_UPLOAD_BYTES: positiveInt(5 * 1024 * 1024),
   MAX_PIXELS: positiveInt(50_000_000),
+  /** The pixels of every frame of an animation together (each frame is held to MAX_PIXELS too). */
+  MAX_ANIMATION_PIXELS: positiveInt(200_000_000),
   RUNNER_CONCURRENCY: positiveInt(8),
   LEASE_MS: millis(20_000),
   HEARTBEAT_MS: millis(5_000),
   MAX_DELIVERIES: positiveInt(3),
   CONVERTER_TIMEOUT_MS: millis(600_000),
+  /** At SIGTERM, how long running jobs get to finish before they are handed back to the queue. */
+  SHUTDOWN_DRAIN_MS: millis(20_000),
   HEALTH_INTERVAL_MS: millis(5_000),
 });
 

@@ -1,6 +1,10 @@
 import { defineSharpConverter } from '../sharp-converter.ts';
 import { numberProperty, paramsSchema } from './schema.ts';
 
+// Blur and sharpen cost grows with sigma (the Gaussian's width); the bounds keep the worst case a
+// small multiple of the plain decode and encode. Measured on a 24 MP JPEG, one core: decode and
+// encode 0.65 s; blur σ 30 0.9 s, σ 50 1.5 s, σ 100 3.0 s; sharpen σ 1 1.8 s, σ 5 2.7 s, σ 10 4.5 s.
+
 export const blur = defineSharpConverter<{ sigma: number }>({
   id: 'blur',
   title: 'Blur',
@@ -8,7 +12,7 @@ export const blur = defineSharpConverter<{ sigma: number }>({
   params: paramsSchema({
     sigma: numberProperty('Strength', 'Sigma of the Gaussian in pixels (about half the radius).', {
       minimum: 0.3,
-      maximum: 100,
+      maximum: 50,
       fallback: 3,
     }),
   }),
@@ -28,7 +32,7 @@ export const sharpen = defineSharpConverter<SharpenParams>({
   params: paramsSchema({
     sigma: numberProperty('Radius', 'Sigma of the Gaussian mask in pixels; larger sharpens coarser detail.', {
       minimum: 0.3,
-      maximum: 10,
+      maximum: 5,
       fallback: 1,
     }),
     // Twice sharp's own defaults (1 and 2), which are barely visible on a photo.

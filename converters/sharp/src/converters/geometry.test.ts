@@ -1,7 +1,21 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decode, noisy, pngOf, reference, referencePng } from '../test-images.ts';
-import { flip, flipVertical, MAX_RESIZE_DIMENSION, resize, resizedSize, rotate } from './geometry.ts';
+import {
+  flip,
+  flipVertical,
+  MAX_RESIZE_DIMENSION,
+  resize,
+  resizedSize,
+  rotate,
+  rotatedSize,
+} from './geometry.ts';
+
+/** A one-colour PNG: a few hundred bytes whatever its size. */
+const plain = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 3, background: '#336699' } })
+    .png()
+    .toBuffer();
 
 const [red, green, blue, white, black, grey, yellow, cyan] = reference.pixels;
 
@@ -75,6 +89,38 @@ describe('rotate', () => {
     expect(out.at(28, 28)).toEqual([255, 255, 255, 255]);
   });
 
+  it('refuses a canvas larger than both the output limit and the input, before decoding', async () => {
+    const square = await plain(100, 100);
+    // 100 × 100 turned 45° needs 142 × 142: more than the input and more than the limit.
+    await expect(rotate.convert(square, { angle: 45 }, { maxOutputPixels: 15_000 })).rejects.toMatchObject({
+      code: 'WORK_TOO_LARGE',
+      details: { width: 142, height: 142, maxOutputPixels: 15_000 },
+    });
+    await expect(rotate.convert(square, { angle: 45 }, { maxOutputPixels: 20_164 })).resolves.toBeDefined();
+    // A quarter turn keeps the pixel count: allowed however low the limit.
+    const turned = await rotate.convert(square, { angle: 90 }, { maxOutputPixels: 100 });
+    expect(await sharp(turned.data).metadata()).toMatchObject({ width: 100, height: 100 });
+  });
+
+  it('predicts the canvas sharp makes', async () => {
+    for (const source of [
+      { width: 40, height: 30 },
+      { width: 7, height: 93 },
+    ]) {
+      const input = await plain(source.width, source.height);
+      for (const angle of [0, 1, 30, 45, 89.5, 90, 135, 180, -30, -90, 270, 359]) {
+        const { info } = await sharp(input).rotate(angle).raw().toBuffer({ resolveWithObject: true });
+        const predicted = rotatedSize(source, angle);
+        const label = JSON.stringify({ source, angle, predicted, actual: [info.width, info.height] });
+        // An upper bound within a pixel or two is what the check needs.
+        expect(predicted.width - info.width, label).toBeGreaterThanOrEqual(0);
+        expect(predicted.width - info.width, label).toBeLessThanOrEqual(2);
+        expect(predicted.height - info.height, label).toBeGreaterThanOrEqual(0);
+        expect(predicted.height - info.height, label).toBeLessThanOrEqual(2);
+      }
+    }
+  });
+
   it('refuses angles beyond a full turn and colours that are not hex', async () => {
     const png = await referencePng();
     await expect(rotate.convert(png, { angle: 400 })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
@@ -139,21 +185,41 @@ describe('resize', () => {
     });
   });
 
-  it('refuses a result over the pixel limit, though each side is within bounds', async () => {
+  it('refuses a result over the output limit, though each side is within bounds', async () => {
     // 1 × 400 to width 8192 would be 8192 × 3 276 800 pixels.
-    const tall = await sharp({ create: { width: 1, height: 400, channels: 3, background: '#000' } })
-      .png()
-      .toBuffer();
+    const tall = await plain(1, 400);
     await expect(resize.convert(tall, { width: MAX_RESIZE_DIMENSION })).rejects.toMatchObject({
-      code: 'IMAGE_TOO_LARGE',
-      details: { width: 8192, height: 3_276_800, maxPixels: 50_000_000 },
+      code: 'WORK_TOO_LARGE',
+      details: { width: 8192, height: 3_276_800, maxOutputPixels: 25_000_000 },
     });
     await expect(
-      resize.convert(tall, { width: 100, height: 100 }, { maxPixels: 5000 }),
+      resize.convert(tall, { width: 100, height: 100 }, { maxOutputPixels: 5000 }),
     ).resolves.toBeDefined();
     await expect(
-      resize.convert(tall, { width: 100, height: 100, fit: 'fill' }, { maxPixels: 5000 }),
-    ).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+      resize.convert(tall, { width: 100, height: 100, fit: 'fill' }, { maxOutputPixels: 5000 }),
+    ).rejects.toMatchObject({ code: 'WORK_TOO_LARGE' });
+  });
+
+  it('refuses to blow a tiny image up to 7000 × 7000 (49 MP, under the 50 MP input limit)', async () => {
+    const tiny = await plain(1, 1);
+    expect(tiny.length).toBeLessThan(100);
+    const error = await resize.convert(tiny, { width: 7000, height: 7000, fit: 'fill' }).catch((e) => e);
+    expect(error).toMatchObject({
+      code: 'WORK_TOO_LARGE',
+      details: { width: 7000, height: 7000, maxOutputPixels: 25_000_000 },
+    });
+    // Up to the limit is fine: 5000 × 5000.
+    const { data } = await resize.convert(tiny, { width: 5000, height: 5000, fit: 'fill' });
+    expect(await sharp(data).metadata()).toMatchObject({ width: 5000, height: 5000 });
+  });
+
+  it('allows a result over the output limit when it is no larger than the input', async () => {
+    const input = await plain(200, 100);
+    const { data } = await resize.convert(input, { width: 150 }, { maxOutputPixels: 1000 });
+    expect(await sharp(data).metadata()).toMatchObject({ width: 150, height: 75 });
+    await expect(resize.convert(input, { width: 201 }, { maxOutputPixels: 1000 })).rejects.toMatchObject({
+      code: 'WORK_TOO_LARGE',
+    });
   });
 
   it('predicts the size sharp makes', async () => {

@@ -1,6 +1,4 @@
-import { AppError } from '@pixelflow/errors';
-import type { Sharp } from 'sharp';
-import { defineSharpConverter } from '../sharp-converter.ts';
+import { defineSharpConverter, type Size } from '../sharp-converter.ts';
 import { colourProperty, paramsSchema } from './schema.ts';
 
 // sharp names the axes the other way round from most editors: its flip() mirrors top to bottom
@@ -44,7 +42,26 @@ export const rotate = defineSharpConverter<RotateParams>({
     background: colourProperty('Background', '#000000'),
   }),
   apply: (image, { angle, background }) => image.rotate(angle, { background }),
+  outputSize: (source, { angle }) => rotatedSize(source, angle),
 });
+
+/**
+ * The canvas sharp's rotate makes: the bounding box of the turned image, rounded up (a 50 MP
+ * photo turned 45° needs a 100 MP canvas). geometry.test.ts checks it against sharp.
+ */
+export function rotatedSize(source: Size, angle: number): Size {
+  const quarterTurns = angle / 90;
+  if (Number.isInteger(quarterTurns)) {
+    return quarterTurns % 2 === 0 ? { ...source } : { width: source.height, height: source.width };
+  }
+  const radians = (angle * Math.PI) / 180;
+  const cos = Math.abs(Math.cos(radians));
+  const sin = Math.abs(Math.sin(radians));
+  return {
+    width: Math.ceil(source.width * cos + source.height * sin),
+    height: Math.ceil(source.width * sin + source.height * cos),
+  };
+}
 
 type Fit = 'inside' | 'outside' | 'cover' | 'contain' | 'fill';
 
@@ -56,7 +73,7 @@ interface ResizeParams {
   background: string;
 }
 
-/** Largest width or height `resize` accepts; the output must also stay under the pixel limit. */
+/** Largest width or height `resize` accepts; the output must also stay under the output pixel limit. */
 export const MAX_RESIZE_DIMENSION = 8192;
 
 const dimension = (title: string) => ({
@@ -94,39 +111,23 @@ export const resize = defineSharpConverter<ResizeParams>({
     },
     { anyOf: [{ required: ['width'] }, { required: ['height'] }] },
   ),
-  async apply(image, params, { maxPixels }) {
-    await checkResizedSize(image, params, maxPixels);
-    const { width, height, fit, withoutEnlargement, background } = params;
-    return image.resize({ width, height, fit, withoutEnlargement, background });
-  },
+  apply: (image, { width, height, fit, withoutEnlargement, background }) =>
+    image.resize({ width, height, fit, withoutEnlargement, background }),
+  // The bounds on width and height do not bound the output: 8192 × 8192 is 67 MP, and one side of
+  // an extreme aspect ratio (1 × 40000 resized to width 8192) would make billions of pixels.
+  outputSize: resizedSize,
 });
-
-// The bounds on width and height do not bound the output: one side of an extreme aspect ratio
-// (1 × 40000 resized to width 8192) would make billions of pixels. The header read costs well
-// under a millisecond and no decode, so resize alone pays for it.
-async function checkResizedSize(image: Sharp, params: ResizeParams, maxPixels: number): Promise<void> {
-  const metadata = await image.metadata();
-  const source = metadata.autoOrient ?? { width: metadata.width, height: metadata.height };
-  const { width, height } = resizedSize(source, params);
-  if (width * height > maxPixels) {
-    throw new AppError(
-      'IMAGE_TOO_LARGE',
-      `resizing to ${width}×${height} would make more than ${maxPixels} pixels`,
-      { width, height, maxPixels },
-    );
-  }
-}
 
 /** The size sharp's resize produces (within a pixel of rounding); geometry.test.ts checks it against sharp. */
 export function resizedSize(
-  source: { width: number; height: number },
+  source: Size,
   {
     width,
     height,
     fit,
     withoutEnlargement,
   }: Pick<ResizeParams, 'width' | 'height' | 'fit' | 'withoutEnlargement'>,
-): { width: number; height: number } {
+): Size {
   const cap = (scale: number) => (withoutEnlargement ? Math.min(scale, 1) : scale);
   const scaleX = width === undefined ? undefined : width / source.width;
   const scaleY = height === undefined ? undefined : height / source.height;

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { KeyValueDrivers } from '../types.ts';
 import { describePubSubContract } from './pubsub.contract.ts';
 import { describeQueueContract } from './queue.contract.ts';
+import { describeQuotasContract } from './quotas.contract.ts';
 import { describeRecordsContract } from './records.contract.ts';
 
 const exitFixture = fileURLToPath(new URL('./close-exits.fixture.ts', import.meta.url));
@@ -33,6 +34,7 @@ export function describeKeyValueContract(
     describeRecordsContract(open);
     describePubSubContract(open);
     describeQueueContract(open);
+    describeQuotasContract(open);
 
     describe('lifecycle', () => {
       it('answers ping', async () => {

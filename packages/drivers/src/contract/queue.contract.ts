@@ -73,6 +73,25 @@ export function describeQueueContract(open: OpenDrivers): void {
       expect(await queue.renew('c', [id])).toEqual([id]);
     });
 
+    it('lets a released entry be reclaimed at once, its given-back delivery not counted', async () => {
+      const queue = open().queue('release', 'workers');
+      const id = await queue.add({ job: 'g' });
+      const kept = await queue.add({ job: 'k' });
+      await queue.read('leaving', { count: 2, blockMs: 0 });
+      // Only the holder can give an entry back.
+      expect(await queue.release('someone-else', [id])).toEqual([]);
+      expect(await queue.release('leaving', [id, '9999999999999-0'])).toEqual([id]);
+      const reclaimed = await queue.reclaim('b', { minIdleMs: 60_000, count: 10 });
+      expect(reclaimed).toEqual([{ id, fields: { job: 'g' }, deliveries: 1 }]);
+      expect(await queue.renew('leaving', [id, kept])).toEqual([kept]);
+      await queue.ack([kept]);
+      // A second reclaim after a real lapse counts as usual.
+      await sleep(200);
+      expect(await queue.reclaim('c', { minIdleMs: 150, count: 10 })).toEqual([
+        { id, fields: { job: 'g' }, deliveries: 2 },
+      ]);
+    });
+
     it('keeps a renewed entry from being reclaimed', async () => {
       const queue = open().queue('renew', 'workers');
       const id = await queue.add({ job: 'n' });
@@ -124,6 +143,45 @@ export function describeQueueContract(open: OpenDrivers): void {
       await drivers.queue('early', 'workers').add({ job: 'early' });
       const entries = await drivers.queue('early', 'workers').read('a', { count: 10, blockMs: 1000 });
       expect(entries.map((entry) => entry.fields)).toEqual([{ job: 'early' }]);
+    });
+
+    it('counts the entries added and not yet acknowledged, held or not', async () => {
+      const drivers = open();
+      const queue = drivers.queue('length', 'workers');
+      expect(await queue.length()).toBe(0);
+      const ids = [];
+      for (let i = 0; i < 3; i += 1) ids.push(await queue.add({ job: `j${i}` }));
+      expect(await queue.length()).toBe(3);
+      await queue.read('a', { count: 2, blockMs: 0 });
+      expect(await queue.length()).toBe(3);
+      await queue.ack([ids[0]!]);
+      expect(await queue.length()).toBe(2);
+      // The stream's length, whichever group asks.
+      expect(await drivers.queue('length', 'audit').length()).toBe(2);
+      await queue.ack(ids.slice(1));
+      expect(await queue.length()).toBe(0);
+    });
+
+    it('shows the oldest entries, waiting or held, without delivering them', async () => {
+      const drivers = open();
+      const queue = drivers.queue('peek', 'workers');
+      expect(await queue.peek(10)).toEqual([]);
+      const before = Date.now();
+      const ids = [];
+      for (let i = 0; i < 3; i += 1) ids.push(await queue.add({ job: `p${i}` }));
+      await queue.read('a', { count: 1, blockMs: 0 });
+      expect(await queue.peek(2)).toEqual([
+        { id: ids[0], fields: { job: 'p0' } },
+        { id: ids[1], fields: { job: 'p1' } },
+      ]);
+      // Peeking delivered nothing: the next read still gets the second entry.
+      expect((await queue.read('b', { count: 5, blockMs: 0 })).map((entry) => entry.id)).toEqual(
+        ids.slice(1),
+      );
+      // Ids begin with the time of the add.
+      expect(Number(ids[0]!.split('-')[0])).toBeGreaterThanOrEqual(before - 1000);
+      await queue.ack([ids[0]!]);
+      expect((await queue.peek(10)).map((entry) => entry.id)).toEqual(ids.slice(1));
     });
 
     it('refuses an entry without fields', async () => {

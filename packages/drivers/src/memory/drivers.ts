@@ -1,7 +1,9 @@
 import type { KeyValueDrivers, WorkQueue } from '../types.ts';
 import { Keyspace } from './keyspace.ts';
+import { readSnapshot, writeSnapshot } from './persistence.ts';
 import { MemoryPubSub } from './pubsub.ts';
 import { MemoryQueue, MemoryStream } from './queue.ts';
+import { createMemoryQuotas } from './quotas.ts';
 import { createMemoryBlobs, createMemoryRecords } from './records.ts';
 
 export interface MemoryDriversOptions {
@@ -11,6 +13,12 @@ export interface MemoryDriversOptions {
    * @default 1000
    */
   sweepIntervalMs?: number;
+  /**
+   * A file that keeps the state across a restart: written at close() and read back (then removed)
+   * at creation, so that queued and handed-back jobs, their inputs and finished results outlive a
+   * graceful restart of the embedded mode. Without it the state lives and dies with the process.
+   */
+  snapshotFile?: string;
 }
 
 /** Drivers for the embedded mode: the same semantics as the Redis drivers, inside this process. */
@@ -18,6 +26,13 @@ export function createMemoryDrivers(options: MemoryDriversOptions = {}): KeyValu
   const keyspace = new Keyspace();
   const pubsub = new MemoryPubSub();
   const streams = new Map<string, MemoryStream>();
+  if (options.snapshotFile) {
+    const saved = readSnapshot(options.snapshotFile);
+    if (saved) {
+      keyspace.load(saved.slots);
+      for (const [name, state] of saved.streams) streams.set(name, MemoryStream.load(state));
+    }
+  }
   const queues = new Map<string, WorkQueue>();
   let closed = false;
 
@@ -28,6 +43,7 @@ export function createMemoryDrivers(options: MemoryDriversOptions = {}): KeyValu
     records: createMemoryRecords(keyspace, pubsub),
     blobs: createMemoryBlobs(keyspace),
     pubsub,
+    quotas: createMemoryQuotas(keyspace),
 
     queue(name, group) {
       const queueKey = JSON.stringify([name, group]);
@@ -54,6 +70,12 @@ export function createMemoryDrivers(options: MemoryDriversOptions = {}): KeyValu
       clearInterval(sweeper);
       // Blocked readers wake up and return no entries, so no timer outlives close().
       for (const stream of streams.values()) stream.wakeAll();
+      if (options.snapshotFile) {
+        writeSnapshot(options.snapshotFile, {
+          slots: keyspace.dump(),
+          streams: [...streams].map(([name, stream]) => [name, stream.dump()]),
+        });
+      }
       pubsub.clear();
       keyspace.clear();
     },

@@ -13,12 +13,26 @@ interface BlobSlot {
   expiresAt: number;
 }
 
-export type Slot = RecordSlot | BlobSlot;
+/** A fixed-window counter (QuotaStore.take); the window ends when the slot expires. */
+interface CounterSlot {
+  kind: 'counter';
+  count: number;
+  expiresAt: number;
+}
+
+/** A set of leased slots (QuotaStore.acquire): member → the time its lease ends. */
+interface LeaseSetSlot {
+  kind: 'leases';
+  leases: Map<string, number>;
+  expiresAt: number;
+}
+
+export type Slot = RecordSlot | BlobSlot | CounterSlot | LeaseSetSlot;
 
 /**
- * One namespace for records and blobs, as in a Redis database: `touch` renews either kind, and a
- * key holds one kind at a time. Expired slots go lazily on access and in `sweep`, which the
- * drivers run periodically so that memory is freed even for keys nobody reads again.
+ * One namespace for records, blobs and quota counters, as in a Redis database: `touch` renews any
+ * kind, and a key holds one kind at a time. Expired slots go lazily on access and in `sweep`,
+ * which the drivers run periodically so that memory is freed even for keys nobody reads again.
  */
 export class Keyspace {
   readonly #slots = new Map<string, Slot>();
@@ -62,6 +76,16 @@ export class Keyspace {
 
   clear(): void {
     this.#slots.clear();
+  }
+
+  /** The live slots, for a snapshot. */
+  dump(now = Date.now()): Array<[string, Slot]> {
+    return [...this.#slots].filter(([, slot]) => slot.expiresAt > now);
+  }
+
+  /** Puts a snapshot's slots back; those that expired meanwhile stay out. */
+  load(slots: Iterable<[string, Slot]>, now = Date.now()): void {
+    for (const [key, slot] of slots) if (slot.expiresAt > now) this.#slots.set(key, slot);
   }
 
   #live(key: string): Slot | undefined {

@@ -20,6 +20,15 @@ interface Group {
   pending: Map<string, PendingEntry>;
 }
 
+/** What a snapshot keeps of a stream: everything but the blocked readers. */
+export interface StreamState {
+  entries: Map<string, StreamEntry>;
+  groups: Map<string, Group>;
+  ordinal: number;
+  lastMs: number;
+  seq: number;
+}
+
 /** An in-process stream with consumer groups, shaped after a Redis stream. */
 export class MemoryStream {
   readonly #entries = new Map<string, StreamEntry>();
@@ -77,6 +86,21 @@ export class MemoryStream {
     this.#entries.delete(id);
   }
 
+  /** The first `count` entries in id order, like XRANGE - + COUNT. */
+  first(count: number): Array<{ id: string; fields: Record<string, string> }> {
+    const found = [];
+    for (const [id, entry] of this.#entries) {
+      if (found.length >= count) break;
+      found.push({ id, fields: { ...entry.fields } });
+    }
+    return found;
+  }
+
+  /** Entries not yet deleted (acknowledged), like XLEN. */
+  get length(): number {
+    return this.#entries.size;
+  }
+
   /** Resolves on the next add, after `ms`, or on wakeAll, whichever comes first. */
   nextAdd(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -88,6 +112,26 @@ export class MemoryStream {
       const timer = setTimeout(wake, ms);
       this.#wakers.add(wake);
     });
+  }
+
+  dump(): StreamState {
+    return {
+      entries: this.#entries,
+      groups: this.#groups,
+      ordinal: this.#ordinal,
+      lastMs: this.#lastMs,
+      seq: this.#seq,
+    };
+  }
+
+  static load(state: StreamState): MemoryStream {
+    const stream = new MemoryStream();
+    for (const [id, entry] of state.entries) stream.#entries.set(id, entry);
+    for (const [name, group] of state.groups) stream.#groups.set(name, group);
+    stream.#ordinal = state.ordinal;
+    stream.#lastMs = state.lastMs;
+    stream.#seq = state.seq;
+    return stream;
   }
 
   wakeAll(): void {
@@ -162,10 +206,31 @@ export class MemoryQueue implements WorkQueue {
     return claimed;
   }
 
+  async release(consumer: string, ids: readonly string[]): Promise<string[]> {
+    const released: string[] = [];
+    for (const id of ids) {
+      const pending = this.#group.pending.get(id);
+      if (pending === undefined || pending.consumer !== consumer || !this.#stream.entry(id)) continue;
+      // Idle since the epoch: past any reclaimer's minIdleMs.
+      pending.deliveredAt = 0;
+      pending.deliveries = Math.max(0, pending.deliveries - 1);
+      released.push(id);
+    }
+    return released;
+  }
+
   async ack(ids: readonly string[]): Promise<void> {
     for (const id of ids) {
       this.#group.pending.delete(id);
       this.#stream.delete(id);
     }
+  }
+
+  async length(): Promise<number> {
+    return this.#stream.length;
+  }
+
+  async peek(count: number): Promise<Array<Omit<QueueEntry, 'deliveries'>>> {
+    return this.#stream.first(checkCount(count));
   }
 }

@@ -3,6 +3,7 @@ import type { KeyValueDrivers } from '../types.ts';
 import { closeConnection, withTimeout } from './connection.ts';
 import { RedisPubSub } from './pubsub.ts';
 import { RedisQueue } from './queue.ts';
+import { createRedisQuotas } from './quotas.ts';
 import { createRedisBlobs, createRedisRecords } from './records.ts';
 
 export interface RedisDriversOptions {
@@ -51,6 +52,7 @@ export function createRedisDrivers(url: string, options: RedisDriversOptions = {
     records: createRedisRecords(commands, prefix),
     blobs: createRedisBlobs(commands, prefix),
     pubsub,
+    quotas: createRedisQuotas(commands, prefix),
 
     queue(name, group) {
       const queueKey = JSON.stringify([name, group]);

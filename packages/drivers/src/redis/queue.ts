@@ -2,7 +2,13 @@ import type { Redis } from 'ioredis';
 import { checkCount, checkEntryFields } from '../checks.ts';
 import type { QueueEntry, WorkQueue } from '../types.ts';
 import { fieldsFromFlat } from './flat.ts';
-import { reclaimEntries, renewEntries } from './scripts.ts';
+import { reclaimEntries, releaseEntries, renewEntries } from './scripts.ts';
+
+/**
+ * The idle time a released entry gets: a year, longer than any lease, and shorter than the time
+ * since the epoch (Redis treats an idle time that would predate it as none at all).
+ */
+const RELEASED_IDLE_MS = 365 * 24 * 3600 * 1000;
 
 /**
  * A work queue on a Redis stream and consumer group. Blocking reads run on a connection of their
@@ -62,6 +68,14 @@ export class RedisQueue implements WorkQueue {
     return claimed.map(([id, flat, deliveries]) => ({ id, fields: fieldsFromFlat(flat), deliveries }));
   }
 
+  async release(consumer: string, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const released = await this.#inGroup(() =>
+      releaseEntries.run(this.#commands, [this.#stream], [this.#group, consumer, RELEASED_IDLE_MS, ...ids]),
+    );
+    return released as string[];
+  }
+
   async ack(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const results = await this.#commands
@@ -70,6 +84,16 @@ export class RedisQueue implements WorkQueue {
       .xdel(this.#stream, ...ids)
       .exec();
     for (const [error] of results ?? []) if (error) throw error;
+  }
+
+  async length(): Promise<number> {
+    // A stream that does not exist yet has no entries: XLEN answers 0 for it.
+    return await this.#commands.xlen(this.#stream);
+  }
+
+  async peek(count: number): Promise<Array<Omit<QueueEntry, 'deliveries'>>> {
+    const entries = await this.#commands.xrange(this.#stream, '-', '+', 'COUNT', checkCount(count));
+    return entries.map(([id, flat]) => ({ id, fields: fieldsFromFlat(flat ?? []) }));
   }
 
   /** Drops the blocking connection at once, so that a read blocked in Redis cannot delay closing. */

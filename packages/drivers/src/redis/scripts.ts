@@ -71,6 +71,26 @@ return held
 `);
 
 /**
+ * KEYS[1] stream; ARGV: group, consumer, idle ms, ids. For each id the consumer still owns: XCLAIM
+ * it to itself with that idle time (so any reclaim takes it at once) and its delivery count one
+ * lower (so the reclaim's increment restores it). Returns the ids released.
+ */
+export const releaseEntries = new LuaScript(`
+local stream, group, consumer, idle = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local released = {}
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  local info = redis.call('XPENDING', stream, group, id, id, 1, consumer)
+  if #info > 0 then
+    local count = math.max(0, tonumber(info[1][4]) - 1)
+    redis.call('XCLAIM', stream, group, consumer, 0, id, 'IDLE', idle, 'RETRYCOUNT', count, 'JUSTID')
+    released[#released + 1] = id
+  end
+end
+return released
+`);
+
+/**
  * KEYS[1] stream; ARGV: group, consumer, min idle ms, count. XAUTOCLAIM over the whole pending list
  * until count entries are claimed, each returned as {id, fields, deliveries}. Redis 7 drops
  * entries deleted from the stream from the pending list itself; Redis 6.2 returns them with nil
@@ -95,4 +115,69 @@ repeat
   end
 until cursor == '0-0' or #claimed >= wanted
 return claimed
+`);
+
+/**
+ * KEYS[1] counter; ARGV: limit, window ms. Counts one use unless the window holds `limit` already;
+ * the first use starts the window (INCR, then PEXPIRE). Returns {1 counted or 0, count, ms left}.
+ */
+export const takeFromWindow = new LuaScript(`
+local key, limit, window = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local count = tonumber(redis.call('GET', key) or '0')
+local counted = 0
+if count < limit then
+  count = redis.call('INCR', key)
+  counted = 1
+end
+local left = redis.call('PTTL', key)
+-- A counter without an expiry would never reset: the first use sets one.
+if left < 0 then
+  redis.call('PEXPIRE', key, window)
+  left = window
+end
+return {counted, count, left}
+`);
+
+// The lease scripts keep a sorted set of member → lease end (Redis' own clock, so that instances
+// with different clocks agree), drop lapsed leases first, and let the key live as long as its
+// longest lease.
+const leaseClock = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+`;
+const leaseExpiry = `
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if #last > 0 then redis.call('PEXPIREAT', KEYS[1], math.ceil(tonumber(last[2]))) end
+`;
+
+/** KEYS[1] lease set; ARGV: member, limit, ttl ms. Returns {1 held or 0, live leases}. */
+export const acquireLease = new LuaScript(`
+${leaseClock}
+local member, limit, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local held = redis.call('ZCARD', KEYS[1])
+if not redis.call('ZSCORE', KEYS[1], member) then
+  if held >= limit then return {0, held} end
+  held = held + 1
+end
+redis.call('ZADD', KEYS[1], now + ttl, member)
+${leaseExpiry}
+return {1, held}
+`);
+
+/** KEYS[1] lease set; ARGV: ttl ms, then members. Renews the live ones; returns 1 or 0 per member. */
+export const renewLeases = new LuaScript(`
+${leaseClock}
+local ttl = tonumber(ARGV[1])
+local held = {}
+for i = 2, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], now + ttl, ARGV[i])
+    held[#held + 1] = 1
+  else
+    held[#held + 1] = 0
+  end
+end
+${leaseExpiry}
+return held
 `);

@@ -62,7 +62,7 @@ describe('a converter answering with progress parts', () => {
     const url = await converter((response) => {
       response.writeHead(200, { 'content-type': `multipart/mixed; boundary=${boundary}` });
       response.end(
-        part('application/json', '{"progress":0.5}') + part('image/png', 'PNG') + `--${boundary}--\r\n`,
+        `${part('application/json', '{"progress":0.5}')}${part('image/png', 'PNG')}--${boundary}--\r\n`,
       );
     });
     for (let i = 0; i < 3; i++) {
@@ -70,5 +70,31 @@ describe('a converter answering with progress parts', () => {
       expect(outcome).toMatchObject({ kind: 'ok', contentType: 'image/png' });
       expect(outcome.kind === 'ok' && outcome.data.toString()).toBe('PNG');
     }
+  });
+});
+
+describe('a converter refusing the input', () => {
+  it('passes the code of a 4xx on (WORK_TOO_LARGE), so the job fails with it', async () => {
+    const url = await converter((response) => {
+      response.writeHead(422, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          error: { code: 'WORK_TOO_LARGE', message: 'the result would be 7000×7000 pixels', details: {} },
+        }),
+      );
+    });
+    expect(await call(url)).toEqual({
+      kind: 'rejected',
+      code: 'WORK_TOO_LARGE',
+      message: 'the result would be 7000×7000 pixels',
+    });
+  });
+
+  it('answers CONVERTER_REJECTED for a 4xx whose code is not in the registry', async () => {
+    const url = await converter((response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { code: 'MADE_UP', message: 'no' } }));
+    });
+    expect(await call(url)).toMatchObject({ kind: 'rejected', code: 'CONVERTER_REJECTED' });
   });
 });

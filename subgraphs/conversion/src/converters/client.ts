@@ -60,8 +60,10 @@ async function readProgressAnswer(
           'CONVERTER_FAILED',
           'the conversion failed',
         );
-        // Busy after all (it filled up while this request was read): wait, as for a 503.
-        if (code === 'SERVICE_UNAVAILABLE') return { kind: 'busy', retryAfterMs: 1000, message };
+        // Busy after all (it filled up while this request was read), or shutting down and giving
+        // the work back: wait, as for a 503, and try again (on another instance).
+        if (code === 'SERVICE_UNAVAILABLE' || code === 'SHUTTING_DOWN')
+          return { kind: 'busy', retryAfterMs: 1000, message };
         // Bad input the converter found late is the input's fault; anything else is its own.
         return code === 'CONVERTER_FAILED' || code === 'INTERNAL_SERVER_ERROR'
           ? { kind: 'failed', message }

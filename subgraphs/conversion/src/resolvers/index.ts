@@ -17,6 +17,6 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     convertImage: (_parent, { file, converter, params }, { intake, identity }) =>
-      intake.submit({ file, converter, params, owner: identity.userId }),
+      intake.submit({ file, converter, params, identity }),
   },
 };

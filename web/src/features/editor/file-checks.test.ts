@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { fileProblem, MAX_UPLOAD_BYTES } from './file-checks.ts';
 
 describe('fileProblem', () => {
-  it('accepts a JPEG up to 5 MB', () => {
+  it('accepts a JPEG up to 5 MB, exactly 5 × 1024 × 1024 bytes included', () => {
+    expect(MAX_UPLOAD_BYTES).toBe(5 * 1024 * 1024);
     expect(fileProblem({ name: 'a.jpg', type: 'image/jpeg', size: MAX_UPLOAD_BYTES })).toBeNull();
+  });
+
+  it('refuses one byte more, without calling it 5.0 MB', () => {
+    expect(fileProblem({ name: 'b.jpg', type: 'image/jpeg', size: MAX_UPLOAD_BYTES + 1 })).toBe(
+      '"b.jpg" is 5.1 MB; the limit is 5 MB. Choose a smaller image.',
+    );
   });
 
   it('refuses a file over 5 MB and says how large it is', () => {

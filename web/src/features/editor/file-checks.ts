@@ -1,10 +1,14 @@
-/** The gateway's upload limit (5 MiB), checked here first so that a large file never leaves the page. */
+/**
+ * The gateway's upload limit (5 MiB, inclusive: a file of exactly this size is accepted), checked
+ * here first so that a large file never leaves the page.
+ */
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 
 /** The formats the conversion service reads. */
 export const ACCEPTED_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'];
 
-const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+// Rounded up: a file one byte over the limit must not read "5.0 MB; the limit is 5 MB".
+const megabytes = (bytes: number) => `${(Math.ceil((bytes / (1024 * 1024)) * 10) / 10).toFixed(1)} MB`;
 
 /** Why a picked file cannot be converted, in words; null when it may be. */
 export function fileProblem(file: Pick<File, 'size' | 'type' | 'name'>): string | null {

@@ -1,0 +1,125 @@
+import type { QuotaStore, WorkQueue } from '@pixelflow/drivers';
+import { AppError } from '@pixelflow/errors';
+import { addressKey, type Identity } from '@pixelflow/service-kit';
+
+/** How much work the conversion service takes on, per client and in all (README: Limits). */
+export interface ConversionLimits {
+  /** Length of the window the rate limits count in. @default 60000 */
+  rateWindowMs: number;
+  /** Conversions per window from one anonymous address. @default 20 */
+  anonymousRate: number;
+  /** Conversions per window from one signed-in user. @default 60 */
+  userRate: number;
+  /** Jobs one anonymous address may have queued or running at once. @default 3 */
+  anonymousActive: number;
+  /** Jobs one signed-in user may have queued or running at once. @default 6 */
+  userActive: number;
+  /** Conversions queued or running over all instances; past it convertImage answers QUEUE_FULL. @default 1000 */
+  maxQueueLength: number;
+  /** Longest time a job waits in the queue before it fails with QUEUE_TIMEOUT. @default 600000 */
+  maxQueueWaitMs: number;
+}
+
+export const defaultLimits: ConversionLimits = {
+  rateWindowMs: 60_000,
+  anonymousRate: 20,
+  userRate: 60,
+  anonymousActive: 3,
+  userActive: 6,
+  maxQueueLength: 1000,
+  maxQueueWaitMs: 600_000,
+};
+
+/** Seconds a client is asked to wait when the queue is full: a few conversions' time. */
+const QUEUE_FULL_RETRY_AFTER_S = 10;
+/** Seconds a client is asked to wait when its own jobs fill its share: about one conversion. */
+const ACTIVE_RETRY_AFTER_S = 5;
+
+/** Who a quota counts for: a signed-in user by id, anyone else by address. */
+export interface Client {
+  /** `user:<id>` or `ip:<address>`; travels with the queue entry so that any runner frees the slot. */
+  key: string;
+  signedIn: boolean;
+}
+
+/** The quota key of a caller: a signed-in user by id, anyone else by address (an IPv6 one by its /64). */
+export function clientOf(identity: Identity): Client {
+  if (identity.userId) return { key: `user:${identity.userId}`, signedIn: true };
+  return { key: `ip:${addressKey(identity.ip)}`, signedIn: false };
+}
+
+export interface AdmissionOptions {
+  quotas: QuotaStore;
+  queue: WorkQueue;
+  limits: ConversionLimits;
+  /** How long a job's slot lives without a heartbeat: the job's own TTL. */
+  slotTtlMs: number;
+}
+
+/**
+ * Decides whether a conversion may be queued: the queue is not full, the client has a free slot
+ * for one more job queued or running, and its rate allows one more conversion this window. The
+ * state lives in the shared store, so the limits hold over every instance. A slot is renewed with
+ * the job's heartbeats and freed when the job ends; should every heartbeat stop, it lapses with
+ * the job.
+ */
+export class Admission {
+  readonly #o: AdmissionOptions;
+
+  constructor(options: AdmissionOptions) {
+    this.#o = options;
+  }
+
+  get limits(): ConversionLimits {
+    return this.#o.limits;
+  }
+
+  /** Takes a slot and a use of the rate for `jobId`, or throws QUEUE_FULL or RATE_LIMITED. */
+  async admit(client: Client, jobId: string): Promise<void> {
+    const { quotas, queue, limits, slotTtlMs } = this.#o;
+    // A soft bound: instances admitting at the same moment may pass it by a few entries.
+    const queued = await queue.length();
+    if (queued >= limits.maxQueueLength) {
+      throw new AppError('QUEUE_FULL', 'the conversion queue is full; retry later', {
+        retryAfter: QUEUE_FULL_RETRY_AFTER_S,
+        maxQueueLength: limits.maxQueueLength,
+      });
+    }
+    const active = client.signedIn ? limits.userActive : limits.anonymousActive;
+    const slot = await quotas.acquire(activeKey(client.key), jobId, { limit: active, ttlMs: slotTtlMs });
+    if (!slot.ok) {
+      throw new AppError(
+        'RATE_LIMITED',
+        `you have ${active} conversions queued or running; wait for one to finish`,
+        { retryAfter: ACTIVE_RETRY_AFTER_S, limit: 'active', maxActive: active },
+      );
+    }
+    const rate = client.signedIn ? limits.userRate : limits.anonymousRate;
+    const use = await quotas.take(rateKey(client.key), rate, limits.rateWindowMs).catch(async (error) => {
+      await this.release(client.key, jobId);
+      throw error;
+    });
+    if (!use.ok) {
+      await this.release(client.key, jobId);
+      const retryAfter = Math.max(1, Math.ceil(use.resetMs / 1000));
+      throw new AppError(
+        'RATE_LIMITED',
+        `at most ${rate} conversions per ${limits.rateWindowMs / 1000} s; retry in ${retryAfter} s`,
+        { retryAfter, limit: 'rate', maxConversions: rate, windowSeconds: limits.rateWindowMs / 1000 },
+      );
+    }
+  }
+
+  /** Keeps the slots of jobs still alive (queued or running). */
+  async renew(clientKey: string, jobIds: readonly string[]): Promise<void> {
+    await this.#o.quotas.renew(activeKey(clientKey), jobIds, this.#o.slotTtlMs);
+  }
+
+  /** Frees a finished (or given-up) job's slot. */
+  async release(clientKey: string, jobId: string): Promise<void> {
+    await this.#o.quotas.release(activeKey(clientKey), jobId);
+  }
+}
+
+const activeKey = (clientKey: string) => `quota:active:${clientKey}`;
+const rateKey = (clientKey: string) => `quota:rate:${clientKey}`;
