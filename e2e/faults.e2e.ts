@@ -10,12 +10,14 @@ const faults = useFaultConverters({ delayMs: 2000 });
 
 const env = useCluster('faults', {
   jobsInstances: 2,
-  conversionInstances: 4,
+  // Three are killed one after another below; the last test needs two still alive.
+  conversionInstances: 5,
   get extraConverters() {
     return { slow: faults.urls.slow, fail: faults.urls.fail, die: faults.urls.die, busy: faults.urls.busy };
   },
-  // Short leases and heartbeats so that a dead runner's job is reclaimed within seconds.
-  serviceEnv: { conversion: { LEASE_MS: '2000', HEARTBEAT_MS: '400' } },
+  // Short leases and heartbeats so that a dead runner's job is reclaimed within seconds; at
+  // SIGTERM a running job has 4 s to finish before it is handed back.
+  serviceEnv: { conversion: { LEASE_MS: '2000', HEARTBEAT_MS: '400', SHUTDOWN_DRAIN_MS: '4000' } },
 });
 
 const input = () => photo('mate/nature/Garden.jpg');
@@ -154,5 +156,34 @@ describe('instances that die', () => {
     expect(done.status).toBe('SUCCEEDED');
     // Finished by the instance that was stopping, not taken over by another.
     expect(faults.calls.filter((c) => c.jobId === id).map((c) => c.runner)).toEqual([victim.instanceId]);
+  });
+
+  it('SIGTERM during a conversion longer than the drain: handed back, finished elsewhere, exit 0 at once', async () => {
+    const { data, errors } = await env.client.convert(input(), 'slow', { params: { delayMs: 8000 } });
+    expect(errors, JSON.stringify(errors)).toBeUndefined();
+    const id = data!.convertImage.id;
+    const subscription = env.client.subscribe(id);
+    const victim = await runningOn(id);
+    await subscription.until((e) => e.status === 'RUNNING');
+    const stoppedAt = Date.now();
+    victim.child.kill('SIGTERM');
+    expect(await victim.exited).toBe(0);
+    // The drain (4 s) and the hand-back, well inside a 30 s grace period.
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    const done = await subscription.until((e) => e.status === 'SUCCEEDED', 30_000);
+    expect(done.resultUrl).toContain(id);
+    const statuses = subscription.events.map((e) => e.status);
+    // RUNNING, handed back (QUEUED, without progress), RUNNING elsewhere, SUCCEEDED.
+    expect(statuses.slice(statuses.indexOf('RUNNING'))).toEqual([
+      'RUNNING',
+      'QUEUED',
+      'RUNNING',
+      'SUCCEEDED',
+    ]);
+    expect(subscription.events.find((e, i) => i > 0 && e.status === 'QUEUED')?.progress).toBeNull();
+    const calls = faults.calls.filter((c) => c.jobId === id);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.runner).not.toBe(victim.instanceId);
+    expect((await env.client.result(id)).status).toBe(200);
   });
 });

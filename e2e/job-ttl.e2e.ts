@@ -10,13 +10,13 @@ const faults = useFaultConverters({ delayMs: 1000 });
 const ttl = 3000;
 const env = useCluster('job-ttl', {
   jobsInstances: 1,
-  conversionInstances: 1,
+  conversionInstances: 2,
   get extraConverters() {
     return { slow: faults.urls.slow };
   },
   env: { JOB_TTL_MS: String(ttl) },
   serviceEnv: {
-    // One job at a time: the last of several waits in the queue longer than the TTL.
+    // One job at a time per instance: the last of several waits in the queue longer than the TTL.
     conversion: { HEARTBEAT_MS: '500', LEASE_MS: '2000', RUNNER_CONCURRENCY: '1' },
     jobs: { JOB_RECHECK_MS: '500' },
   },
@@ -26,11 +26,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('job expiry', () => {
   it('heartbeats keep a job alive past the TTL while it waits and runs', async () => {
-    // The slow converter takes 1 s and the runner takes one job at a time, so the fifth job waits
-    // 4 s in the queue, past the 3 s TTL: it survives only through heartbeats.
+    // The slow converter takes 1 s and each of the two runners takes one job at a time, so the
+    // ninth job waits 4 s in the queue, past the 3 s TTL: it survives only through heartbeats.
     const ids = await Promise.all(
       Array.from(
-        { length: 5 },
+        { length: 9 },
         async () => (await env.client.convert(photo('mate/nature/Garden.jpg'), 'slow')).data!.convertImage.id,
       ),
     );
@@ -53,6 +53,25 @@ describe('job expiry', () => {
     await sleep(ttl + 500);
     expect(await env.client.poll(id)).toEqual({ outcome: 'JobNotFound', job: null });
     expect((await env.client.result(id)).status).toBe(404);
+  });
+
+  it('queued jobs outlive the instance that took them: another one keeps them alive and runs them', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      ids.push((await env.client.convert(photo('mate/nature/Garden.jpg'), 'slow')).data!.convertImage.id);
+    }
+    const subscriptions = ids.map((id) => env.client.subscribe(id));
+    // The gateway spread the uploads over both instances; one of them stops (it finishes the job it
+    // runs) and leaves its share queued, with nobody left of the instance that accepted them.
+    const [victim] = env.cluster.instances('conversion');
+    victim!.child.kill('SIGTERM');
+    expect(await victim!.exited).toBe(0);
+    // One runner is left for eight one-second jobs: the last wait far past the 3 s TTL.
+    for (const subscription of subscriptions) {
+      const done = await subscription.until((e) => e.status === 'SUCCEEDED', 30_000);
+      expect(done.progress).toBe(1);
+    }
+    await victim!.restart();
   });
 
   it('a job without a heartbeat for the TTL is gone: JobNotFound, 404, and its subscriber is told', async () => {

@@ -8,7 +8,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createAuthService } from '@pixelflow/auth';
 import { logLevel, parseEnv, port, z } from '@pixelflow/config';
-import { createConversionService } from '@pixelflow/conversion';
+import {
+  type ConverterEntry,
+  createConversionService,
+  parseConverterList,
+  readConversionLimits,
+} from '@pixelflow/conversion';
 import { createDeepDreamService } from '@pixelflow/converter-deepdream';
 import { converterIds, createSharpConverterService } from '@pixelflow/converter-sharp';
 import { createUpscaleService } from '@pixelflow/converter-upscale';
@@ -40,6 +45,23 @@ const envSchema = z.object({
   JOB_TTL_MS: z.coerce.number().int().positive().default(100_000),
   /** `false` leaves DeepDream and AI upscaling out. */
   AI_CONVERTERS: z.enum(['true', 'false']).default('true'),
+  /**
+   * At SIGTERM or Ctrl-C, how long running conversions get to finish; the rest are saved with the
+   * queue and run again after the restart.
+   */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(5000),
+  /** Your own converters beside the built-in ones, as `id=url` pairs, comma-separated. */
+  EXTRA_CONVERTERS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      try {
+        return parseConverterList(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export interface EmbeddedOptions {
@@ -55,6 +77,10 @@ export interface EmbeddedOptions {
   webDir?: string;
   /** The gateway's timeouts and connection caps. */
   http?: Partial<HttpLimits>;
+  /** How long running conversions get at shutdown before they are saved for the restart. @default 5000 */
+  drainMs?: number;
+  /** Converters served elsewhere, beside the built-in ones. */
+  extraConverters?: readonly ConverterEntry[];
 }
 
 export interface Embedded extends Closable {
@@ -79,7 +105,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   const logger = (service: string) => createLogger({ service, level });
   const loopback = '127.0.0.1';
   const started: Closable[] = [];
-  const drivers = createMemoryDrivers();
+  // Queued and running jobs (handed back at shutdown), their inputs and results survive a restart.
+  const drivers = createMemoryDrivers({ snapshotFile: join(dataDir, 'jobs.snapshot') });
   // PostgreSQL in WASM, its files under the data directory; auth and gallery each keep to their
   // own schema in it, as they do on a shared PostgreSQL server.
   const sql = await createPgliteSql(join(dataDir, 'pglite'));
@@ -141,8 +168,15 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       internalSecret: secret,
       jobsUrls: [jobsUrl],
       galleryUrls: [galleryUrl],
-      converters: [...converterIds.map((id) => ({ id, url: `${convertersUrl}/${id}` })), ...models],
+      converters: [
+        ...converterIds.map((id) => ({ id, url: `${convertersUrl}/${id}` })),
+        ...models,
+        ...(options.extraConverters ?? []),
+      ],
       jobTtlMs: options.jobTtlMs,
+      drainMs: options.drainMs ?? 5000,
+      // The rates and queue limits of `pnpm start` come from the same variables as in the cluster.
+      limits: readConversionLimits(),
       host: loopback,
     });
     started.push(conversion);
@@ -192,6 +226,8 @@ if (import.meta.main) {
       aiConverters: env.AI_CONVERTERS === 'true',
       webDir: ensureWebApp(),
       http: httpLimitsFrom(env),
+      drainMs: env.SHUTDOWN_DRAIN_MS,
+      extraConverters: env.EXTRA_CONVERTERS,
     });
     const logger = createLogger({ service: 'pixelflow', level: env.LOG_LEVEL });
     logger.info({ url: `${embedded.url}/graphql` }, 'Pixelflow is running');

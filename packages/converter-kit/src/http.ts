@@ -3,6 +3,7 @@ import { AppError, type ErrorCode, errorBody, isErrorCode } from '@pixelflow/err
 import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { decodeImage, encodeImage } from './images.ts';
+import { ConversionsInFlight } from './in-flight.ts';
 import { BusyError, type WorkerPool } from './pool.ts';
 import type { ModelDescription, RawImage } from './types.ts';
 
@@ -20,6 +21,8 @@ export interface MountOptions {
   retryAfterSeconds?: number;
   /** Least time between two progress parts, in ms. @default 250 */
   progressEveryMs?: number;
+  /** The service's conversions, drained at shutdown. @default one of its own (never drained) */
+  inFlight?: ConversionsInFlight;
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
@@ -49,7 +52,8 @@ function validator(description: ModelDescription) {
 }
 
 /** An error from the worker as the registry's code: the core's own code, else a failure. */
-function toAppError(error: unknown): AppError {
+function toAppError(error: unknown, inFlight: ConversionsInFlight): AppError {
+  if (inFlight.signal.aborted) return shuttingDownError();
   if (error instanceof AppError) return error;
   const code = (error as { code?: string }).code;
   if (isErrorCode(code)) return new AppError(code as ErrorCode, (error as Error).message);
@@ -67,6 +71,7 @@ export function mountModelConverter(app: FastifyInstance, options: MountOptions)
   const retryAfter = String(options.retryAfterSeconds ?? 5);
   const progressEveryMs = options.progressEveryMs ?? 250;
   const parseParams = validator(description);
+  const inFlight = options.inFlight ?? new ConversionsInFlight();
 
   app.register(
     async (scope) => {
@@ -84,18 +89,20 @@ export function mountModelConverter(app: FastifyInstance, options: MountOptions)
             'the body must be an image (image/* or application/octet-stream)',
           );
         }
+        if (inFlight.draining) return shuttingDown(reply, retryAfter);
         if (!pool.hasCapacity) return busy(reply, retryAfter);
         const decoded = await decodeImage(request.body, description);
-        const cancel = cancelOnDisconnect(request, reply);
+        const cancel = cancelOnDisconnect(request, reply, inFlight.signal);
         const wantsProgress = /multipart\/mixed/i.test(String(request.headers.accept ?? ''));
         if (!wantsProgress) {
           try {
-            const result = await pool.run(decoded.raw, params, { signal: cancel.signal });
+            const result = await inFlight.track(pool.run(decoded.raw, params, { signal: cancel.signal }));
             const image = await encodeImage(result, decoded.format);
             return reply.type(image.contentType).send(image.data);
           } catch (error) {
+            if (inFlight.signal.aborted) return shuttingDown(reply, retryAfter);
             if (error instanceof BusyError) return busy(reply, retryAfter);
-            throw toAppError(error);
+            throw toAppError(error, inFlight);
           } finally {
             cancel.done();
           }
@@ -108,16 +115,18 @@ export function mountModelConverter(app: FastifyInstance, options: MountOptions)
         }
         let last = 0;
         const run = (write: (fraction: number) => void) =>
-          pool.run(decoded.raw, params, {
-            signal: cancel.signal,
-            onProgress: (fraction) => {
-              const now = Date.now();
-              if (now - last < progressEveryMs && fraction < 1) return;
-              last = now;
-              write(fraction);
-            },
-          });
-        return streamWithProgress(reply, run, decoded.format, cancel.done);
+          inFlight.track(
+            pool.run(decoded.raw, params, {
+              signal: cancel.signal,
+              onProgress: (fraction) => {
+                const now = Date.now();
+                if (now - last < progressEveryMs && fraction < 1) return;
+                last = now;
+                write(fraction);
+              },
+            }),
+          );
+        return streamWithProgress(reply, run, decoded.format, cancel.done, inFlight);
       });
     },
     { prefix },
@@ -131,15 +140,27 @@ function busy(reply: FastifyReply, retryAfter: string) {
     .send(errorBody('SERVICE_UNAVAILABLE', 'the converter is busy; retry later'));
 }
 
-/** An AbortSignal that fires when the client closes the connection before the answer is sent. */
-function cancelOnDisconnect(request: FastifyRequest, reply: FastifyReply) {
+/** A converter that is shutting down sends the work elsewhere: the caller waits as when busy. */
+function shuttingDown(reply: FastifyReply, retryAfter: string) {
+  const error = shuttingDownError();
+  return reply.code(503).header('retry-after', retryAfter).send(errorBody(error.code, error.message));
+}
+
+const shuttingDownError = () =>
+  new AppError('SHUTTING_DOWN', 'the converter is shutting down; retry on another instance');
+
+/**
+ * An AbortSignal that fires when the client closes the connection before the answer is sent, or
+ * when the service stops what still runs at the end of its shutdown grace.
+ */
+function cancelOnDisconnect(request: FastifyRequest, reply: FastifyReply, shutdown: AbortSignal) {
   const controller = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableEnded) controller.abort(new Error('the client went away'));
   };
   request.raw.socket.once('close', onClose);
   return {
-    signal: controller.signal,
+    signal: AbortSignal.any([controller.signal, shutdown]),
     done: () => request.raw.socket.off('close', onClose),
   };
 }
@@ -153,6 +174,7 @@ async function streamWithProgress(
   run: (write: (fraction: number) => void) => Promise<RawImage>,
   format: string,
   done: () => void,
+  inFlight: ConversionsInFlight,
 ) {
   const boundary = `pixelflow-${randomBytes(8).toString('hex')}`;
   const raw = reply.raw;
@@ -175,7 +197,9 @@ async function streamWithProgress(
     part(image.contentType, image.data);
   } catch (error) {
     const failure =
-      error instanceof BusyError ? new AppError('SERVICE_UNAVAILABLE', error.message) : toAppError(error);
+      error instanceof BusyError && !inFlight.signal.aborted
+        ? new AppError('SERVICE_UNAVAILABLE', error.message)
+        : toAppError(error, inFlight);
     part('application/json', JSON.stringify(errorBody(failure.code, failure.message)));
   } finally {
     done();

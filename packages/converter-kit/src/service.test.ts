@@ -269,3 +269,70 @@ describe('a model converter service', () => {
     }
   }, 20_000);
 });
+
+describe('a model converter shutting down', () => {
+  const startWith = (closeGraceMs: number, workers = 2) =>
+    createModelConverterService({
+      description: description('downscale'),
+      workerUrl,
+      logger,
+      host: '127.0.0.1',
+      workers,
+      maxQueue: 0,
+      http: { closeGraceMs },
+    });
+  const post = (base: string, params: object, accept = 'image/*') =>
+    request(`${base}/convert`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png', 'x-converter-params': JSON.stringify(params), accept },
+      body: pngSmall,
+    });
+  let pngSmall: Buffer;
+  beforeAll(async () => {
+    pngSmall = await png();
+  });
+
+  it('lets a conversion that fits in the grace finish, and refuses new ones with SHUTTING_DOWN', async () => {
+    const draining = startWith(5000);
+    const base = (await draining.listen()).url;
+    await draining.pool.whenReady();
+    const running = post(base, { steps: 5, stepMs: 100 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const closed = draining.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const late = await post(base, { steps: 1 }).catch((error: Error) => error);
+    const answer = await running;
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers['content-type']).toBe('image/png');
+    await answer.body.dump();
+    // While it drains it still answers: a new request is sent elsewhere, not failed.
+    if (late instanceof Error) throw late;
+    expect(late.statusCode).toBe(503);
+    expect(late.headers['retry-after']).toBeTruthy();
+    expect(((await late.body.json()) as { error: { code: string } }).error.code).toBe('SHUTTING_DOWN');
+    await closed;
+  });
+
+  it('stops what outlasts the grace and answers SHUTTING_DOWN, plain and with progress', async () => {
+    const draining = startWith(1500);
+    const base = (await draining.listen()).url;
+    await draining.pool.whenReady();
+    const plain = post(base, { steps: 100, stepMs: 100 });
+    const withProgress = post(base, { steps: 100, stepMs: 100 }, 'multipart/mixed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    const closed = draining.close();
+    const [first, second] = await Promise.all([plain, withProgress]);
+    expect(first.statusCode).toBe(503);
+    expect(((await first.body.json()) as { error: { code: string } }).error.code).toBe('SHUTTING_DOWN');
+    expect(second.statusCode).toBe(200);
+    const streamed = parts(
+      Buffer.from(await second.body.arrayBuffer()),
+      String(second.headers['content-type']),
+    );
+    const last = JSON.parse(streamed.at(-1)!.payload.toString()) as { error: { code: string } };
+    expect(last.error.code).toBe('SHUTTING_DOWN');
+    await closed;
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});

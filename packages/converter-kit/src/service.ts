@@ -1,6 +1,12 @@
 import type { Logger } from '@pixelflow/logger';
-import { createHttpService, type HttpLimits, type HttpService } from '@pixelflow/service-kit';
+import {
+  createHttpService,
+  defaultHttpLimits,
+  type HttpLimits,
+  type HttpService,
+} from '@pixelflow/service-kit';
 import { mountModelConverter } from './http.ts';
+import { ConversionsInFlight } from './in-flight.ts';
 import { WorkerPool } from './pool.ts';
 import type { ModelDescription } from './types.ts';
 
@@ -49,8 +55,13 @@ export function createModelConverterService(
       if (!pool.ready) throw new Error('the model is still loading');
     },
   });
+  const inFlight = new ConversionsInFlight();
   for (const prefix of [`/${description.id}`, ''])
-    mountModelConverter(service.app, { description, pool, prefix });
+    mountModelConverter(service.app, { description, pool, prefix, inFlight });
+  // Conversions running at shutdown get most of the grace period to finish; the rest are stopped
+  // and answered SHUTTING_DOWN, which the conversion service retries on another instance.
+  const graceMs = Math.max(0, (options.http?.closeGraceMs ?? defaultHttpLimits.closeGraceMs) - 1000);
+  service.onDrain(() => inFlight.drain(graceMs));
   service.onShutdown(() => pool.close());
   return Object.assign(service, { pool });
 }

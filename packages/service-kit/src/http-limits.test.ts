@@ -1,8 +1,15 @@
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from '@pixelflow/config';
 import { createLogger } from '@pixelflow/logger';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HttpLimits } from './http-limits.ts';
+import {
+  defaultHttpLimits,
+  type HttpLimits,
+  httpLimitsEnv,
+  httpLimitsEnvValues,
+  httpLimitsFrom,
+} from './http-limits.ts';
 import { createHttpService, type HttpService } from './http-service.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -177,5 +184,51 @@ describe('an HTTP service', () => {
     await service.close();
     expect(Date.now() - started).toBeLessThan(3000);
     expect(await closedWithin(client, 1000)).not.toBe('open');
+  });
+
+  it('at shutdown cuts off a stalled upload at once, and lets one that progresses finish', async () => {
+    const { service, port } = await start({
+      uploadIdleTimeoutMs: 60_000,
+      requestTimeoutMs: 120_000,
+      closeGraceMs: 8000,
+    });
+    const stalled = open(port);
+    const moving = open(port);
+    await Promise.all([stalled.connected, moving.connected]);
+    const head = (length: number) =>
+      `POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${length}\r\n\r\n`;
+    stalled.socket.write(`${head(100_000)}abc`);
+    moving.socket.write(head(40));
+    const drip = setInterval(() => moving.socket.write('x'), 100);
+    await sleep(300);
+    const closing = service.close();
+    expect(await closedWithin(stalled, 2500)).not.toBe('open');
+    const answer = await closedWithin(moving, 6000);
+    clearInterval(drip);
+    expect(statusOf(answer)).toBe(200);
+    expect(answer).toContain('{"bytes":40}');
+    await closing;
+  });
+});
+
+describe('the HTTP limits from the environment', () => {
+  it('default as documented, and read back what they set', () => {
+    const env = z
+      .object(httpLimitsEnv({ maxConnectionsPerAddress: 64 }))
+      .parse({ REQUEST_TIMEOUT_MS: '60000' });
+    expect(env).toEqual({
+      HEADERS_TIMEOUT_MS: 10_000,
+      REQUEST_TIMEOUT_MS: 60_000,
+      UPLOAD_IDLE_TIMEOUT_MS: 15_000,
+      KEEP_ALIVE_TIMEOUT_MS: 5000,
+      MAX_CONNECTIONS_PER_ADDRESS: 64,
+      SHUTDOWN_CLOSE_GRACE_MS: 10_000,
+    });
+    expect(httpLimitsFrom(env)).toEqual({
+      ...defaultHttpLimits,
+      requestTimeoutMs: 60_000,
+      maxConnectionsPerAddress: 64,
+    });
+    expect(httpLimitsEnvValues(httpLimitsFrom(env))).toEqual(env);
   });
 });

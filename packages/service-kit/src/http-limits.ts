@@ -56,6 +56,18 @@ export function httpLimitsEnv(overrides: Partial<HttpLimits> = {}) {
 
 type HttpLimitsEnv = { [K in keyof ReturnType<typeof httpLimitsEnv>]: number };
 
+/** The limits as the environment variables that set them (what a parsed env holds by default). */
+export function httpLimitsEnvValues(limits: HttpLimits = defaultHttpLimits): HttpLimitsEnv {
+  return {
+    HEADERS_TIMEOUT_MS: limits.headersTimeoutMs,
+    REQUEST_TIMEOUT_MS: limits.requestTimeoutMs,
+    UPLOAD_IDLE_TIMEOUT_MS: limits.uploadIdleTimeoutMs,
+    KEEP_ALIVE_TIMEOUT_MS: limits.keepAliveTimeoutMs,
+    MAX_CONNECTIONS_PER_ADDRESS: limits.maxConnectionsPerAddress,
+    SHUTDOWN_CLOSE_GRACE_MS: limits.closeGraceMs,
+  };
+}
+
 /** The limits from a parsed environment that holds `httpLimitsEnv()`'s variables. */
 export function httpLimitsFrom(env: HttpLimitsEnv): HttpLimits {
   return {
@@ -158,7 +170,7 @@ export function capConnectionsPerAddress(server: Server, max: number): void {
  * the request timeout, and the one that stops dead well before it.
  */
 export class UploadWatchdog {
-  readonly #idleMs: number;
+  #idleMs: number;
   readonly #watched = new Map<FastifyRequest, { bytes: number; since: number }>();
   readonly #timer: NodeJS.Timeout;
 
@@ -175,6 +187,15 @@ export class UploadWatchdog {
     this.#watched.set(request, { bytes: raw.socket.bytesRead, since: Date.now() });
     const forget = () => this.#watched.delete(request);
     raw.once('end', forget).once('close', forget);
+  }
+
+  /**
+   * At shutdown: an upload that stalled even briefly is taken for abandoned and cut off at once,
+   * while one that still makes progress keeps the rest of the grace period to finish.
+   */
+  shorten(idleMs: number): void {
+    this.#idleMs = Math.min(this.#idleMs, idleMs);
+    this.#check();
   }
 
   stop(): void {

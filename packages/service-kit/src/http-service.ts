@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withDefaults } from '@pixelflow/config';
 import { AppError, errorBody } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -59,7 +60,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     readiness,
     trustProxy = false,
   } = options;
-  const limits: HttpLimits = { ...defaultHttpLimits, ...definedOnly(options.limits ?? {}) };
+  const limits: HttpLimits = withDefaults(defaultHttpLimits, options.limits);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request info logs cost more than the cheap conversions themselves; errors are still logged.
@@ -164,7 +165,9 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
           if (result.status === 'rejected') logger.error({ err: result.reason }, 'drain step failed');
         }
         // Requests still in flight get a grace period; then their connections go, so that an
-        // abandoned upload or a client that never reads cannot hold the shutdown.
+        // abandoned upload or a client that never reads cannot hold the shutdown. A stalled
+        // upload does not even get that: it is cut off within a second.
+        uploads.shorten(STALLED_AT_SHUTDOWN_MS);
         const force = setTimeout(() => app.server.closeAllConnections(), limits.closeGraceMs);
         force.unref();
         await app.close();
@@ -184,7 +187,5 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   };
 }
 
-/** An option given as undefined keeps its default. */
-function definedOnly<T extends object>(values: T): Partial<T> {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
+/** At shutdown, how long an upload may send nothing before it counts as abandoned. */
+const STALLED_AT_SHUTDOWN_MS = 1000;

@@ -104,14 +104,32 @@ export class PixelflowClient {
   #ws: Client | undefined;
   /** The access token sent with every request (and in connection_init); none = anonymous. */
   token: string | undefined;
+  readonly #reconnects: number;
+  readonly #headers: Record<string, string>;
 
-  constructor(url: string, token?: string) {
+  /**
+   * `reconnects`: how often the socket is opened again after it closed (as a browser's client
+   * does, every 300 ms), re-subscribing; 0 lets a closed socket end its subscriptions.
+   * `headers`: sent with every HTTP request (e.g. X-Forwarded-For, to be a client at an address).
+   */
+  constructor(
+    url: string,
+    token?: string,
+    { reconnects = 0, headers = {} }: { reconnects?: number; headers?: Record<string, string> } = {},
+  ) {
     this.url = url.replace(/\/+$/, '');
     this.token = token;
+    this.#reconnects = reconnects;
+    this.#headers = headers;
   }
 
   #auth(): Record<string, string> {
     return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+
+  /** What every HTTP request carries: the extra headers and the token. */
+  #httpHeaders(): Record<string, string> {
+    return { ...this.#headers, ...this.#auth() };
   }
 
   async graphql<T = Record<string, unknown>>(
@@ -120,7 +138,7 @@ export class PixelflowClient {
   ): Promise<GraphQLResponse<T>> {
     const response = await fetch(`${this.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...this.#auth() },
+      headers: { 'content-type': 'application/json', ...this.#httpHeaders() },
       body: JSON.stringify({ query, variables }),
     });
     return { status: response.status, ...((await response.json()) as Omit<GraphQLResponse<T>, 'status'>) };
@@ -149,7 +167,7 @@ export class PixelflowClient {
     form.set('0', new Blob([new Uint8Array(bytes)], { type }), filename);
     const response = await fetch(`${this.url}/graphql`, {
       method: 'POST',
-      headers: { 'apollo-require-preflight': 'true', ...this.#auth() },
+      headers: { 'apollo-require-preflight': 'true', ...this.#httpHeaders() },
       body: form,
     });
     return { status: response.status, ...((await response.json()) as object) };
@@ -200,7 +218,9 @@ export class PixelflowClient {
     this.#ws ??= createClient({
       url: `${this.url.replace(/^http/, 'ws')}/graphql`,
       webSocketImpl: WebSocket,
-      retryAttempts: 0,
+      retryAttempts: this.#reconnects,
+      retryWait: () => new Promise((resolve) => setTimeout(resolve, 300)),
+      shouldRetry: () => this.#reconnects > 0,
       lazy: true,
       connectionParams: () => this.#auth(),
     });

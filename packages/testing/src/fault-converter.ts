@@ -27,6 +27,18 @@ export interface FaultConverters {
   close(): Promise<void>;
 }
 
+/** The delay a call asks for in its params (`delayMs`), else the server's. */
+function callDelay(request: IncomingMessage, fallback: number): number {
+  try {
+    const { delayMs } = JSON.parse(String(request.headers['x-converter-params'] ?? '{}')) as {
+      delayMs?: unknown;
+    };
+    return typeof delayMs === 'number' ? delayMs : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -55,7 +67,12 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
           id: mode,
           title: `Test converter (${mode})`,
           description: 'Misbehaves on purpose, for fault tests.',
-          params: { type: 'object', additionalProperties: false, properties: {} },
+          // delayMs: this call's own delay (slow and progress), for tests that need one long job.
+          params: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { delayMs: { type: 'integer', minimum: 0, maximum: 600_000 } },
+          },
           progress: mode === 'progress',
         }),
       );
@@ -66,6 +83,7 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
       return;
     }
     const body = await readBody(request);
+    const delay = callDelay(request, delayMs);
     calls.push({
       mode,
       jobId: request.headers['x-request-id'] as string | undefined,
@@ -107,7 +125,7 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
           ]),
         );
       for (let step = 1; step <= 5; step++) {
-        await new Promise((resolve) => setTimeout(resolve, delayMs / 5));
+        await new Promise((resolve) => setTimeout(resolve, delay / 5));
         part('application/json', JSON.stringify({ progress: step / 5 }));
       }
       part(String(request.headers['content-type']), body);
@@ -116,7 +134,7 @@ export async function startFaultConverters({ delayMs = 1500 } = {}): Promise<Fau
     }
     const timer = setTimeout(() => {
       response.writeHead(200, { 'content-type': String(request.headers['content-type']) }).end(body);
-    }, delayMs);
+    }, delay);
     request.socket.once('close', () => clearTimeout(timer));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

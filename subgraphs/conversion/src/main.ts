@@ -1,7 +1,7 @@
 import { createRedisDrivers } from '@pixelflow/drivers';
 import { createLogger } from '@pixelflow/logger';
 import { httpLimitsFrom, runMain } from '@pixelflow/service-kit';
-import { readConversionEnv } from './env.ts';
+import { limitsFromEnv, readConversionEnv } from './env.ts';
 import { createConversionService } from './service.ts';
 
 await runMain(
@@ -21,11 +21,14 @@ await runMain(
       jobTtlMs: env.JOB_TTL_MS,
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       maxPixels: env.MAX_PIXELS,
+      maxAnimationPixels: env.MAX_ANIMATION_PIXELS,
+      limits: limitsFromEnv(env),
       concurrency: env.RUNNER_CONCURRENCY,
       leaseMs: env.LEASE_MS,
       heartbeatMs: env.HEARTBEAT_MS,
       maxDeliveries: env.MAX_DELIVERIES,
       converterTimeoutMs: env.CONVERTER_TIMEOUT_MS,
+      drainMs: env.SHUTDOWN_DRAIN_MS,
       healthIntervalMs: env.HEALTH_INTERVAL_MS,
       port: env.PORT,
       host: env.HOST,
@@ -35,6 +38,6 @@ await runMain(
     await service.listen();
     return { logger, service };
   },
-  // Running jobs finish before the process exits; the Helm chart gives the pod 60 s to do so.
+  // Running jobs get SHUTDOWN_DRAIN_MS to finish, then go back to the queue; this is the backstop.
   { shutdownTimeoutMs: 55_000 },
 );

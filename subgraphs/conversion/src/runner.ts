@@ -3,6 +3,7 @@ import type { BlobStore, QueueEntry, RecordStore, WorkQueue } from '@pixelflow/d
 import type { ErrorCode } from '@pixelflow/errors';
 import type { JobsClient } from '@pixelflow/jobs/api';
 import type { Logger } from '@pixelflow/logger';
+import type { Admission } from './admission.ts';
 import { type ConvertOutcome, callConverter } from './converters/client.ts';
 import type { ConverterRegistry } from './converters/registry.ts';
 import type { GallerySaves } from './gallery-saves.ts';
@@ -35,12 +36,20 @@ export interface RunnerOptions {
   busyWaitMs?: number;
   /** @default 600000 */
   converterTimeoutMs?: number;
+  /**
+   * At stop, how long running jobs get to finish; those still running then are handed back to the
+   * queue (QUEUED again, at once claimable by another instance) rather than cut off. @default 20000
+   */
+  drainMs?: number;
   jobTtlMs: number;
   /** Saves signed-in users' conversions to their gallery; without it nothing is saved. */
   saves?: GallerySaves;
+  /** Renews a running job's slot in its client's quota with each heartbeat and frees it at the end. */
+  admission?: Pick<Admission, 'renew' | 'release'>;
 }
 
-type Settings = Required<Omit<RunnerOptions, 'saves'>> & Pick<RunnerOptions, 'saves'>;
+type Settings = Required<Omit<RunnerOptions, 'saves' | 'admission'>> &
+  Pick<RunnerOptions, 'saves' | 'admission'>;
 
 type Finish =
   | { ok: true; data: Buffer; contentType: string }
@@ -54,6 +63,8 @@ type Finish =
 export class JobRunner {
   readonly #o: Settings;
   readonly #active = new Map<string, Promise<void>>();
+  /** Aborted at the end of the drain: what still converts then is handed back. */
+  readonly #handBack = new AbortController();
   #running = false;
   #loop: Promise<void> | undefined;
   #slotFreed: (() => void) | undefined;
@@ -68,6 +79,7 @@ export class JobRunner {
       converterRetries: 2,
       busyWaitMs: 600_000,
       converterTimeoutMs: 600_000,
+      drainMs: 20_000,
       // An option given as undefined keeps its default.
       ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
     } as Settings;
@@ -82,12 +94,19 @@ export class JobRunner {
     this.#loop = this.#run();
   }
 
-  /** Stops taking work and waits for the jobs in flight to finish. */
+  /**
+   * Stops taking work and lets the jobs in flight finish for up to drainMs; those still converting
+   * then are handed back to the queue for another instance (or, in the embedded mode, for this one
+   * after its restart), so that a restart neither waits for a long conversion nor loses it.
+   */
   async stop(): Promise<void> {
     this.#running = false;
     this.#slotFreed?.();
     await this.#loop;
+    if (this.#active.size === 0) return;
+    const timer = setTimeout(() => this.#handBack.abort('the instance is shutting down'), this.#o.drainMs);
     await Promise.allSettled(this.#active.values());
+    clearTimeout(timer);
   }
 
   async #run(): Promise<void> {
@@ -142,6 +161,7 @@ export class JobRunner {
           queue.renew(consumer, [entry.id]),
           jobs.heartbeat([jobId]),
           records.touch([inputKey(jobId)], jobTtlMs),
+          fields.client ? this.#o.admission?.renew(fields.client, [jobId]) : undefined,
         ]);
         if (!held.includes(entry.id)) lost.abort('another instance took the job over');
         else if (!statuses[jobId]) lost.abort('the job expired');
@@ -166,7 +186,12 @@ export class JobRunner {
       const input = await blobs.get(inputKey(jobId));
       const notRunnable = new AbortController();
       const converting = input
-        ? this.#convert(fields, input, AbortSignal.any([lost.signal, notRunnable.signal]), log)
+        ? this.#convert(
+            fields,
+            input,
+            AbortSignal.any([lost.signal, notRunnable.signal, this.#handBack.signal]),
+            log,
+          )
         : undefined;
       const started = await starting.catch((error: unknown) => {
         notRunnable.abort('the jobs service failed');
@@ -178,6 +203,7 @@ export class JobRunner {
         log.info({ reason: started.reason }, 'job not runnable; dropping the entry');
         await converting;
         await queue.ack([entry.id]);
+        await this.#releaseSlot(fields, log);
         if (started.reason === 'missing') await blobs.delete(inputKey(jobId));
         return;
       }
@@ -192,6 +218,11 @@ export class JobRunner {
       const outcome = await converting;
       if (lost.signal.aborted) {
         log.warn({ reason: String(lost.signal.reason) }, 'lost the job while converting; leaving it');
+        return;
+      }
+      // A conversion that finished as the drain ended still counts; one that was stopped goes back.
+      if (!outcome.ok && this.#handBack.signal.aborted) {
+        await this.#giveBack(jobId, entry, log);
         return;
       }
       // A signed-in user's conversion goes to their gallery before the job says SUCCEEDED, so that
@@ -216,14 +247,41 @@ export class JobRunner {
     }
   }
 
+  /**
+   * QUEUED again for subscribers, and the entry released so that any instance claims it at once.
+   * Giving back is no failed attempt: the entry's delivery count is not raised by it. Should either
+   * call fail, the entry is still reclaimed once its lease lapses.
+   */
+  async #giveBack(jobId: string, entry: QueueEntry, log: Logger): Promise<void> {
+    const { jobs, queue, consumer } = this.#o;
+    try {
+      const change = await jobs.requeue(jobId);
+      if (!change.ok) log.info({ reason: change.reason }, 'job finished or gone before it was given back');
+      await queue.release(consumer, [entry.id]);
+      log.info('handed the running job back to the queue');
+    } catch (error) {
+      log.warn({ err: error }, 'handing the job back failed; it is reclaimed once its lease lapses');
+    }
+  }
+
   async #finish(jobId: string, entry: QueueEntry, outcome: Finish): Promise<void> {
     const { jobs, queue, blobs } = this.#o;
+    // The slot goes first: a client that sees its job finish may queue the next one at once.
+    await this.#releaseSlot(entry.fields as unknown as QueuedConversion, this.#o.logger.child({ jobId }));
     const change = outcome.ok
       ? await jobs.complete(jobId, entry.deliveries, outcome.data, outcome.contentType)
       : await jobs.fail(jobId, outcome.code, outcome.message);
     if (!change.ok) this.#o.logger.info({ jobId, reason: change.reason }, 'job already finished or gone');
     await queue.ack([entry.id]);
     await blobs.delete(inputKey(jobId));
+  }
+
+  /** The job is done with: its client may queue another. A slot not freed lapses after the job TTL. */
+  async #releaseSlot(fields: QueuedConversion, log: Logger): Promise<void> {
+    if (!fields.client || !this.#o.admission) return;
+    await this.#o.admission.release(fields.client, fields.jobId).catch((error: unknown) => {
+      log.warn({ err: error }, 'freeing the job slot failed; it lapses with the job');
+    });
   }
 
   /**

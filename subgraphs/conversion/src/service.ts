@@ -14,12 +14,18 @@ import {
   verifyIdentity,
 } from '@pixelflow/service-kit';
 import { parse } from 'graphql';
+import { Admission, type ConversionLimits, defaultLimits } from './admission.ts';
 import type { ConversionContext } from './context.ts';
 import { type ConverterEntry, ConverterRegistry } from './converters/registry.ts';
 import { GallerySaves } from './gallery-saves.ts';
 import { ConversionIntake } from './intake.ts';
+import { QueueKeeper } from './queue-keeper.ts';
 import { resolvers } from './resolvers/index.ts';
 import { JobRunner } from './runner.ts';
+
+export type { ConversionLimits } from './admission.ts';
+export { type ConverterEntry, parseConverterList } from './converters/registry.ts';
+export { readConversionLimits } from './env.ts';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -56,6 +62,8 @@ export interface ConversionServiceOptions {
   maxDeliveries?: number;
   /** @default 600000 */
   converterTimeoutMs?: number;
+  /** At shutdown, how long running jobs get before they are handed back to the queue. @default 20000 */
+  drainMs?: number;
   /** @default 5000 */
   healthIntervalMs?: number;
   /** @default 0 */
@@ -63,6 +71,10 @@ export interface ConversionServiceOptions {
   host?: string;
   /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
   http?: Partial<HttpLimits>;
+  /** The pixels of all frames of an animation together. @default 200000000 */
+  maxAnimationPixels?: number;
+  /** Rates, per-client and queue limits; each one left out keeps its default. @default defaultLimits */
+  limits?: Partial<ConversionLimits>;
 }
 
 /** The conversion subgraph: the converter registry, `convertImage`, and the job runner. */
@@ -75,6 +87,13 @@ export async function createConversionService(options: ConversionServiceOptions)
 
   const jobs = new JobsClient({ urls: options.jobsUrls, internalSecret });
   const queue = drivers.queue(QUEUE.stream, QUEUE.group);
+  // A job's slot lapses with the job: both live jobTtlMs past the last heartbeat.
+  const admission = new Admission({
+    quotas: drivers.quotas,
+    queue,
+    limits: { ...defaultLimits, ...options.limits },
+    slotTtlMs: jobTtlMs,
+  });
   const registry = new ConverterRegistry({
     converters: options.converters,
     logger,
@@ -85,11 +104,23 @@ export async function createConversionService(options: ConversionServiceOptions)
     jobs,
     queue,
     blobs: drivers.blobs,
-    records: drivers.records,
+    admission,
     jobTtlMs,
     maxBytes: maxUploadBytes,
     maxPixels: options.maxPixels ?? 50_000_000,
+    maxAnimationPixels: options.maxAnimationPixels ?? 200_000_000,
+    logger,
+  });
+  const keeper = new QueueKeeper({
+    queue,
+    jobs,
+    blobs: drivers.blobs,
+    records: drivers.records,
+    quotas: drivers.quotas,
+    admission,
+    instanceId: consumer,
     heartbeatMs,
+    jobTtlMs,
     logger,
   });
   const saves = options.galleryUrls?.length
@@ -117,6 +148,8 @@ export async function createConversionService(options: ConversionServiceOptions)
     leaseMs: options.leaseMs,
     maxDeliveries: options.maxDeliveries,
     converterTimeoutMs: options.converterTimeoutMs,
+    drainMs: options.drainMs,
+    admission,
   });
 
   const service = createHttpService({
@@ -139,15 +172,15 @@ export async function createConversionService(options: ConversionServiceOptions)
   });
 
   await registry.start();
-  intake.start();
+  keeper.start();
   runner.start();
   saves?.start();
   logger.info({ consumer, converters: options.converters.map((c) => c.id) }, 'runner started');
   // Jobs in flight finish before the process exits; queued ones stay in the queue for others.
   service.onDrain(() => runner.stop());
   service.onDrain(() => saves?.stop());
-  service.onShutdown(() => {
-    intake.stop();
+  service.onShutdown(async () => {
+    await keeper.stop();
     registry.stop();
   });
   return service;

@@ -50,6 +50,13 @@ export class JobsClient {
     );
   }
 
+  /** Gives a RUNNING job back to the queue (QUEUED again), for a runner that is shutting down. */
+  requeue(id: string): Promise<JobChange> {
+    return this.#change(() =>
+      this.#upstream.json<JobJson>(`/internal/jobs/${id}/requeue`, { method: 'POST', idempotent: true }),
+    );
+  }
+
   progress(id: string, progress: number): Promise<JobChange> {
     return this.#change(() =>
       this.#upstream.json<JobJson>(`/internal/jobs/${id}/progress`, {
@@ -60,11 +67,12 @@ export class JobsClient {
     );
   }
 
-  fail(id: string, code: string, message: string): Promise<JobChange> {
+  /** FAILED with the error; `onlyWhile: 'QUEUED'` leaves a job that started meanwhile alone. */
+  fail(id: string, code: string, message: string, onlyWhile?: 'QUEUED'): Promise<JobChange> {
     return this.#change(() =>
       this.#upstream.json<JobJson>(`/internal/jobs/${id}/fail`, {
         method: 'POST',
-        body: { code, message },
+        body: { code, message, onlyWhile },
         idempotent: true,
       }),
     );
@@ -82,12 +90,15 @@ export class JobsClient {
     });
   }
 
-  /** Renews each job's TTL; answers each job's status, or null for a job that is gone. */
-  async heartbeat(ids: readonly string[]): Promise<Record<string, JobStatus | null>> {
+  /**
+   * Renews each job's TTL (with `onlyWhile`, only of the jobs in that state); answers each job's
+   * status, or null for a job that is gone.
+   */
+  async heartbeat(ids: readonly string[], onlyWhile?: 'QUEUED'): Promise<Record<string, JobStatus | null>> {
     if (ids.length === 0) return {};
     const { jobs } = await this.#upstream.json<{ jobs: Record<string, JobStatus | null> }>(
       '/internal/jobs/heartbeat',
-      { method: 'POST', body: { ids }, idempotent: true },
+      { method: 'POST', body: { ids, onlyWhile }, idempotent: true },
     );
     return jobs;
   }

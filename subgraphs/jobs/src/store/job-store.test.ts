@@ -90,6 +90,20 @@ describe('JobStore', () => {
     });
   });
 
+  it('takes a RUNNING job back to QUEUED without progress when its runner gives it back', async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    applied(await store.start(job.id, 1));
+    applied(await store.progress(job.id, 0.4));
+    const back = applied(await store.requeue(job.id));
+    expect(back).toMatchObject({ status: 'QUEUED', progress: null, attempts: 1, sequence: 4 });
+    // Another runner takes it: the same attempt, since giving back is no failure.
+    expect(applied(await store.start(job.id, 1))).toMatchObject({ status: 'RUNNING', progress: 0 });
+    applied(await store.complete(job.id, Buffer.from('x'), 'image/png', 1));
+    expect(conflict(await store.requeue(job.id)).status).toBe('SUCCEEDED');
+    expect(conflict(await store.requeue((await queued(store)).id)).status).toBe('QUEUED');
+  });
+
   it('clamps progress into 0..1', async () => {
     const store = storeWith();
     const job = await queued(store);
@@ -199,6 +213,35 @@ describe('JobStore', () => {
     expect(await store.get(job.id)).toEqual(job);
     await sleep(400);
     expect(await store.get(job.id)).toBeNull();
+  });
+
+  it('renews only queued jobs when asked to, so that the job of a stopped runner still lapses', async () => {
+    const store = storeWith(300);
+    const waiting = await queued(store);
+    const running = await queued(store);
+    applied(await store.start(running.id, 1));
+    for (let beat = 0; beat < 4; beat++) {
+      await sleep(100);
+      expect(await store.heartbeat([waiting.id, running.id], 'QUEUED')).toEqual(
+        beat < 2 ? ['QUEUED', 'RUNNING'] : ['QUEUED', null],
+      );
+    }
+    expect(await store.get(waiting.id)).toMatchObject({ status: 'QUEUED' });
+    expect(await store.get(running.id)).toBeNull();
+  });
+
+  it('fails a job on a queue timeout only while it is still queued', async () => {
+    const store = storeWith();
+    const waiting = await queued(store);
+    expect(applied(await store.fail(waiting.id, 'QUEUE_TIMEOUT', 'waited', 'QUEUED'))).toMatchObject({
+      status: 'FAILED',
+      error: { code: 'QUEUE_TIMEOUT' },
+    });
+    const started = await queued(store);
+    applied(await store.start(started.id, 1));
+    expect(conflict(await store.fail(started.id, 'QUEUE_TIMEOUT', 'waited', 'QUEUED')).status).toBe(
+      'RUNNING',
+    );
   });
 
   it('tells listeners every later state in order, refused changes not included', async () => {

@@ -69,12 +69,22 @@ export class JobStore {
     return this.#change(id, { status: 'RUNNING', progress: '0', attempts: String(attempt) });
   }
 
+  /**
+   * A runner that is shutting down gave the job back unfinished: QUEUED again, without progress,
+   * until another runner takes it. Only a RUNNING job goes back; a finished one stays finished.
+   */
+  requeue(id: string): Promise<Change> {
+    return this.#change(id, { status: 'QUEUED', progress: '' }, ['RUNNING']);
+  }
+
   progress(id: string, value: number): Promise<Change> {
     return this.#change(id, { progress: String(clampProgress(value)) }, ['RUNNING']);
   }
 
-  fail(id: string, code: string, message: string): Promise<Change> {
-    return this.#change(id, { status: 'FAILED', errorCode: code, errorMessage: message });
+  /** FAILED with the error; `onlyWhile` narrows it to a job still in that state (a queue timeout). */
+  fail(id: string, code: string, message: string, onlyWhile?: 'QUEUED'): Promise<Change> {
+    const fields = { status: 'FAILED', errorCode: code, errorMessage: message };
+    return this.#change(id, fields, onlyWhile ? [onlyWhile] : activeStatuses);
   }
 
   /**
@@ -106,8 +116,21 @@ export class JobStore {
     return { job, data: await this.#blobs.get(key) };
   }
 
-  /** Renews the TTL of each job that still exists; returns each job's status, or null when gone. */
-  async heartbeat(ids: readonly string[]): Promise<Array<JobModel['status'] | null>> {
+  /**
+   * Renews the TTL of each job that still exists (with `onlyWhile`, of each job in that state:
+   * whoever keeps queued jobs alive must not keep a running one whose runner stopped heart-beating);
+   * returns each job's status, or null when gone.
+   */
+  async heartbeat(ids: readonly string[], onlyWhile?: 'QUEUED'): Promise<Array<JobModel['status'] | null>> {
+    if (onlyWhile) {
+      const jobs = await Promise.all(ids.map((id) => this.get(id)));
+      const renew = ids.filter((_, i) => jobs[i]?.status === onlyWhile);
+      const alive = new Map(renew.map((id, i) => [id, i]));
+      const touched = await this.#records.touch(renew.map(jobKey), this.#ttlMs);
+      return jobs.map((job, i) =>
+        job && (job.status !== onlyWhile || touched[alive.get(ids[i]!)!]) ? job.status : null,
+      );
+    }
     const alive = await this.#records.touch(ids.map(jobKey), this.#ttlMs);
     const jobs = await Promise.all(ids.map((id, i) => (alive[i] ? this.get(id) : null)));
     return jobs.map((job) => job?.status ?? null);

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, type ServiceName } from '@pixelflow/launcher/cluster';
+import { INTERNAL_TOKEN_HEADER } from '@pixelflow/service-kit';
+import { PixelflowClient, photo } from '@pixelflow/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useCluster } from './helpers/cluster.ts';
+import { startEmbedded } from './helpers/embedded.ts';
+import { useFaultConverters } from './helpers/faults.ts';
+
+// SIGTERM as Kubernetes sends it at every rollout, to each service in turn (and to `pnpm start`),
+// while a conversion runs, an upload was abandoned half-way and sockets are open: each exits 0
+// well inside its grace period (30 s), and the conversion still ends SUCCEEDED for its subscriber.
+
+const faults = useFaultConverters({ delayMs: 2000 });
+const input = () => photo('mate/nature/Garden.jpg');
+
+/** An upload that sends its headers and a little of its body, then nothing. */
+function abandonUpload(url: string, path: string) {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  socket.on('error', () => undefined);
+  // Reads (and drops) whatever comes back, so that the end of the connection is seen.
+  socket.resume();
+  socket.write(
+    `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nApollo-Require-Preflight: true\r\n` +
+      'Content-Type: multipart/form-data; boundary=cut\r\nContent-Length: 4000000\r\n\r\n' +
+      '--cut\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":',
+  );
+  return new Promise<void>((resolve) => socket.once('close', () => resolve()));
+}
+
+/** A graphql-ws socket that is acknowledged and then idle; `closed` resolves with its close code. */
+async function idleSocket(
+  url: string,
+  payload?: Record<string, string>,
+): Promise<{ closed: Promise<number> }> {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+  const closed = new Promise<number>((resolve) =>
+    socket.addEventListener('close', (event) => resolve(event.code)),
+  );
+  await new Promise<void>((resolve, reject) => {
+    socket.addEventListener('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload })));
+    socket.addEventListener('message', (event) => {
+      if (JSON.parse(String(event.data)).type === 'connection_ack') resolve();
+    });
+    socket.addEventListener('error', () => reject(new Error('the socket failed')));
+    void closed.then((code) => reject(new Error(`the socket closed (${code}) before its ack`)));
+  });
+  return { closed };
+}
+
+/** Resolves with the value, or 'pending' when it takes longer than ms. */
+const within = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([promise, sleep(ms).then(() => 'pending' as const)]);
+
+describe('pnpm start, stopped during a conversion and started again', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pixelflow-restart-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('exits 0 at once, keeps the running job and finishes it after the restart', async () => {
+    const port = await freePort();
+    const env = {
+      AI_CONVERTERS: 'false',
+      EXTRA_CONVERTERS: `slow=${faults.urls.slow}`,
+      SHUTDOWN_DRAIN_MS: '1000',
+    };
+    let embedded = await startEmbedded({ port, dataDir, env });
+    const client = new PixelflowClient(embedded.url, undefined, { reconnects: 100 });
+    try {
+      const { data, errors } = await client.convert(input(), 'slow', { params: { delayMs: 6000 } });
+      expect(errors, JSON.stringify(errors)).toBeUndefined();
+      const id = data!.convertImage.id;
+      const subscription = client.subscribe(id);
+      await subscription.until((e) => e.status === 'RUNNING', 10_000);
+      const upload = abandonUpload(embedded.url, '/graphql');
+      const socket = await idleSocket(embedded.url);
+      await sleep(200);
+
+      const stoppedAt = Date.now();
+      embedded.child.kill('SIGTERM');
+      expect(await embedded.exited).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+      expect(await within(upload, 1000)).not.toBe('pending');
+      // Closed with a code a graphql-ws client retries (going away / service restart).
+      expect([1001, 1012]).toContain(await within(socket.closed, 1000));
+
+      embedded = await startEmbedded({ port, dataDir, env });
+      const done = await subscription.until((e) => e.status === 'SUCCEEDED', 30_000);
+      expect(done.resultUrl).toContain(id);
+      expect((await client.result(id)).status).toBe(200);
+      // It ran again after the restart: the first run was stopped and given back, not failed.
+      expect(faults.calls.filter((c) => c.jobId === id)).toHaveLength(2);
+      expect(subscription.events.map((e) => e.status)).not.toContain('FAILED');
+    } finally {
+      // A socket still retrying rejects its dispose with the last connection error.
+      await client.close().catch(() => undefined);
+      embedded.child.kill('SIGTERM');
+      await embedded.exited;
+    }
+  });
+});
+
+describe('each service of the cluster, stopped during a conversion', () => {
+  const env = useCluster('shutdown', {
+    jobsInstances: 2,
+    conversionInstances: 2,
+    get extraConverters() {
+      return { slow: faults.urls.slow };
+    },
+    serviceEnv: { conversion: { LEASE_MS: '2000', HEARTBEAT_MS: '400', SHUTDOWN_DRAIN_MS: '1500' } },
+  });
+
+  const stopped: Array<[ServiceName, string]> = [
+    ['gateway', '/graphql'],
+    ['conversion', '/graphql'],
+    ['jobs', '/graphql'],
+    ['auth', '/graphql'],
+    ['gallery', '/graphql'],
+    ['converters', '/grayscale/convert'],
+  ];
+  for (const [name, uploadPath] of stopped) {
+    it(`${name}: exits 0 well inside the grace period, and the job still succeeds`, async () => {
+      const client = new PixelflowClient(env.cluster.gatewayUrl, undefined, { reconnects: 100 });
+      try {
+        const { data, errors } = await client.convert(input(), 'slow', { params: { delayMs: 4000 } });
+        expect(errors, JSON.stringify(errors)).toBeUndefined();
+        const id = data!.convertImage.id;
+        const subscription = client.subscribe(id);
+        await subscription.until((e) => e.status === 'RUNNING', 10_000);
+        const running = faults.calls.find((c) => c.jobId === id)?.runner;
+        // The conversion instance to stop is the one running the job.
+        const victim =
+          env.cluster.instances(name).find((p) => name !== 'conversion' || p.instanceId === running) ??
+          env.cluster.instances(name)[0]!;
+        const upload = abandonUpload(victim.url, uploadPath);
+        // The jobs service's sockets are the gateway's: they need the internal secret.
+        const socket =
+          name === 'gateway'
+            ? await idleSocket(victim.url)
+            : name === 'jobs'
+              ? await idleSocket(victim.url, { [INTERNAL_TOKEN_HEADER]: env.cluster.internalSecret })
+              : undefined;
+        await sleep(200);
+
+        const stoppedAt = Date.now();
+        victim.child.kill('SIGTERM');
+        expect(await victim.exited).toBe(0);
+        expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+        expect(await within(upload, 1000)).not.toBe('pending');
+        if (socket) expect([1001, 1012]).toContain(await within(socket.closed, 1000));
+
+        await victim.restart();
+        const done = await subscription.until((e) => e.status === 'SUCCEEDED', 30_000);
+        expect(done.resultUrl).toContain(id);
+        expect((await client.result(id)).status).toBe(200);
+      } finally {
+        await client.close().catch(() => undefined);
+      }
+    });
+  }
+});
