@@ -306,6 +306,12 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
       const trustProxy = env.get('TRUST_PROXY');
       if (trustProxy && trustProxy.value !== expect.trustProxy)
         found.push(`${cid}: TRUST_PROXY is ${trustProxy.value}, not ${expect.trustProxy}`);
+      // Behind a proxy every client shares its address: a per-address cap would cap them all.
+      const connectionCap = env.get('MAX_CONNECTIONS_PER_ADDRESS')?.value;
+      if (trustProxy && connectionCap !== (trustProxy.value === 'false' ? '64' : '0'))
+        found.push(
+          `${cid}: MAX_CONNECTIONS_PER_ADDRESS is ${connectionCap} with TRUST_PROXY ${trustProxy.value}`,
+        );
       if (!c.livenessProbe?.httpGet && w.kind === 'Deployment')
         found.push(`${cid} has no HTTP liveness probe`);
       if (!c.readinessProbe) found.push(`${cid} has no readiness probe`);
