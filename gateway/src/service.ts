@@ -35,6 +35,8 @@ import { SubscriptionRouter, toExecutionResult } from './subscriptions/router.ts
 import { SupergraphInfo } from './supergraph.ts';
 import { registerWebApp } from './web-app.ts';
 
+export { limitsEnv, operationLimitsFrom, websocketLimitsFrom } from './limits/env.ts';
+
 export const supergraphSdl = readFileSync(new URL('../supergraph.graphql', import.meta.url), 'utf8');
 
 export interface GatewayOptions {

@@ -9,17 +9,25 @@ import { join, resolve } from 'node:path';
 import { createAuthService } from '@pixelflow/auth';
 import { logLevel, parseEnv, port, z } from '@pixelflow/config';
 import {
+  type ConversionLimits,
   type ConverterEntry,
+  conversionLimitsEnv,
+  conversionLimitsFrom,
   createConversionService,
   parseConverterList,
-  readConversionLimits,
 } from '@pixelflow/conversion';
 import { createDeepDreamService } from '@pixelflow/converter-deepdream';
 import { converterIds, createSharpConverterService } from '@pixelflow/converter-sharp';
 import { createUpscaleService } from '@pixelflow/converter-upscale';
 import { createFsObjectStore, createMemoryDrivers, createPgliteSql } from '@pixelflow/drivers';
 import { createGalleryService } from '@pixelflow/gallery';
-import { createGateway } from '@pixelflow/gateway';
+import {
+  createGateway,
+  type GatewayOptions,
+  limitsEnv,
+  operationLimitsFrom,
+  websocketLimitsFrom,
+} from '@pixelflow/gateway';
 import { createJobsService } from '@pixelflow/jobs';
 import { createLogger } from '@pixelflow/logger';
 import {
@@ -35,6 +43,10 @@ import { ensureWebApp } from './web.ts';
 const envSchema = z.object({
   /** The gateway's timeouts and connection caps (the internal services keep their defaults). */
   ...httpLimitsEnv({ maxConnectionsPerAddress: 64 }),
+  // The gateway's GraphQL operation and WebSocket limits and the conversion service's rates and
+  // queue limits, from the same variables as in the cluster.
+  ...limitsEnv,
+  ...conversionLimitsEnv,
   PORT: port(4000),
   /** The gateway's address; loopback by default since a laptop need not expose it. */
   HOST: z.string().default('127.0.0.1'),
@@ -81,6 +93,10 @@ export interface EmbeddedOptions {
   drainMs?: number;
   /** Converters served elsewhere, beside the built-in ones. */
   extraConverters?: readonly ConverterEntry[];
+  /** The conversion service's rates and queue limits. @default its defaults */
+  conversionLimits?: Partial<ConversionLimits>;
+  /** The gateway's GraphQL operation and WebSocket limits (see the gateway's options). */
+  gatewayLimits?: Pick<GatewayOptions, 'operationLimits' | 'websocket'>;
 }
 
 export interface Embedded extends Closable {
@@ -175,8 +191,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       ],
       jobTtlMs: options.jobTtlMs,
       drainMs: options.drainMs ?? 5000,
-      // The rates and queue limits of `pnpm start` come from the same variables as in the cluster.
-      limits: readConversionLimits(),
+      limits: options.conversionLimits,
       host: loopback,
     });
     started.push(conversion);
@@ -190,6 +205,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       host: options.host ?? loopback,
       webDir: options.webDir,
       http: options.http,
+      ...options.gatewayLimits,
     });
     started.push(gateway);
     const { port: actualPort } = await gateway.listen();
@@ -213,10 +229,12 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   }
 }
 
-if (import.meta.main) {
-  await runMain(async () => {
-    const env = parseEnv(envSchema);
-    const embedded = await startEmbedded({
+/** The options `pnpm start` runs with, from its environment (every problem listed at once). */
+export function embeddedOptionsFromEnv(source: Record<string, string | undefined> = process.env) {
+  const env = parseEnv(envSchema, source);
+  return {
+    logLevel: env.LOG_LEVEL,
+    options: {
       port: env.PORT,
       host: env.HOST,
       logLevel: env.LOG_LEVEL,
@@ -224,12 +242,20 @@ if (import.meta.main) {
       publicUrl: env.PUBLIC_URL,
       jobTtlMs: env.JOB_TTL_MS,
       aiConverters: env.AI_CONVERTERS === 'true',
-      webDir: ensureWebApp(),
       http: httpLimitsFrom(env),
       drainMs: env.SHUTDOWN_DRAIN_MS,
       extraConverters: env.EXTRA_CONVERTERS,
-    });
-    const logger = createLogger({ service: 'pixelflow', level: env.LOG_LEVEL });
+      gatewayLimits: { operationLimits: operationLimitsFrom(env), websocket: websocketLimitsFrom(env) },
+      conversionLimits: conversionLimitsFrom(env),
+    } satisfies EmbeddedOptions,
+  };
+}
+
+if (import.meta.main) {
+  await runMain(async () => {
+    const { logLevel, options } = embeddedOptionsFromEnv();
+    const embedded = await startEmbedded({ ...options, webDir: ensureWebApp() });
+    const logger = createLogger({ service: 'pixelflow', level: logLevel });
     logger.info({ url: `${embedded.url}/graphql` }, 'Pixelflow is running');
     return { logger, service: embedded };
   });

@@ -45,9 +45,8 @@ export function limitsFromEnv(env: LimitsEnv): ConversionLimits {
   };
 }
 
-/** The limits alone, for a process that runs the service without the rest of its environment. */
-export const readConversionLimits = (source?: Record<string, string | undefined>): ConversionLimits =>
-  limitsFromEnv(parseEnv(limitsSchema, source));
+/** The limits' variables, for a process that runs the service with an environment of its own. */
+export const conversionLimitsEnv = limitsSchema.shape;
 
 const schema = z.object({
   ...httpLimitsEnv(),

@@ -25,7 +25,7 @@ import { JobRunner } from './runner.ts';
 
 export type { ConversionLimits } from './admission.ts';
 export { type ConverterEntry, parseConverterList } from './converters/registry.ts';
-export { readConversionLimits } from './env.ts';
+export { conversionLimitsEnv, limitsFromEnv as conversionLimitsFrom } from './env.ts';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 

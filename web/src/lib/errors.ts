@@ -17,6 +17,11 @@ const messages: Record<string, string> = {
   EMAIL_TAKEN: 'An account with this email exists already. Sign in instead.',
   WEAK_PASSWORD: 'This password is too weak',
   RATE_LIMITED: 'Too many attempts. Wait a moment and try again.',
+  QUEUE_FULL: 'Pixelflow has too much work queued right now. Try again in a moment.',
+  QUEUE_TIMEOUT: 'The conversion waited too long for a free converter. Try again later.',
+  WORK_TOO_LARGE: 'These settings would make the result too large. Choose a smaller size.',
+  REQUEST_TIMEOUT: 'The upload stalled. Check your connection and try again.',
+  TOO_MANY_CONNECTIONS: 'Too many connections from your address. Close other tabs and try again.',
   BAD_USER_INPUT: 'Some input is not valid',
   UNAUTHENTICATED: 'Your session ended. Sign in again.',
   INVALID_TOKEN: 'Your session ended. Sign in again.',
@@ -86,10 +91,19 @@ export function describeError(error: unknown): ApiFailure {
   let message = messages[code];
   if (message && withServerDetail.has(code) && serverMessage) message = `${message}: ${serverMessage}.`;
   else if (message && withServerDetail.has(code)) message = `${message}.`;
-  if (code === 'RATE_LIMITED' && typeof details.retryAfter === 'number')
-    message = `Too many attempts. Try again in ${Math.ceil(details.retryAfter)} seconds.`;
+  if (code === 'RATE_LIMITED') message = rateLimitMessage(details);
   if (!message) message = serverMessage ?? (error instanceof Error ? error.message : 'Something went wrong.');
   return { code, message, serverMessage, details };
+}
+
+/** What a refusal for too many requests says: which limit, and when to try again. */
+function rateLimitMessage(details: Record<string, unknown>): string {
+  const wait = typeof details.retryAfter === 'number' ? ` in ${Math.ceil(details.retryAfter)} seconds` : '';
+  // The conversion service says which of its limits it was: conversions running at once, or the rate.
+  if (details.limit === 'active')
+    return `You have ${typeof details.maxActive === 'number' ? details.maxActive : 'several'} conversions waiting or running. Wait for one to finish.`;
+  if (details.limit === 'rate') return `You converted many images in a short time. Try again${wait}.`;
+  return wait ? `Too many attempts. Try again${wait}.` : messages.RATE_LIMITED!;
 }
 
 /** Human text for a job's own error ({code, message} of a FAILED job). */
