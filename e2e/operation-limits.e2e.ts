@@ -232,7 +232,8 @@ describe('malformed requests answer 4xx with a registered code, never 500', () =
         query.slice(0, 40),
       ).toEqual(new Set([code]));
     }
-    const params = nested(100_000, '{"a":', '1', '}');
+    // 20,000 deep (100 KB): a socket's message is at most 128 KiB (WS_MAX_PAYLOAD_BYTES).
+    const params = nested(20_000, '{"a":', '1', '}');
     const deep = await ws.firstOf(
       'deep',
       `{"query":"query($p: JSON) { converters { id } }","variables":{"p":${params}}}`,

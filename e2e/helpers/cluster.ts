@@ -41,10 +41,12 @@ async function createDatabase(name: string): Promise<{ url: string; drop: () => 
 }
 
 /**
- * The per-client conversion quotas are meant for people; the tests convert dozens of images from
- * 127.0.0.1, some at once, so every test cluster lifts them unless a file sets its own
- * (limits.e2e.ts does). The queue's bounds stay as deployed.
+ * The per-client conversion quotas and the registrations per address are meant for people; the
+ * tests convert dozens of images and register dozens of accounts from 127.0.0.1, so every test
+ * cluster lifts them unless a file sets its own (conversion-limits.e2e.ts does). The queue's
+ * bounds stay as deployed.
  */
+const testRegistrations = { REGISTER_MAX_PER_ADDRESS: '100000' };
 const testQuotas = {
   CONVERT_RATE_ANONYMOUS: '100000',
   CONVERT_RATE_USER: '100000',
@@ -77,6 +79,7 @@ export function useCluster(
       serviceEnv: {
         ...options.serviceEnv,
         conversion: { ...testQuotas, ...options.serviceEnv?.conversion },
+        auth: { ...testRegistrations, ...options.serviceEnv?.auth },
       },
     });
     handle.client = new PixelflowClient(handle.cluster.gatewayUrl);

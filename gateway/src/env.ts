@@ -24,7 +24,7 @@ const schema = z.object({
   // What one GraphQL operation may ask (GRAPHQL_MAX_DEPTH, _ALIASES, _ROOT_FIELDS, _TOKENS, _COST,
   // GRAPHQL_DEFAULT_LIST_SIZE, GRAPHQL_MAX_VARIABLES_DEPTH) and what one WebSocket client may hold
   // (WS_MAX_SUBSCRIPTIONS_PER_SOCKET, WS_MAX_SOCKETS_PER_CLIENT, WS_CONNECTION_INIT_TIMEOUT_MS,
-  // WS_KEEP_ALIVE_MS, WS_CLOSE_GRACE_MS): see limits/env.ts.
+  // WS_KEEP_ALIVE_MS, WS_CLOSE_GRACE_MS, WS_MAX_PAYLOAD_BYTES): see limits/env.ts.
   ...limitsEnv,
   /**
    * The built web app to serve at `/` (web/dist). In the cluster the web app has a container of

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Upstream } from '@pixelflow/service-kit';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +16,14 @@ const storedBytesHeaders = {
 
 let upstream: FastifyInstance;
 let gateway: FastifyInstance;
+/** Every path the stand-in was asked for. */
+const reached: string[] = [];
 beforeAll(async () => {
   upstream = Fastify();
+  upstream.addHook('onRequest', async (request) => {
+    reached.push(request.url);
+  });
+  upstream.get('/healthz', async () => ({ status: 'ok', service: 'gallery' }));
   const answer = (status: number) => async (_request: unknown, reply: FastifyReply) =>
     reply
       .code(status)
@@ -55,6 +62,23 @@ describe('the proxied plain-HTTP routes', () => {
     }
   });
 
+  it('send on only the route they serve, whatever the path holds', async () => {
+    // Sent as written (a browser or fetch would resolve the dots and the backslash first).
+    const base = await gateway.listen({ host: '127.0.0.1', port: 0 });
+    for (const path of [
+      '/images/..\\healthz',
+      '/images/..%5Chealthz',
+      '/images/..%2F..%2Fhealthz',
+      '/jobs/..\\..\\healthz/result',
+    ]) {
+      reached.length = 0;
+      const answer = await rawGet(base, path);
+      expect(answer, path).not.toContain('"service"');
+      for (const sent of reached)
+        expect(sent, path).toMatch(/^\/(images\/[^/\\]+(\/thumbnail)?|jobs\/[^/\\]+\/result)(\?|$)/);
+    }
+  });
+
   it('leave no gateway answer without nosniff', async () => {
     for (const url of ['/elsewhere', '/no-such-route']) {
       const response = await gateway.inject({ method: 'GET', url });
@@ -62,3 +86,18 @@ describe('the proxied plain-HTTP routes', () => {
     }
   });
 });
+
+/** A GET with its path exactly as given; resolves with the whole answer. */
+function rawGet(base: string, path: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  });
+}

@@ -32,19 +32,36 @@ export function registerProxyRoutes(
     return payload;
   });
 
-  const proxy = (upstream: Upstream) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const response = await upstream.request(request.url, {
-      headers: { 'x-request-id': String(request.id) },
-      timeoutMs: 30_000,
-    });
-    reply.code(response.statusCode);
-    for (const name of passedHeaders) {
-      const value = response.headers[name];
-      if (value !== undefined) reply.header(name, value);
-    }
-    return reply.send(response.body);
-  };
-  app.get('/jobs/:id/result', proxy(upstreams.jobs));
-  app.get('/images/:id', proxy(upstreams.gallery));
-  app.get('/images/:id/thumbnail', proxy(upstreams.gallery));
+  // The path sent on is rebuilt from the route's own parts, never passed through: a client's
+  // `/images/..\\healthz` would otherwise resolve, in the upstream URL, to another route of the
+  // owning service, reached with the internal secret attached.
+  const proxy =
+    (upstream: Upstream, path: (id: string) => string) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const { id } = request.params as { id: string };
+      const query = request.url.indexOf('?');
+      const search = query === -1 ? '' : request.url.slice(query);
+      const response = await upstream.request(`${path(encodeURIComponent(id))}${search}`, {
+        headers: { 'x-request-id': String(request.id) },
+        timeoutMs: 30_000,
+      });
+      reply.code(response.statusCode);
+      for (const name of passedHeaders) {
+        const value = response.headers[name];
+        if (value !== undefined) reply.header(name, value);
+      }
+      return reply.send(response.body);
+    };
+  app.get(
+    '/jobs/:id/result',
+    proxy(upstreams.jobs, (id) => `/jobs/${id}/result`),
+  );
+  app.get(
+    '/images/:id',
+    proxy(upstreams.gallery, (id) => `/images/${id}`),
+  );
+  app.get(
+    '/images/:id/thumbnail',
+    proxy(upstreams.gallery, (id) => `/images/${id}/thumbnail`),
+  );
 }

@@ -26,6 +26,7 @@ import { type Client, createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { clientIpResolver, createAuthenticator, rejectAs401 } from './authentication.ts';
 import { type GatewayContext, SubgraphDataSource } from './data-source.ts';
+import { websocketClientKey } from './limits/client-key.ts';
 import { OperationGuard } from './limits/guard.ts';
 import { guardGraphQLHttp, operationLimitsPlugin } from './limits/http.ts';
 import { defaultWebSocketLimits, type OperationLimits } from './limits/limits.ts';
@@ -220,7 +221,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
         return toExecutionResult(response.body.singleResult);
       },
     },
-    { ...defaultWebSocketLimits, ...options.websocket, clientKey: clientIp },
+    { ...defaultWebSocketLimits, ...options.websocket, clientKey: websocketClientKey(options.trustProxy) },
   );
   service.onShutdown(async () => {
     authenticator.stop();

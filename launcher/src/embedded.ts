@@ -33,11 +33,13 @@ import { createLogger } from '@pixelflow/logger';
 import {
   type Closable,
   closeInOrder,
+  closeTogether,
   type HttpLimits,
   httpLimitsEnv,
   httpLimitsFrom,
   runMain,
 } from '@pixelflow/service-kit';
+import { embeddedConversionSlots } from './runtime.ts';
 import { ensureWebApp } from './web.ts';
 
 const envSchema = z.object({
@@ -127,7 +129,12 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   // own schema in it, as they do on a shared PostgreSQL server.
   const sql = await createPgliteSql(join(dataDir, 'pglite'));
   try {
-    const converters = createSharpConverterService({ logger: logger('converters'), host: loopback });
+    // Below libuv's pool of 8 (runtime.ts, embeddedConversionSlots): 4 threads stay for crypto and fs.
+    const converters = createSharpConverterService({
+      logger: logger('converters'),
+      host: loopback,
+      maxInFlight: embeddedConversionSlots,
+    });
     started.push(converters);
     const convertersUrl = (await converters.listen()).url;
 
@@ -209,9 +216,11 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     });
     started.push(gateway);
     const { port: actualPort } = await gateway.listen();
-    // Dependents first: the gateway stops taking requests, the runner finishes its jobs while
-    // jobs and converters still answer, and the drivers go last.
-    const all = closeInOrder([...started].reverse());
+    // Dependents first: the gateway stops taking requests while the runner drains its jobs (both
+    // at once, so that their grace periods do not add up), then the services they call, while
+    // nothing calls them any more, and the drivers last.
+    const called = started.filter((service) => service !== gateway && service !== conversion);
+    const all = closeInOrder([closeTogether([gateway, conversion]), ...called.reverse()]);
     return {
       url: `http://localhost:${actualPort}`,
       port: actualPort,

@@ -13,7 +13,19 @@
 export const embeddedNodeFlags = ['--initial-heap-size=256'] as const;
 
 /**
- * glibc gives each thread its own malloc arena, and libvips' threads fragment them: two arenas
- * keep the resident size far lower (sharp's documented advice).
+ * MALLOC_ARENA_MAX: glibc gives each thread its own malloc arena, and libvips' threads fragment
+ * them: two arenas keep the resident size far lower (sharp's documented advice).
+ *
+ * UV_THREADPOOL_SIZE (read once, when Node starts): every sharp conversion holds one thread of
+ * libuv's pool for its whole length, and the same pool runs the access-token checks (WebCrypto),
+ * argon2's password hashes, fs and zlib. With Node's default of 4, four slow conversions stalled
+ * every signed-in request until one of them finished. With 8, the embedded sharp converters take
+ * at most `embeddedConversionSlots` (4, as many as ran at once before: libvips already spreads
+ * each over every core, so more at once would not finish sooner) and 4 threads, a stock Node
+ * process's whole pool, stay for the rest. A thread costs an 8 MB stack of address space, barely
+ * any resident memory.
  */
-export const embeddedEnv = { MALLOC_ARENA_MAX: '2' } as const;
+export const embeddedEnv = { MALLOC_ARENA_MAX: '2', UV_THREADPOOL_SIZE: '8' } as const;
+
+/** Conversions the embedded sharp converters run at once (their maxInFlight, embedded.ts). */
+export const embeddedConversionSlots = 4;

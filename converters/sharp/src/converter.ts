@@ -24,11 +24,23 @@ export interface ConvertOptions {
    * @default 25_000_000
    */
   maxOutputPixels?: number;
+  /**
+   * Longest a conversion may run, in seconds: libvips stops it at the next tile past this and the
+   * conversion fails with WORK_TOO_LARGE (nothing else can cancel a running libvips operation, and
+   * one still running holds its thread and keeps the process from exiting).
+   * @default 30
+   */
+  timeoutSeconds?: number;
 }
 
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 /** About a 6000 × 4000 camera photo, and about 0.7 s of a resize on one core. */
 export const DEFAULT_MAX_OUTPUT_PIXELS = 25_000_000;
+/**
+ * The slowest ordinary conversion, a 50 MP sharpen at sigma 5, takes about 7 s on one busy core;
+ * 30 s leaves room for a loaded host and still ends a runaway well within a job's lifetime.
+ */
+export const DEFAULT_CONVERT_TIMEOUT_S = 30;
 
 /**
  * The pure core of a converter: image in, image out. It knows nothing of HTTP; the adapter in
@@ -42,8 +54,8 @@ export interface Converter {
   readonly params: JsonSchema;
   /**
    * Converts `input`. Rejects with an AppError for bad input (INVALID_PARAMS, UNSUPPORTED_IMAGE,
-   * CORRUPT_IMAGE, IMAGE_TOO_LARGE, WORK_TOO_LARGE); any other rejection is the converter's own
-   * failure.
+   * CORRUPT_IMAGE, IMAGE_TOO_LARGE, WORK_TOO_LARGE, the latter also for a conversion past its time
+   * limit); any other rejection is the converter's own failure.
    */
   convert(input: Buffer, params?: unknown, options?: ConvertOptions): Promise<ConvertResult>;
 }

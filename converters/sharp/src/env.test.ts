@@ -14,6 +14,7 @@ describe('loadEnv', () => {
       MAX_PIXELS: 50_000_000,
       MAX_OUTPUT_PIXELS: 25_000_000,
       MAX_IN_FLIGHT: 16,
+      CONVERT_TIMEOUT_S: 30,
       ...httpLimitsEnvValues(),
     });
   });

@@ -1,6 +1,6 @@
 import { logLevel, parseEnv, port, positiveInt, z } from '@pixelflow/config';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
-import { DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS } from './converter.ts';
+import { DEFAULT_CONVERT_TIMEOUT_S, DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS } from './converter.ts';
 import { converterIds } from './converters/index.ts';
 
 const converterList = z
@@ -38,6 +38,8 @@ export const envSchema = z.object({
   /** Largest result of resize and rotate, unless no larger than the input (WORK_TOO_LARGE). */
   MAX_OUTPUT_PIXELS: positiveInt(DEFAULT_MAX_OUTPUT_PIXELS),
   MAX_IN_FLIGHT: positiveInt(16),
+  /** Longest one conversion may run, in seconds; past it the conversion stops (WORK_TOO_LARGE). */
+  CONVERT_TIMEOUT_S: positiveInt(DEFAULT_CONVERT_TIMEOUT_S),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import type { Converter } from './converter.ts';
 import { DEFAULT_MAX_BODY_BYTES, mountConverter, PARAMS_HEADER } from './http.ts';
 import { createInFlightLimit } from './in-flight-limit.ts';
-import { blur, flip, resize, rotate } from './index.ts';
+import { blur, flip, resize, rotate, sharpen } from './index.ts';
 import { decode, noisy, pngDeclaring, reference, referencePng } from './test-images.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
@@ -182,6 +182,19 @@ describe('POST /convert', () => {
       'WORK_TOO_LARGE',
     );
     expect(body.error.details).toEqual({ width: 40, height: 40, maxOutputPixels: 1000 });
+  });
+
+  it('422 WORK_TOO_LARGE for a conversion that runs past timeoutSeconds', async () => {
+    // A 49 MP sharpen takes several seconds.
+    const large = await sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#888' } })
+      .png()
+      .toBuffer();
+    const response = await post(serve(sharpen, { timeoutSeconds: 1 }), large, {
+      'content-type': 'image/png',
+      [PARAMS_HEADER]: JSON.stringify({ sigma: 5 }),
+    });
+    const body = await expectError(response, 422, 'WORK_TOO_LARGE');
+    expect(body.error.details).toEqual({ timeoutSeconds: 1 });
   });
 
   it('413 PAYLOAD_TOO_LARGE over 5 MiB and a little, and takes 5 MiB', async () => {

@@ -1,6 +1,11 @@
 import { AppError, errorBody } from '@pixelflow/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Converter, DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS } from './converter.ts';
+import {
+  type Converter,
+  DEFAULT_CONVERT_TIMEOUT_S,
+  DEFAULT_MAX_OUTPUT_PIXELS,
+  DEFAULT_MAX_PIXELS,
+} from './converter.ts';
 import { createInFlightLimit, type InFlightLimit } from './in-flight-limit.ts';
 
 /** The header that carries a conversion's params as JSON. */
@@ -19,6 +24,8 @@ export interface MountConverterOptions {
    * @default 25_000_000
    */
   maxOutputPixels?: number;
+  /** Longest one conversion may run, in seconds; past it the answer is 422 WORK_TOO_LARGE. @default 30 */
+  timeoutSeconds?: number;
   /** Largest request body in bytes; a larger one gets 413 PAYLOAD_TOO_LARGE. @default 5 MiB + 64 KiB */
   maxBodyBytes?: number;
   /**
@@ -59,6 +66,7 @@ export function mountConverter(
     prefix = '',
     maxPixels = DEFAULT_MAX_PIXELS,
     maxOutputPixels = DEFAULT_MAX_OUTPUT_PIXELS,
+    timeoutSeconds = DEFAULT_CONVERT_TIMEOUT_S,
     maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
     limit = createInFlightLimit(16),
     ready = () => true,
@@ -112,7 +120,11 @@ export function mountConverter(
               .send(errorBody('SERVICE_UNAVAILABLE', `${converter.id} is busy; retry later`));
           }
           try {
-            const result = await converter.convert(body, params, { maxPixels, maxOutputPixels });
+            const result = await converter.convert(body, params, {
+              maxPixels,
+              maxOutputPixels,
+              timeoutSeconds,
+            });
             return reply.type(result.contentType).send(result.data);
           } finally {
             limit.release();

@@ -2,6 +2,7 @@ export {
   type Converter,
   type ConvertOptions,
   type ConvertResult,
+  DEFAULT_CONVERT_TIMEOUT_S,
   DEFAULT_MAX_OUTPUT_PIXELS,
   DEFAULT_MAX_PIXELS,
   type JsonSchema,
@@ -25,6 +26,7 @@ export { createSharpConverterService, type SharpConverterServiceOptions } from '
 export {
   acceptedFormats,
   defineSharpConverter,
+  MAX_RESAMPLED_SIDE,
   type SharpConverterDefinition,
   type Size,
 } from './sharp-converter.ts';

@@ -15,10 +15,16 @@ await runMain(async () => {
     maxPixels: env.MAX_PIXELS,
     maxOutputPixels: env.MAX_OUTPUT_PIXELS,
     maxInFlight: env.MAX_IN_FLIGHT,
+    timeoutSeconds: env.CONVERT_TIMEOUT_S,
   });
   await service.listen();
   logger.info(
-    { converters: env.CONVERTERS, maxPixels: env.MAX_PIXELS, maxOutputPixels: env.MAX_OUTPUT_PIXELS },
+    {
+      converters: env.CONVERTERS,
+      maxPixels: env.MAX_PIXELS,
+      maxOutputPixels: env.MAX_OUTPUT_PIXELS,
+      timeoutSeconds: env.CONVERT_TIMEOUT_S,
+    },
     'serving converters',
   );
   return { logger, service };

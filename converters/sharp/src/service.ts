@@ -1,7 +1,7 @@
 import type { Logger } from '@pixelflow/logger';
 import { createHttpService, type HttpLimits, type HttpService } from '@pixelflow/service-kit';
 import sharp from 'sharp';
-import { DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS } from './converter.ts';
+import { DEFAULT_CONVERT_TIMEOUT_S, DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS } from './converter.ts';
 import { converterIds, converters } from './converters/index.ts';
 import { DEFAULT_MAX_BODY_BYTES, mountConverter } from './http.ts';
 import { createInFlightLimit } from './in-flight-limit.ts';
@@ -22,10 +22,13 @@ export interface SharpConverterServiceOptions {
   maxOutputPixels?: number;
   /**
    * Conversions at once, over all converters of the process, before `POST /convert` answers 503.
-   * Each holds a decoded image in memory; libuv's four threads run them.
+   * Each holds a decoded image in memory and, while it runs, one thread of libuv's pool (four
+   * unless UV_THREADPOOL_SIZE says otherwise), which the process's crypto, fs and dns share.
    * @default 16
    */
   maxInFlight?: number;
+  /** Longest one conversion may run, in seconds (then WORK_TOO_LARGE). @default 30 */
+  timeoutSeconds?: number;
 }
 
 /**
@@ -41,6 +44,7 @@ export function createSharpConverterService(options: SharpConverterServiceOption
     maxPixels = DEFAULT_MAX_PIXELS,
     maxOutputPixels = DEFAULT_MAX_OUTPUT_PIXELS,
     maxInFlight = 16,
+    timeoutSeconds = DEFAULT_CONVERT_TIMEOUT_S,
   } = options;
   const unknown = ids.filter((id) => !converterIds.includes(id));
   if (unknown.length > 0) {
@@ -66,12 +70,20 @@ export function createSharpConverterService(options: SharpConverterServiceOption
       prefix: `/${converter.id}`,
       maxPixels,
       maxOutputPixels,
+      timeoutSeconds,
       limit,
       ready,
     });
   }
   if (served.length === 1) {
-    mountConverter(service.app, served[0]!, { prefix: '', maxPixels, maxOutputPixels, limit, ready });
+    mountConverter(service.app, served[0]!, {
+      prefix: '',
+      maxPixels,
+      maxOutputPixels,
+      timeoutSeconds,
+      limit,
+      ready,
+    });
   }
   return service;
 }

@@ -159,8 +159,9 @@ describe('damaged images', () => {
 describe('fromSharpError', () => {
   it('leaves errors it does not know as they are (a 500)', () => {
     const unknown = new Error('Expected positive integer for width but received -1 of type number');
-    expect(fromSharpError(unknown, 100)).toBe(unknown);
+    const limits = { maxPixels: 100, timeoutSeconds: 30 };
+    expect(fromSharpError(unknown, limits)).toBe(unknown);
     const appError = new AppError('INVALID_PARAMS', 'x');
-    expect(fromSharpError(appError, 100)).toBe(appError);
+    expect(fromSharpError(appError, limits)).toBe(appError);
   });
 });

@@ -24,6 +24,46 @@ describe('checkCost', () => {
     expect(cost('{ me { images { edges { node { id } } } } }')).toBe(74);
   });
 
+  it("counts an explicit null as the argument's default, as the gallery reads it (a page of 24)", () => {
+    expect(cost('{ me { images(first: null) { edges { node { id } } } } }')).toBe(74);
+    const query = 'query($n: Int) { me { images(first: $n) { edges { node { id } } } } }';
+    expect(cost(query, { variables: { n: null } })).toBe(74);
+    expect(cost(query)).toBe(74);
+    expect(cost('query($n: Int = null) { me { images(first: $n) { edges { node { id } } } } }')).toBe(74);
+  });
+
+  it('counts an explicit null as defaultListSize for a size argument without a default', () => {
+    const sized =
+      buildSchema(`type Query { items(first: Int, last: Int): [Item!]! page(last: Int): ItemConnection! }
+      type Item { id: ID! } type ItemConnection { edges: [Item!]! }`);
+    const at = (query: string, variables = {}) => {
+      const document = parse(query);
+      return checkCost(sized, document, getOperationAST(document)!, variables, {
+        defaultListSize: 10,
+        maxCost: 1_000_000,
+      });
+    };
+    expect(at('{ items(first: null) { id } }')).toBe(11);
+    expect(at('{ items(first: null, last: 3) { id } }')).toBe(4);
+    expect(at('query($n: Int) { page(last: $n) { edges { id } } }', { n: null })).toBe(21);
+    expect(at('{ page { edges { id } } }')).toBe(21);
+  });
+
+  it('refuses 15 pages of null as it refuses 15 pages of 24', () => {
+    // The security tester's: 15 pages of 24 cost 6,496; of null they counted as pages of 1 (286), and
+    // the gallery returned 300 images.
+    const sel =
+      '{ edges { node { id url thumbnailUrl width height format bytes createdAt kind converter original { id url thumbnailUrl width height } } } }';
+    const pages = (arg: string) =>
+      `query($n: Int) { me { ${Array.from({ length: 15 }, (_, i) => `a${i}: images(first: ${arg}) ${sel}`).join(' ')} } }`;
+    const limits = { maxCost: 5000 };
+    expect(() => cost(pages('24'), limits)).toThrow(expect.objectContaining({ code: 'QUERY_TOO_COSTLY' }));
+    expect(() => cost(pages('null'), limits)).toThrow(expect.objectContaining({ code: 'QUERY_TOO_COSTLY' }));
+    expect(() => cost(pages('$n'), { ...limits, variables: { n: null } })).toThrow(
+      expect.objectContaining({ code: 'QUERY_TOO_COSTLY' }),
+    );
+  });
+
   it('counts a list without a size argument as defaultListSize items', () => {
     expect(cost('{ converters { id title } }')).toBe(21);
     expect(cost('{ converters { id title } }', { defaultListSize: 3 })).toBe(7);

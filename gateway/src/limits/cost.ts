@@ -1,6 +1,7 @@
 import { AppError } from '@pixelflow/errors';
 import {
   type DocumentNode,
+  type GraphQLArgument,
   GraphQLError,
   type GraphQLSchema,
   getNullableType,
@@ -21,22 +22,36 @@ const SIZE_ARGUMENTS = ['first', 'last'];
  * Every field costs 1 plus its selection's cost; a list multiplies its selection's cost by its
  * size: its `first` (or `last`) argument, which graphql-query-complexity hands over with the
  * schema's default applied (`images` alone means `images(first: 24)`), or `defaultListSize`.
+ * A size argument given as null (a literal or a variable) or left out counts as its default in
+ * the schema (the gallery reads `images(first: null)` as a page of 24), or as `defaultListSize`
+ * where it has none: the server picks the page size then, and it is not 1.
  * Two kinds of lists count once: a connection's `edges`, which hold as many items as the
  * connection's `first` already counted, and introspection's, which are bounded by the schema and
  * nest at most three deep (graphql-js' MaxIntrospectionDepthRule, one of its specified rules).
  */
 export function listSizeEstimator(defaultListSize: number): ComplexityEstimator {
   return ({ args, childComplexity, field, type }) => {
-    for (const name of SIZE_ARGUMENTS) {
+    const sizeArguments = field.args.filter((argument) => SIZE_ARGUMENTS.includes(argument.name));
+    for (const { name } of sizeArguments) {
       const size = args[name];
       if (typeof size === 'number' && Number.isFinite(size)) return 1 + Math.max(0, size) * childComplexity;
     }
+    if (sizeArguments.length > 0)
+      return 1 + defaultPageSize(sizeArguments, defaultListSize) * childComplexity;
     const countsOnce =
       !isListType(getNullableType(field.type)) ||
       type.name.startsWith('__') ||
       type.name.endsWith('Connection');
     return 1 + (countsOnce ? 1 : defaultListSize) * childComplexity;
   };
+}
+
+/** The page a field returns when its size arguments are null or absent: their largest default. */
+function defaultPageSize(sizeArguments: readonly GraphQLArgument[], defaultListSize: number): number {
+  const defaults = sizeArguments
+    .map((argument) => argument.defaultValue)
+    .filter((value): value is number => typeof value === 'number' && Number.isFinite(value));
+  return defaults.length > 0 ? Math.max(0, ...defaults) : defaultListSize;
 }
 
 /**

@@ -3,6 +3,7 @@ import { defaultGraphQLWsTimeouts, type GraphQLWsOptions } from '@pixelflow/grap
 import {
   defaultOperationLimits as d,
   defaultWebSocketLimits,
+  MAX_CLIENT_PAYLOAD_BYTES,
   MAX_CONFIGURABLE_DEPTH,
   type OperationLimits,
 } from './limits.ts';
@@ -28,6 +29,13 @@ export const limitsEnv = {
   WS_CONNECTION_INIT_TIMEOUT_MS: millis(w.connectionInitWaitTimeoutMs),
   WS_KEEP_ALIVE_MS: millis(w.keepAliveMs),
   WS_CLOSE_GRACE_MS: millis(w.closeGraceMs),
+  /** At most MAX_CLIENT_PAYLOAD_BYTES: what a client sends stays far below what reaches a subgraph. */
+  WS_MAX_PAYLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(4096)
+    .max(MAX_CLIENT_PAYLOAD_BYTES)
+    .default(w.maxPayloadBytes),
 };
 
 type LimitsEnv = { [K in keyof typeof limitsEnv]: number };
@@ -51,5 +59,6 @@ export function websocketLimitsFrom(env: LimitsEnv): GraphQLWsOptions {
     connectionInitWaitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
     keepAliveMs: env.WS_KEEP_ALIVE_MS,
     closeGraceMs: env.WS_CLOSE_GRACE_MS,
+    maxPayloadBytes: env.WS_MAX_PAYLOAD_BYTES,
   };
 }

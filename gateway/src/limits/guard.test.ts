@@ -5,6 +5,7 @@ import {
   type DocumentNode,
   GraphQLError,
   getIntrospectionQuery,
+  parse,
   print,
   validate,
 } from 'graphql';
@@ -22,7 +23,7 @@ function outcome(query: string, variables?: Record<string, unknown>, operationNa
   try {
     const document = guard.parse(schema, { query, variables, operationName });
     guard.refuseSubscriptions(document, operationName);
-    const invalid = validate(schema, document);
+    const invalid = guard.validate(schema, document, query);
     if (invalid.length > 0) return `invalid: ${invalid[0]!.message}`;
     guard.resolve(schema, document, operationName, variables);
     return 'accepted';
@@ -191,6 +192,102 @@ describe('limits after validation', () => {
     const both = 'query Q { converters { id } } subscription S { jobUpdated(id: "1") { id } }';
     expect(outcome(both, undefined, 'S')).toBe('OPERATION_NOT_SUPPORTED');
     expect(outcome(both, undefined, 'Q')).toBe('accepted');
+  });
+});
+
+describe('@skip and @include on a subscription root', () => {
+  const job = 'jobUpdated(id: "x") { id }';
+  it.each([
+    ['skipped', `subscription { jobUpdated(id: "x") @include(if: false) { id } }`, undefined, undefined],
+    // graphql-js' validate() threw on this one (SingleFieldSubscriptionsRule), answered as a 500.
+    [
+      'in a subscription beside the query that runs',
+      `query Q { __typename } subscription S($s: Boolean!) { jobUpdated(id: "x") @skip(if: $s) { id } }`,
+      'Q',
+      undefined,
+    ],
+    [
+      'with its variable given',
+      `query Q { __typename } subscription S($s: Boolean!) { jobUpdated(id: "x") @skip(if: $s) { id } }`,
+      'Q',
+      { s: true },
+    ],
+    [
+      'on a spread at the root',
+      `subscription { ...F @skip(if: true) } fragment F on Subscription { ${job} }`,
+    ],
+    [
+      'inside a fragment at the root',
+      `subscription { ...F } fragment F on Subscription { ${job.replace(' {', ' @include(if: true) {')} }`,
+    ],
+    ['on an inline fragment at the root', `subscription { ... @include(if: true) { ${job} } }`],
+    ['with a value it cannot evaluate', `subscription { jobUpdated(id: "x") @skip(if: 1) { id } }`],
+  ])(
+    'refuses one %s with GRAPHQL_VALIDATION_FAILED, over HTTP and the socket',
+    (_name, query, operationName?, variables?) => {
+      expect(outcome(query, variables, operationName)).toBe('GRAPHQL_VALIDATION_FAILED');
+      const prepared = guard.prepare(schema, { query, operationName, variables });
+      expect(Array.isArray(prepared) && prepared.map((e) => e.extensions.code)).toEqual([
+        'GRAPHQL_VALIDATION_FAILED',
+      ]);
+    },
+  );
+
+  it('refuses a validation that throws with GRAPHQL_VALIDATION_FAILED, whatever let it through', () => {
+    // What graphql-js' validate() throws on, handed to validation without the guard's parse.
+    const query =
+      'query Q { __typename } subscription S($s: Boolean!) { jobUpdated(id: "x") @skip(if: $s) { id } }';
+    expect(() => validate(schema, parse(query))).toThrow();
+    expect(() => guard.validate(schema, parse(query), query)).toThrow(
+      expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED' }),
+    );
+  });
+
+  it('leaves them on fields below the root, and on queries', () => {
+    const query = 'subscription($w: Boolean!) { jobUpdated(id: "x") { id progress @include(if: $w) } }';
+    expect(Array.isArray(guard.prepare(schema, { query, variables: { w: true } }))).toBe(false);
+    expect(outcome('query($s: Boolean!) { converters @skip(if: $s) { id } }', { s: false })).toBe('accepted');
+  });
+});
+
+describe('argument values nested in the document', () => {
+  const convert = (params: string, variables = '') =>
+    `mutation($f: Upload!${variables}) { convertImage(file: $f, converter: "flip", params: ${params}) { id } }`;
+  const literal = (levels: number, inner = '1') => nested(levels, '{a: ', inner, '}');
+
+  it('counts an inline literal as a variable of the same shape would count', () => {
+    // The arguments 1, then one per object: 1 + 15 = 16 levels, as { "p": <15 objects> } is.
+    expect(outcome(convert(literal(15)), { f: 'upload' })).toBe('accepted');
+    expect(outcome(convert(literal(16)), { f: 'upload' })).toBe('VARIABLES_TOO_DEEP');
+    expect(outcome(convert(nested(16, '[', '1', ']')), { f: 'upload' })).toBe('VARIABLES_TOO_DEEP');
+  });
+
+  it('adds the depth of a variable to the literal it is written in', () => {
+    const v = JSON.parse(nested(14, '{"a":', '1', '}'));
+    // 30 literal levels around a variable 14 deep: the converter saw 45 levels.
+    expect(outcome(convert(literal(30, '$v'), ', $v: JSON'), { f: 'upload', v })).toBe('VARIABLES_TOO_DEEP');
+    expect(outcome(convert(literal(2, '$v'), ', $v: JSON'), { f: 'upload', v })).toBe('VARIABLES_TOO_DEEP');
+    expect(outcome(convert(literal(1, '$v'), ', $v: JSON'), { f: 'upload', v })).toBe('accepted');
+  });
+
+  it("takes a variable's default value where the variable is not given", () => {
+    const deep = literal(10);
+    expect(outcome(convert(literal(6, '$v'), `, $v: JSON = ${deep}`), { f: 'upload' })).toBe(
+      'VARIABLES_TOO_DEEP',
+    );
+    expect(outcome(convert(literal(6, '$v'), `, $v: JSON = ${deep}`), { f: 'upload', v: 1 })).toBe(
+      'accepted',
+    );
+    expect(outcome(convert('$v', `, $v: JSON = ${literal(16)}`), { f: 'upload' })).toBe('VARIABLES_TOO_DEEP');
+  });
+
+  it('refuses the same over the socket', () => {
+    const v = JSON.parse(nested(14, '{"a":', '1', '}'));
+    const prepared = guard.prepare(schema, {
+      query: convert(literal(30, '$v'), ', $v: JSON'),
+      variables: { f: 'upload', v },
+    });
+    expect(Array.isArray(prepared) && prepared.map((e) => e.extensions.code)).toEqual(['VARIABLES_TOO_DEEP']);
   });
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { withDefaults } from '@pixelflow/config';
 import { AppError, graphqlError } from '@pixelflow/errors';
 import {
@@ -14,7 +15,7 @@ import { checkCost } from './cost.ts';
 import { defaultOperationLimits, type OperationLimits } from './limits.ts';
 import { scanDocument } from './scan.ts';
 import { checkStructure } from './structure.ts';
-import { checkVariablesDepth } from './variables.ts';
+import { checkValuesDepth, checkVariablesDepth } from './variables.ts';
 
 /** A GraphQL request as either transport carries it, its parts not yet trusted. */
 export interface GraphQLRequestParts {
@@ -22,6 +23,12 @@ export interface GraphQLRequestParts {
   variables?: unknown;
   operationName?: unknown;
 }
+
+/** Valid documents remembered per schema (their hashes), then forgotten all at once. */
+const VALID_DOCUMENTS_KEPT = 1000;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // A GraphQL name, and longer than any operation's name needs to be.
 const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,255}$/;
@@ -33,6 +40,7 @@ const OPERATION_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,255}$/;
  */
 export class OperationGuard {
   readonly limits: OperationLimits;
+  readonly #valid = new WeakMap<GraphQLSchema, Set<string>>();
 
   constructor(limits: Partial<OperationLimits> = {}) {
     this.limits = withDefaults(defaultOperationLimits, limits);
@@ -41,7 +49,9 @@ export class OperationGuard {
   /**
    * Everything that must happen before graphql-js parses or validates the document: the
    * variables' depth, the document's length and nesting (read without parsing it), then the
-   * parse, then depth, aliases and root fields through fragments. Returns the parsed document.
+   * parse, then depth, aliases and root fields through fragments, no @skip or @include on a
+   * subscription's root, and the depth of every argument's value with the variables in it.
+   * Returns the parsed document.
    */
   parse(schema: GraphQLSchema, request: GraphQLRequestParts): DocumentNode {
     const { operationName } = request;
@@ -58,7 +68,43 @@ export class OperationGuard {
       throw error;
     }
     checkStructure(schema, document, this.limits);
+    checkValuesDepth(
+      document,
+      isRecord(request.variables) ? request.variables : undefined,
+      this.limits.maxVariablesDepth,
+    );
     return document;
+  }
+
+  /**
+   * graphql-js' validation, as Apollo runs it after the guard: the errors it finds. graphql-js
+   * throws where SingleFieldSubscriptionsRule cannot evaluate a directive (Apollo answered that
+   * with a 500, graphql-ws by closing the socket); here a throw is refused with
+   * GRAPHQL_VALIDATION_FAILED. A valid document's source is remembered (bounded, per schema), so
+   * that HTTP, which validates here only for this and again in Apollo, pays once per document.
+   */
+  validate(schema: GraphQLSchema, document: DocumentNode, source: string): readonly GraphQLError[] {
+    let valid = this.#valid.get(schema);
+    if (!valid) {
+      valid = new Set();
+      this.#valid.set(schema, valid);
+    }
+    const key = createHash('sha256').update(source).digest('base64');
+    if (valid.has(key)) return [];
+    let errors: readonly GraphQLError[];
+    try {
+      errors = validate(schema, document);
+    } catch (error) {
+      throw new AppError(
+        'GRAPHQL_VALIDATION_FAILED',
+        `the document cannot be validated: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (errors.length === 0) {
+      if (valid.size >= VALID_DOCUMENTS_KEPT) valid.clear();
+      valid.add(key);
+    }
+    return errors;
   }
 
   /**
@@ -109,7 +155,7 @@ export class OperationGuard {
   ): ExecutionArgs | GraphQLError[] {
     try {
       const document = this.parse(schema, payload);
-      const invalid = validate(schema, document);
+      const invalid = this.validate(schema, document, payload.query);
       if (invalid.length > 0) return invalid.map(asValidationError);
       this.resolve(schema, document, payload.operationName, payload.variables);
       return {

@@ -29,9 +29,10 @@ function requestBody(request: FastifyRequest): RequestBody | undefined {
 }
 
 /**
- * Applies the operation limits to GraphQL over HTTP before Apollo parses anything: a fastify
- * hook, since an Apollo plugin cannot refuse a request before Apollo's parse (a throw from
- * didResolveSource or parsingDidStart is answered as a 500). Register it before the route.
+ * Applies the operation limits to GraphQL over HTTP before Apollo parses anything, and makes sure
+ * Apollo's validation cannot throw (see OperationGuard.validate): a fastify hook, since an Apollo
+ * plugin cannot refuse a request before Apollo's parse (a throw from didResolveSource or
+ * parsingDidStart, or from validation itself, is answered as a 500). Register it before the route.
  * Requests that are not GraphQL requests at all (a batch, a query that is not a string) are left
  * to Apollo, which answers them 400 BAD_REQUEST.
  */
@@ -52,8 +53,12 @@ export function guardGraphQLHttp(
       }
       if (typeof body.query !== 'string') return;
       const parts: GraphQLRequestParts = { ...body, query: body.query };
-      const document = guard.parse(schema(), parts);
+      const current = schema();
+      const document = guard.parse(current, parts);
       guard.refuseSubscriptions(document, body.operationName);
+      // Only for a throw: Apollo validates again and answers the errors found (graphql-js threw
+      // from validate() where it could not evaluate a directive, which Apollo answered with a 500).
+      guard.validate(current, document, body.query);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       return sendGraphQLErrors(reply, error.status, error.code, error.message);

@@ -1,3 +1,5 @@
+import { DEFAULT_WS_MAX_PAYLOAD_BYTES } from '@pixelflow/graphql-kit';
+
 /**
  * What one GraphQL operation may ask of the gateway, over HTTP and over the WebSocket alike. Every
  * limit is checked before execution; the web app's operations and GraphiQL's introspection query
@@ -25,7 +27,11 @@ export interface OperationLimits {
   maxCost: number;
   /** Items assumed in a list that has no size argument. @default 10 */
   defaultListSize: number;
-  /** Nesting of the variables (objects and lists): `{ "params": { "a": 1 } }` is 2 deep. @default 16 */
+  /**
+   * Nesting of the variables (objects and lists): `{ "params": { "a": 1 } }` is 2 deep; and of
+   * every argument's value however it is written: `params: { a: 1 }` is 2 deep too, and a
+   * variable inside a literal adds its own depth there. @default 16
+   */
   maxVariablesDepth: number;
 }
 
@@ -52,7 +58,23 @@ export const defaultWebSocketLimits = {
    * listed there, every client shares the proxy's address).
    */
   maxSocketsPerClient: 32,
+  /**
+   * Largest message a client may send, in bytes (a larger one closes its socket, 1009). Well below
+   * what the gateway may forward to a subgraph on the socket every caller shares
+   * (MAX_FORWARDED_BYTES), however the gateway re-prints the operation and adds to it.
+   */
+  maxPayloadBytes: 128 * 1024,
 } as const;
+
+/** The largest maxPayloadBytes configurable: a quarter of a subgraph's message limit. */
+export const MAX_CLIENT_PAYLOAD_BYTES = DEFAULT_WS_MAX_PAYLOAD_BYTES / 4;
+
+/**
+ * The largest subscribe message the gateway sends a subgraph (its operation as printed, its
+ * variables and the caller's identity): half the subgraph's own limit, which would drop the
+ * socket every caller shares. A larger one is refused, PAYLOAD_TOO_LARGE, for that caller alone.
+ */
+export const MAX_FORWARDED_BYTES = DEFAULT_WS_MAX_PAYLOAD_BYTES / 2;
 
 /**
  * Brackets (`{`, `[`, `(`) a document may nest before it is parsed. A selection level opens one

@@ -7,6 +7,8 @@ import {
   type GraphQLSchema,
   Kind,
   type OperationDefinitionNode,
+  OperationTypeNode,
+  type SelectionNode,
   type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
@@ -23,9 +25,10 @@ const refuseAs =
 
 /**
  * The limits that need the parsed document but not its validity: depth and aliases through
- * fragments (graphql-armor's rules) and root fields. They run alone, before graphql-js' own
- * validation, whose OverlappingFieldsCanBeMerged rule is quadratic in repeated fields: 1000
- * aliases of one field cost it seconds. Each rule stops at the first operation over its limit.
+ * fragments (graphql-armor's rules) and root fields, and no @skip or @include on a
+ * subscription's root. They run alone, before graphql-js' own validation, whose
+ * OverlappingFieldsCanBeMerged rule is quadratic in repeated fields: 1000 aliases of one field
+ * cost it seconds. Each rule stops at the first operation over its limit.
  */
 export function checkStructure(
   schema: GraphQLSchema,
@@ -48,8 +51,33 @@ export function checkStructure(
       onReject: [refuseAs('TOO_MANY_ALIASES')],
     }),
     maxRootFieldsRule(limits.maxRootFields),
+    subscriptionRootDirectivesRule,
   ]);
 }
+
+const CONDITIONS = new Set(['skip', 'include']);
+
+/**
+ * No @skip or @include on a subscription's root selections, in any operation of the document (as
+ * graphql-js 17 and the GraphQL spec's draft validate). graphql-js 16 evaluates them while it
+ * validates, with no variables, and throws on a variable or a value it cannot evaluate (Apollo
+ * answered that with a 500, graphql-ws by closing the socket); a skipped root field makes its
+ * subscribe() throw, on the subgraph that runs it, which closed the socket every caller shares.
+ */
+const subscriptionRootDirectivesRule: ValidationRule = (context) => ({
+  OperationDefinition(operation: OperationDefinitionNode) {
+    if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return;
+    for (const selection of rootSelections(operation.selectionSet, context)) {
+      const condition = selection.directives?.find((directive) => CONDITIONS.has(directive.name.value));
+      if (!condition) continue;
+      const name = operation.name ? `Subscription "${operation.name.value}"` : 'Anonymous Subscription';
+      throw new AppError(
+        'GRAPHQL_VALIDATION_FAILED',
+        `${name} must not use @${condition.name.value} in its top level selection: its root field always runs`,
+      );
+    }
+  },
+});
 
 function maxRootFieldsRule(max: number): ValidationRule {
   return (context) => ({
@@ -65,21 +93,28 @@ function maxRootFieldsRule(max: number): ValidationRule {
   });
 }
 
-/** Fields at the root, through inline fragments and each named fragment once (a loop: no recursion). */
 function countRootFields(root: SelectionSetNode, context: ValidationContext): number {
+  let count = 0;
+  for (const selection of rootSelections(root, context)) if (selection.kind === Kind.FIELD) count++;
+  return count;
+}
+
+/**
+ * Every selection at the root of an operation: its fields, fragment spreads and inline fragments,
+ * and theirs through each named fragment once (a loop: no recursion, and cycles end).
+ */
+function* rootSelections(root: SelectionSetNode, context: ValidationContext): Generator<SelectionNode> {
   const pending = [root];
   const spread = new Set<string>();
-  let count = 0;
   for (let set = pending.pop(); set; set = pending.pop()) {
     for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) count++;
-      else if (selection.kind === Kind.INLINE_FRAGMENT) pending.push(selection.selectionSet);
-      else if (!spread.has(selection.name.value)) {
+      yield selection;
+      if (selection.kind === Kind.INLINE_FRAGMENT) pending.push(selection.selectionSet);
+      else if (selection.kind === Kind.FRAGMENT_SPREAD && !spread.has(selection.name.value)) {
         spread.add(selection.name.value);
         const fragment = context.getFragment(selection.name.value);
         if (fragment) pending.push(fragment.selectionSet);
       }
     }
   }
-  return count;
 }

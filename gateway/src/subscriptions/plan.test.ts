@@ -159,6 +159,26 @@ describe('planSubscription', () => {
     expect(() => plan(query)).toThrow(message);
   });
 
+  it.each([
+    ['skipped', `subscription { jobUpdated(id: "1") @include(if: false) { id } }`],
+    ['conditional', `subscription ($s: Boolean!) { jobUpdated(id: "1") @skip(if: $s) { id } }`],
+    [
+      'in a fragment',
+      `subscription { ...F } fragment F on Subscription { jobUpdated(id: "1") @skip(if: true) { id } }`,
+    ],
+    [
+      'under a conditional spread',
+      `subscription { ...F @include(if: true) } fragment F on Subscription { jobUpdated(id: "1") { id } }`,
+    ],
+  ])('never forwards a %s root field (the subgraph cannot run it)', (_label, query) => {
+    expect(() => plan(query)).toThrow(
+      expect.objectContaining({
+        code: 'GRAPHQL_VALIDATION_FAILED',
+        message: expect.stringMatching(/^a subscription's root selection may not use @(skip|include)$/),
+      }),
+    );
+  });
+
   it('refuses a subscription against a schema without subscriptions', () => {
     const noSubscriptions = buildSchema('type Query { ok: Boolean }');
     expect(() =>

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@pixelflow/errors';
 import {
   type DocumentNode,
   type FieldNode,
@@ -40,7 +41,14 @@ export interface SubscriptionPlan {
   added: Array<{ path: string[]; fields: string[] }>;
 }
 
-export class PlanError extends Error {}
+/** An operation the gateway cannot route; answered to its caller alone, with `code`. */
+export class PlanError extends Error {
+  readonly code: ErrorCode;
+  constructor(message: string, code: ErrorCode = 'BAD_USER_INPUT') {
+    super(message);
+    this.code = code;
+  }
+}
 
 /** The alias under which an entity's `__typename` reaches the gateway for its fetches. */
 export const HELPER_TYPENAME = '_pf_typename';
@@ -70,6 +78,25 @@ function inlineFragments(
       };
     },
   });
+}
+
+/** @skip or @include at the root, on a field or on an inline fragment (spreads are inlined by now). */
+function refuseRootConditions(root: SelectionSetNode): void {
+  const pending = [root];
+  for (let set = pending.pop(); set; set = pending.pop()) {
+    for (const selection of set.selections) {
+      const condition = selection.directives?.find(
+        (directive) => directive.name.value === 'skip' || directive.name.value === 'include',
+      );
+      if (condition) {
+        throw new PlanError(
+          `a subscription's root selection may not use @${condition.name.value}`,
+          'GRAPHQL_VALIDATION_FAILED',
+        );
+      }
+      if (selection.kind === Kind.INLINE_FRAGMENT) pending.push(selection.selectionSet);
+    }
+  }
 }
 
 function usedVariables(node: SelectionSetNode | FieldNode): string[] {
@@ -107,6 +134,10 @@ export function planSubscription(
   if (!subscriptionType) throw new PlanError('the schema has no subscriptions');
 
   const root = inlineFragments(operation.selectionSet, fragments);
+  // A skipped root field makes graphql-js' subscribe() throw on the subgraph, and graphql-ws there
+  // closes the socket that every caller shares (the guard refuses these before; this is the plan's
+  // own line): nothing the subgraph cannot run is forwarded.
+  refuseRootConditions(root);
   const rootFields = root.selections.filter(
     (s): s is FieldNode => s.kind === Kind.FIELD && s.name.value !== '__typename',
   );

@@ -257,6 +257,48 @@ describe('SubscriptionRouter.subscribe', () => {
     expect((result as ExecutionResult).errors?.[0]?.extensions.code).toBe('SERVICE_UNAVAILABLE');
   });
 
+  describe('never breaks the socket every caller shares', () => {
+    /** Another caller's subscription, live on the shared socket. */
+    async function victim() {
+      const stream = subscribe(watchImage, { id: 'v1' });
+      const channel = await jobs.channel('v1');
+      channel.push({ id: 'v1', status: 'QUEUED', progress: null });
+      expect((await nextValue(stream)).data).toMatchObject({ jobUpdated: { status: 'QUEUED' } });
+      return { stream, channel };
+    }
+
+    /** The victim's subscription still delivers, on the same socket. */
+    async function stillServes({ stream, channel }: Awaited<ReturnType<typeof victim>>) {
+      channel.push({ id: 'v1', status: 'RUNNING', progress: 0.5 });
+      expect(await nextValue(stream)).toMatchObject({ data: { jobUpdated: { status: 'RUNNING' } } });
+      expect(jobs.connections).toBe(1);
+    }
+
+    const answerOf = async (query: string, variableValues?: Record<string, unknown>) => {
+      const result = router.subscribe({ schema: apiSchema, document: parse(query), variableValues });
+      const first = Symbol.asyncIterator in result ? (await rest(result))[0] : result;
+      return first?.errors?.map((e) => e.extensions.code);
+    };
+
+    it('refuses a skipped root field instead of forwarding it (the subgraph threw and closed the socket)', async () => {
+      const live = await victim();
+      expect(await answerOf('subscription { jobUpdated(id: "x") @include(if: false) { id } }')).toEqual([
+        'GRAPHQL_VALIDATION_FAILED',
+      ]);
+      expect(jobs.received).toHaveLength(1);
+      await stillServes(live);
+    });
+
+    it('refuses an operation larger than the gateway forwards (the subgraph dropped the socket)', async () => {
+      const live = await victim();
+      const query = 'subscription($id: ID!) { jobUpdated(id: $id) { id } }';
+      expect(await answerOf(query, { id: 'x'.repeat(1024 * 1024) })).toEqual(['PAYLOAD_TOO_LARGE']);
+      expect(await answerOf(query, { id: 'x'.repeat(600 * 1024) })).toEqual(['PAYLOAD_TOO_LARGE']);
+      expect(jobs.received).toHaveLength(1);
+      await stillServes(live);
+    });
+  });
+
   it('keeps a key the caller selected through a fragment', async () => {
     const stream = subscribe(`
       subscription { jobUpdated(id: "j3") { ...Ids savedImage { url } } }

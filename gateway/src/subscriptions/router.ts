@@ -10,6 +10,7 @@ import {
   print,
 } from 'graphql';
 import type { Client } from 'graphql-ws';
+import { MAX_FORWARDED_BYTES } from '../limits/limits.ts';
 import type { SupergraphInfo } from '../supergraph.ts';
 import {
   type EntityFetch,
@@ -36,6 +37,13 @@ export interface SubscriptionRouterOptions {
   /** Caller identity and request metadata forwarded with each subscription. */
   extensions: (context: Record<string, unknown>) => Record<string, unknown>;
   logger: Logger;
+  /**
+   * The largest subscribe payload sent to a subgraph (the operation as printed, its variables and
+   * extensions, as JSON); a larger one is refused, PAYLOAD_TOO_LARGE, and never sent: past the
+   * subgraph's message limit it would drop the socket that every caller shares.
+   * @default MAX_FORWARDED_BYTES (half of a subgraph's message limit)
+   */
+  maxForwardedBytes?: number;
 }
 
 type Result = FormattedExecutionResult;
@@ -83,7 +91,7 @@ export class SubscriptionRouter {
     try {
       plan = this.#plan(args);
     } catch (error) {
-      if (error instanceof PlanError) return { errors: [graphqlError('BAD_USER_INPUT', error.message)] };
+      if (error instanceof PlanError) return { errors: [graphqlError(error.code, error.message)] };
       // Thrown, this would make graphql-ws close the caller's socket and every subscription on it.
       this.#o.logger.error({ err: error }, 'cannot route a subscription');
       return { errors: [graphqlError('SERVICE_UNAVAILABLE', 'subscriptions are not available yet; retry')] };
@@ -96,6 +104,12 @@ export class SubscriptionRouter {
       operationName: args.operationName ?? undefined,
       extensions: this.#o.extensions(context),
     };
+    const bytes = Buffer.byteLength(JSON.stringify(payload));
+    const maxBytes = this.#o.maxForwardedBytes ?? MAX_FORWARDED_BYTES;
+    if (bytes > maxBytes) {
+      const message = `the subscription is ${bytes} bytes as forwarded to its subgraph; at most ${maxBytes}`;
+      return { errors: [graphqlError('PAYLOAD_TOO_LARGE', message)] };
+    }
     const source = new SubgraphStream(this.#o.client(plan.graph), payload);
     return new ResolvedStream(source, (result) => this.#resolve(plan, result, variables, context));
   }

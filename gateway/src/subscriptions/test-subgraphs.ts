@@ -100,8 +100,12 @@ export class JobsSubgraph {
   readonly #server: ReturnType<typeof useServer>;
   #closed = false;
 
+  /** Sockets opened to the subgraph so far: one while the gateway's shared socket holds. */
+  connections = 0;
+
   private constructor(wss: WebSocketServer) {
     this.#wss = wss;
+    wss.on('connection', () => this.connections++);
     const jobUpdated = field(this.schema, 'Subscription', 'jobUpdated');
     jobUpdated.subscribe = (_root, { id }: { id: string }) => {
       if (id === 'missing') {
@@ -131,7 +135,8 @@ export class JobsSubgraph {
   }
 
   static async start(): Promise<JobsSubgraph> {
-    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    // The real jobs subgraph's message limit (graphql-kit's serveGraphQLWs default).
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: 1024 * 1024 });
     await new Promise<void>((resolve) => wss.once('listening', resolve));
     return new JobsSubgraph(wss);
   }

@@ -80,7 +80,10 @@ export const errorCodes = {
   INVALID_SIGNATURE: { status: 403, description: 'The signed URL was changed or has expired.' },
   JOB_NOT_FOUND: { status: 404, description: 'The job is unknown or expired (100 s without a heartbeat).' },
   UNKNOWN_CONVERTER: { status: 400, description: 'No converter has this id.' },
-  PAYLOAD_TOO_LARGE: { status: 413, description: 'The upload is larger than 5 MB.' },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    description: 'The upload is larger than 5 MB (or a subscription larger than the gateway forwards).',
+  },
   UNSUPPORTED_IMAGE: { status: 415, description: 'The file is not an image in an accepted format.' },
   CORRUPT_IMAGE: { status: 422, description: 'The image is truncated or damaged.' },
   IMAGE_TOO_LARGE: { status: 422, description: 'The image has more pixels than allowed.' },

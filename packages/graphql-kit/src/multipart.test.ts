@@ -129,6 +129,16 @@ describe('a GraphQL multipart request', () => {
     expect(await after.json()).toEqual({ data: { ok: 'yes' } });
   });
 
+  it('takes a file for one variable only', async () => {
+    const operations =
+      '{"query":"mutation($f: Upload!, $g: Upload!) { a: size(file: $f) b: size(file: $g) }","variables":{"f":null,"g":null}}';
+    for (const map of ['{"0":["variables.f","variables.g"]}', '{"0":[]}']) {
+      const answer = await send(form({ operations, map }, 'hello'));
+      expect(answer.status, map).toBe(400);
+      expect(answer.body.errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    }
+  });
+
   it('is refused before its body is read when a cross-site form could have sent it', async () => {
     // The map names a path that does not exist: had the body been read, that would be the error.
     const answer = await send(

@@ -183,6 +183,11 @@ export function processMultipart(
         if (!Array.isArray(paths) || paths.some((p) => typeof p !== 'string')) {
           return fail(new MultipartError(400, `map entry ${key} must be an array of paths`));
         }
+        // One variable per file: the gateway sends each mapped place on as a file of its own, so
+        // a file mapped twice would reach the subgraph as two.
+        if (paths.length !== 1) {
+          return fail(new MultipartError(400, `map entry ${key} must name exactly one variable`));
+        }
         const upload = new Upload();
         uploads.set(key, upload);
         for (const path of paths as string[]) {

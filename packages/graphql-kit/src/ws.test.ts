@@ -41,13 +41,16 @@ let service: HttpService | undefined;
 const clients: Client[] = [];
 const sockets: Array<WebSocket | Socket> = [];
 
-async function serve(options: GraphQLWsOptions): Promise<string> {
+async function serve(
+  options: GraphQLWsOptions,
+  serverOptions: Parameters<typeof serveGraphQLWs>[1] = { schema },
+): Promise<string> {
   service = createHttpService({
     name: 'ws-test',
     logger: createLogger({ service: 'test', level: 'silent' }),
     host: '127.0.0.1',
   });
-  serveGraphQLWs(service, { schema }, options);
+  serveGraphQLWs(service, serverOptions, options);
   const { port } = await service.listen();
   return `ws://127.0.0.1:${port}/graphql`;
 }
@@ -69,10 +72,10 @@ function client(url: string): Client {
 }
 
 /** The first thing a subscription answers: its first result, or its errors' codes. */
-function firstAnswer(wsClient: Client, query: string): Promise<unknown> {
+function firstAnswer(wsClient: Client, query: string, operationName?: string): Promise<unknown> {
   return new Promise((resolve) => {
     wsClient.subscribe(
-      { query },
+      { query, operationName },
       {
         next: (value) => resolve(value),
         error: (error) =>
@@ -167,6 +170,85 @@ describe('serveGraphQLWs', () => {
     expect(await politeClose).toEqual({ code: 1012, reason: 'service restart' });
     await deafClosed;
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('answers an operation that throws anywhere before its results alone; the socket carries on', async () => {
+    const wsClient = client(
+      await serve(
+        { connectionInitWaitTimeoutMs: 60_000 },
+        {
+          schema,
+          onSubscribe: (_ctx, _id, payload) => {
+            if (payload.extensions?.break === 'onSubscribe') throw new Error('onSubscribe broke');
+          },
+          context: (_ctx, _id, payload) => {
+            if (payload.extensions?.break === 'context') throw new Error('context broke');
+            return {};
+          },
+        },
+      ),
+    );
+    // Another caller's subscription on the same socket, as the gateway multiplexes them.
+    const live: unknown[] = [];
+    let ended: unknown;
+    wsClient.subscribe(
+      { query: 'subscription { ticks }' },
+      {
+        next: (value) => live.push(value),
+        error: (error) => (ended = error),
+        complete: () => (ended = 'complete'),
+      },
+    );
+    await expect.poll(() => live).toEqual([{ data: { ticks: 1 } }]);
+
+    const answer = (
+      query: string,
+      extra: { operationName?: string; extensions?: Record<string, unknown> } = {},
+    ) =>
+      new Promise<unknown>((resolve) => {
+        wsClient.subscribe(
+          { query, ...extra },
+          {
+            // A result with errors (then complete), or an error message: the codes either way.
+            next: (value) => resolve(value.errors ? value.errors.map((e) => e.extensions?.code) : value),
+            error: (error) =>
+              resolve(Array.isArray(error) ? error.map((e) => e.extensions?.code) : { closed: error }),
+            complete: () => resolve('complete'),
+          },
+        );
+      });
+    // graphql-js' subscribe throws when the only root field is skipped (undefined is not iterable).
+    expect(await answer('subscription { ticks @include(if: false) }')).toEqual(['INTERNAL_SERVER_ERROR']);
+    // graphql-js' validate throws evaluating @skip on a subscription root with no variables.
+    expect(
+      await answer('query Q { hello } subscription S($s: Boolean!) { ticks @skip(if: $s) }', {
+        operationName: 'Q',
+      }),
+    ).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(await answer('{ hello ')).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(await answer('{ hello }', { extensions: { break: 'context' } })).toEqual([
+      'INTERNAL_SERVER_ERROR',
+    ]);
+    expect(await answer('{ hello }', { extensions: { break: 'onSubscribe' } })).toEqual([
+      'INTERNAL_SERVER_ERROR',
+    ]);
+
+    expect(await answer('{ hello }')).toEqual({ data: { hello: null } });
+    expect(ended).toBeUndefined();
+  });
+
+  it('closes a socket whose message is over maxPayloadBytes (1009), alone', async () => {
+    const url = await serve({ maxPayloadBytes: 64 * 1024 });
+    const [small, large] = [await socket(url), await socket(url)];
+    await acknowledged(small!);
+    await acknowledged(large!);
+    const subscribe = (query: string) => JSON.stringify({ id: '1', type: 'subscribe', payload: { query } });
+    const largeClosed = closeOf(large!);
+    large!.send(subscribe(`{ hello ${' '.repeat(64 * 1024)}}`));
+    expect((await largeClosed).code).toBe(1009);
+    small!.send(subscribe(`{ hello ${' '.repeat(60 * 1024)}}`));
+    const [answer] = await once(small!, 'message');
+    expect(JSON.parse(String(answer))).toEqual({ id: '1', type: 'next', payload: { data: { hello: null } } });
   });
 
   it('answers an upgrade on another path with 404 and a JSON error', async () => {

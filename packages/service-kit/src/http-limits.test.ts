@@ -42,6 +42,9 @@ async function start(limits: Partial<HttpLimits> = {}) {
     (_r, body, done) => done(null, body),
   );
   service.app.post('/upload', async (request) => ({ bytes: (request.body as Buffer).length }));
+  service.app.get('/large', async (_request, reply) =>
+    reply.type('application/octet-stream').send(Buffer.alloc(32 << 20)),
+  );
   // Refuses before reading the body, as the gateway does with a declared length over the limit.
   service.app.register(async (scope) => {
     scope.addContentTypeParser('application/x-unread', (_request, _payload, done) => done(null));
@@ -69,10 +72,21 @@ function open(port: number) {
 }
 
 const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
-const bodyOf = (answer: string) =>
-  JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as {
-    error: { code: string; message: string };
-  };
+/** The JSON body of a raw answer, whether sent with a length or chunked. */
+function bodyOf(answer: string): { error: { code: string; message: string } } {
+  const head = answer.slice(0, answer.indexOf('\r\n\r\n'));
+  let body = answer.slice(head.length + 4);
+  if (/^transfer-encoding: chunked/im.test(head)) {
+    let text = '';
+    for (let size = Number.parseInt(body, 16); size > 0; size = Number.parseInt(body, 16)) {
+      const start = body.indexOf('\r\n') + 2;
+      text += body.slice(start, start + size);
+      body = body.slice(start + size + 2);
+    }
+    body = text;
+  }
+  return JSON.parse(body);
+}
 
 /** Resolves with what the socket received when it closed, or 'open' after `ms`. */
 const closedWithin = (connection: ReturnType<typeof open>, ms: number) =>
@@ -135,6 +149,44 @@ describe('an HTTP service', () => {
     const answer = await closedWithin(client, 1000);
     expect(answer).not.toBe('open');
     expect(statusOf(answer)).toBe(413);
+  });
+
+  it('answers an early refusal at once also when the declared body is merely too large', async () => {
+    const { port } = await start({ uploadIdleTimeoutMs: 10_000 });
+    const client = open(port);
+    await client.connected;
+    client.socket.write(
+      'POST /refuse HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-unread\r\nContent-Length: 6000000\r\n\r\n',
+    );
+    for (let i = 0; i < 20 && !client.received().includes('413'); i++) await sleep(50);
+    expect(statusOf(client.received())).toBe(413);
+  });
+
+  it('closes a connection whose client stops reading the answer', async () => {
+    const { port } = await start({ answerIdleTimeoutMs: 500, keepAliveTimeoutMs: 5000 });
+    const client = open(port);
+    await client.connected;
+    client.socket.pause();
+    client.socket.write('GET /large HTTP/1.1\r\nHost: x\r\n\r\n');
+    await sleep(2000);
+    // Read again: the connection was closed meanwhile (one kept alive would now stay open).
+    client.socket.resume();
+    expect(await closedWithin(client, 2000)).not.toBe('open');
+  });
+
+  it('answers a path that does not decode, and an unknown Expect, with a JSON error', async () => {
+    const { port } = await start();
+    for (const [request, status] of [
+      ['GET /%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 400],
+      ['GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nConnection: close\r\n\r\n', 417],
+    ] as const) {
+      const client = open(port);
+      await client.connected;
+      client.socket.write(request);
+      const answer = await closedWithin(client, 3000);
+      expect(statusOf(answer)).toBe(status);
+      expect(bodyOf(answer).error.code).toBe('BAD_REQUEST');
+    }
   });
 
   it('reads and drops a smaller unread body before its early answer, then keeps the connection', async () => {
@@ -221,6 +273,7 @@ describe('the HTTP limits from the environment', () => {
       REQUEST_TIMEOUT_MS: 60_000,
       UPLOAD_IDLE_TIMEOUT_MS: 15_000,
       KEEP_ALIVE_TIMEOUT_MS: 5000,
+      ANSWER_IDLE_TIMEOUT_MS: 120_000,
       MAX_CONNECTIONS_PER_ADDRESS: 64,
       SHUTDOWN_CLOSE_GRACE_MS: 10_000,
     });

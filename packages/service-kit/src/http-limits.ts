@@ -1,8 +1,8 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { millis, z } from '@pixelflow/config';
 import { type ErrorCode, errorBody } from '@pixelflow/errors';
-import type { FastifyRequest } from 'fastify';
+import { addressKey } from './client-address.ts';
 
 /**
  * How long a client may hold a connection, and how many it may hold: every resource a client can
@@ -19,7 +19,12 @@ export interface HttpLimits {
   uploadIdleTimeoutMs: number;
   /** How long an idle keep-alive connection stays open. */
   keepAliveTimeoutMs: number;
-  /** Open connections one client address may hold; 0 for no limit. */
+  /**
+   * An answer that makes no progress for this long (its client stopped reading it) is cut off;
+   * 0 for none. Sockets upgraded to WebSockets have their own ping.
+   */
+  answerIdleTimeoutMs: number;
+  /** Open connections one client address (an IPv6 one by its /64) may hold; 0 for no limit. */
   maxConnectionsPerAddress: number;
   /**
    * At shutdown, how long requests in flight may still take once the service stopped accepting;
@@ -33,13 +38,15 @@ export const defaultHttpLimits: HttpLimits = {
   requestTimeoutMs: 120_000,
   uploadIdleTimeoutMs: 15_000,
   keepAliveTimeoutMs: 5_000,
+  answerIdleTimeoutMs: 120_000,
   maxConnectionsPerAddress: 0,
   closeGraceMs: 10_000,
 };
 
 /**
  * The environment variables of the limits, for a service's env.ts: HEADERS_TIMEOUT_MS,
- * REQUEST_TIMEOUT_MS, UPLOAD_IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_CONNECTIONS_PER_ADDRESS and
+ * REQUEST_TIMEOUT_MS, UPLOAD_IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, ANSWER_IDLE_TIMEOUT_MS,
+ * MAX_CONNECTIONS_PER_ADDRESS and
  * SHUTDOWN_CLOSE_GRACE_MS, with the service's own defaults where they differ.
  */
 export function httpLimitsEnv(overrides: Partial<HttpLimits> = {}) {
@@ -49,6 +56,7 @@ export function httpLimitsEnv(overrides: Partial<HttpLimits> = {}) {
     REQUEST_TIMEOUT_MS: millis(d.requestTimeoutMs),
     UPLOAD_IDLE_TIMEOUT_MS: millis(d.uploadIdleTimeoutMs),
     KEEP_ALIVE_TIMEOUT_MS: millis(d.keepAliveTimeoutMs),
+    ANSWER_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(d.answerIdleTimeoutMs),
     MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(0).default(d.maxConnectionsPerAddress),
     SHUTDOWN_CLOSE_GRACE_MS: millis(d.closeGraceMs),
   };
@@ -63,6 +71,7 @@ export function httpLimitsEnvValues(limits: HttpLimits = defaultHttpLimits): Htt
     REQUEST_TIMEOUT_MS: limits.requestTimeoutMs,
     UPLOAD_IDLE_TIMEOUT_MS: limits.uploadIdleTimeoutMs,
     KEEP_ALIVE_TIMEOUT_MS: limits.keepAliveTimeoutMs,
+    ANSWER_IDLE_TIMEOUT_MS: limits.answerIdleTimeoutMs,
     MAX_CONNECTIONS_PER_ADDRESS: limits.maxConnectionsPerAddress,
     SHUTDOWN_CLOSE_GRACE_MS: limits.closeGraceMs,
   };
@@ -75,6 +84,7 @@ export function httpLimitsFrom(env: HttpLimitsEnv): HttpLimits {
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_MS,
     keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_MS,
+    answerIdleTimeoutMs: env.ANSWER_IDLE_TIMEOUT_MS,
     maxConnectionsPerAddress: env.MAX_CONNECTIONS_PER_ADDRESS,
     closeGraceMs: env.SHUTDOWN_CLOSE_GRACE_MS,
   };
@@ -90,7 +100,7 @@ export function rawErrorAnswer(status: number, reason: string, code: ErrorCode, 
 }
 
 /** Whether an answer can still be written to the socket (none begun on it for this request). */
-function canAnswer(socket: Socket): boolean {
+export function canAnswer(socket: Socket): boolean {
   const message = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   return socket.writable && !message?.headersSent;
 }
@@ -119,7 +129,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
  * Writes the answer and closes the connection once it has left, whatever the peer does: a client
  * that never reads nor closes cannot keep the socket, since it is destroyed after a short wait.
  */
-function answerAndClose(socket: Socket, answer?: string): void {
+export function answerAndClose(socket: Socket, answer?: string): void {
   if (!answer || !socket.writable) {
     socket.destroy();
     return;
@@ -141,7 +151,7 @@ export function capConnectionsPerAddress(server: Server, max: number): void {
   if (max <= 0) return;
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
-    const address = socket.remoteAddress ?? 'unknown';
+    const address = addressKey(socket.remoteAddress ?? 'unknown');
     const count = (open.get(address) ?? 0) + 1;
     open.set(address, count);
     socket.once('close', () => {
@@ -164,73 +174,14 @@ export function capConnectionsPerAddress(server: Server, max: number): void {
 }
 
 /**
- * Cuts off uploads that stall: a request whose body has not fully arrived and whose connection
- * received nothing for `idleMs` is answered 408 and closed. Node's own timeouts bound the headers
- * and the whole request; this catches the upload that trickles out a byte now and then only at
- * the request timeout, and the one that stops dead well before it.
+ * An `Expect` other than 100-continue is answered 417 with the product's JSON error body (Node's
+ * own answer has none).
  */
-export class UploadWatchdog {
-  #idleMs: number;
-  readonly #watched = new Map<FastifyRequest, { bytes: number; since: number }>();
-  readonly #timer: NodeJS.Timeout;
-
-  constructor(idleMs: number) {
-    this.#idleMs = idleMs;
-    this.#timer = setInterval(() => this.#check(), Math.min(1000, Math.max(50, idleMs / 4)));
-    this.#timer.unref();
-  }
-
-  /** Watches the request until its body has arrived (or it ended some other way). */
-  watch(request: FastifyRequest): void {
-    const raw = request.raw;
-    if (raw.complete || !hasBody(request)) return;
-    this.#watched.set(request, { bytes: raw.socket.bytesRead, since: Date.now() });
-    const forget = () => this.#watched.delete(request);
-    raw.once('end', forget).once('close', forget);
-  }
-
-  /**
-   * At shutdown: an upload that stalled even briefly is taken for abandoned and cut off at once,
-   * while one that still makes progress keeps the rest of the grace period to finish.
-   */
-  shorten(idleMs: number): void {
-    this.#idleMs = Math.min(this.#idleMs, idleMs);
-    this.#check();
-  }
-
-  stop(): void {
-    clearInterval(this.#timer);
-    this.#watched.clear();
-  }
-
-  #check(): void {
-    const now = Date.now();
-    for (const [request, seen] of this.#watched) {
-      const { socket, complete } = request.raw;
-      if (complete || socket.destroyed) {
-        this.#watched.delete(request);
-        continue;
-      }
-      if (socket.bytesRead !== seen.bytes) {
-        seen.bytes = socket.bytesRead;
-        seen.since = now;
-        continue;
-      }
-      if (now - seen.since < this.#idleMs) continue;
-      this.#watched.delete(request);
-      request.log.info({ idleMs: this.#idleMs }, 'upload stalled; closing the connection');
-      const answer = rawErrorAnswer(
-        408,
-        'Request Timeout',
-        'REQUEST_TIMEOUT',
-        `the upload sent nothing for ${Math.round(this.#idleMs / 1000)} s`,
-      );
-      answerAndClose(socket, canAnswer(socket) ? answer : undefined);
-    }
-  }
-}
-
-function hasBody(request: FastifyRequest): boolean {
-  const { headers } = request.raw;
-  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+export function answerUnknownExpectations(server: Server): void {
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const body = JSON.stringify(
+      errorBody('BAD_REQUEST', `Expect: ${String(request.headers.expect).slice(0, 100)} is not supported`),
+    );
+    response.writeHead(417, { 'content-type': 'application/json', connection: 'close' }).end(body);
+  });
 }

@@ -2,14 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { withDefaults } from '@pixelflow/config';
 import { AppError, errorBody } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import {
   answerClientError,
+  answerUnknownExpectations,
   capConnectionsPerAddress,
   defaultHttpLimits,
   type HttpLimits,
-  UploadWatchdog,
 } from './http-limits.ts';
+import { StallWatchdog } from './stall-watchdog.ts';
 import { finishReading } from './unread-body.ts';
 
 export interface HttpServiceOptions {
@@ -85,10 +91,19 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
       connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
     },
     clientErrorHandler: answerClientError,
+    // A path that does not decode (`/%zz`) gets the product's error shape too.
+    frameworkErrors: (error, _request, reply) => {
+      (reply as FastifyReply).code(400).send(errorBody('BAD_REQUEST', `malformed request: ${error.message}`));
+    },
   });
+  answerUnknownExpectations(app.server);
   capConnectionsPerAddress(app.server, limits.maxConnectionsPerAddress);
-  const uploads = new UploadWatchdog(limits.uploadIdleTimeoutMs);
-  app.addHook('onRequest', async (request) => uploads.watch(request));
+  // Uploads that stall, and answers a client stopped reading, hold their connections no longer.
+  const stalls = new StallWatchdog({
+    uploadIdleMs: limits.uploadIdleTimeoutMs,
+    answerIdleMs: limits.answerIdleTimeoutMs,
+  });
+  app.addHook('onRequest', async (request) => stalls.watchUpload(request));
   const drainSteps: Array<() => Promise<void> | void> = [];
   const shutdownSteps: Array<() => Promise<void> | void> = [];
   let closing = false;
@@ -96,7 +111,9 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    await finishReading(request, reply);
+    finishReading(request, reply);
+    // From here on the answer leaves: however long it took to make, it must now make progress.
+    stalls.watchAnswer(request, reply.raw);
     // A keep-alive connection whose request was in flight when close() began would go idle and
     // hold close() open until the client drops it; asking the client to close it with this
     // answer lets shutdown finish as soon as the work does.
@@ -167,12 +184,12 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
         // Requests still in flight get a grace period; then their connections go, so that an
         // abandoned upload or a client that never reads cannot hold the shutdown. A stalled
         // upload does not even get that: it is cut off within a second.
-        uploads.shorten(STALLED_AT_SHUTDOWN_MS);
+        stalls.shorten(STALLED_AT_SHUTDOWN_MS);
         const force = setTimeout(() => app.server.closeAllConnections(), limits.closeGraceMs);
         force.unref();
         await app.close();
         clearTimeout(force);
-        uploads.stop();
+        stalls.stop();
         for (const step of shutdownSteps) {
           try {
             await step();

@@ -9,7 +9,7 @@ export {
 } from './http-limits.ts';
 export { createHttpService, type HttpService, type HttpServiceOptions } from './http-service.ts';
 export { anonymous, IDENTITY_HEADER, type Identity, signIdentity, verifyIdentity } from './identity.ts';
-export { type Closable, closeInOrder, type RunMainOptions, runMain } from './main.ts';
+export { type Closable, closeInOrder, closeTogether, type RunMainOptions, runMain } from './main.ts';
 export { DISCARD_LIMIT, finishReading } from './unread-body.ts';
 export {
   errorFromBody,

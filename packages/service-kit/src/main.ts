@@ -55,6 +55,15 @@ export async function runMain(
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** Closes several services at once; done when all are. */
+export function closeTogether(services: readonly Closable[]): Closable {
+  return {
+    async close() {
+      await Promise.all(services.map((service) => service.close()));
+    },
+  };
+}
+
 /** Closes several services in order, each fully before the next (dependents first). */
 export function closeInOrder(services: readonly Closable[]): Closable {
   return {

@@ -77,6 +77,7 @@ export class Upstream {
 
   /** Sends the request; throws AppError(SERVICE_UNAVAILABLE) when no instance can be reached. */
   async request(path: string, options: UpstreamRequest = {}): Promise<UpstreamResponse> {
+    requirePlainPath(path);
     const { method = 'GET', headers = {}, body = null, timeoutMs = 10_000, signal } = options;
     const idempotent = options.idempotent ?? idempotentMethods.has(method);
     const allHeaders = this.#secret ? { ...headers, [INTERNAL_TOKEN_HEADER]: this.#secret } : headers;
@@ -133,6 +134,26 @@ export class Upstream {
       body: body === undefined ? null : JSON.stringify(body),
     });
     return readJson<T>(response, this.#name);
+  }
+}
+
+/**
+ * Every internal request carries the internal secret, so its path must be the one its caller
+ * meant: a path built from a client's input could otherwise climb out of its route, since the
+ * URL parser resolves `..` and reads `\` as `/` (`/images/..\healthz` is `/healthz`).
+ */
+function requirePlainPath(path: string): void {
+  const route = path.split('?', 1)[0]!;
+  const segments = route.split('/').slice(1);
+  const dotted = segments.some((segment) => /^(\.|%2e){1,2}$/i.test(segment));
+  if (
+    !route.startsWith('/') ||
+    route.includes('//') ||
+    route.includes('\\') ||
+    /%5c/i.test(route) ||
+    dotted
+  ) {
+    throw new AppError('BAD_REQUEST', 'not a plain path');
   }
 }
 

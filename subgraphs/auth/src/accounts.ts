@@ -50,6 +50,7 @@ export class Accounts {
     checkPasswordPolicy(password, normalised);
     requireText(password, 'password');
     await limiter.attemptFromAddress(ip, now());
+    await limiter.registrationFromAddress(ip, now());
     const passwordHash = await hashPassword(password);
     const user = await users.create({ id: randomUUID(), email: normalised, passwordHash }, now());
     if (!user) throw new AppError('EMAIL_TAKEN', 'an account with this email exists');

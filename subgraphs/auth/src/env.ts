@@ -34,6 +34,9 @@ const schema = z.object({
   LOGIN_WINDOW_S: positiveInt(900),
   /** How long a successful sign-in keeps its address known to the account, in days. */
   LOGIN_KNOWN_ADDRESS_DAYS: positiveInt(30),
+  /** Accounts one client address may register per REGISTER_WINDOW_S. */
+  REGISTER_MAX_PER_ADDRESS: positiveInt(10),
+  REGISTER_WINDOW_S: positiveInt(86_400),
   /**
    * Gone: it locked an account for everyone after a few failures, the owner included. Refused
    * rather than ignored, so that a deployment that set it learns what replaced it.

@@ -28,6 +28,8 @@ await runMain(async () => {
         accountCeiling: env.LOGIN_ACCOUNT_CEILING,
         windowS: env.LOGIN_WINDOW_S,
         knownAddressS: env.LOGIN_KNOWN_ADDRESS_DAYS * 86_400,
+        registrationsPerAddress: env.REGISTER_MAX_PER_ADDRESS,
+        registrationWindowS: env.REGISTER_WINDOW_S,
       },
       port: env.PORT,
       host: env.HOST,

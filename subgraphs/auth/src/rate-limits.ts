@@ -43,6 +43,14 @@ export interface LoginLimits {
    * @default 2592000 (30 days)
    */
   knownAddressS: number;
+  /**
+   * Accounts one client address may register in registrationWindowS: accounts never expire, and
+   * each brings its own conversion quota, so without a bound one address would gather them.
+   * @default 10
+   */
+  registrationsPerAddress: number;
+  /** @default 86400 (a day) */
+  registrationWindowS: number;
 }
 
 export const defaultLoginLimits: LoginLimits = {
@@ -54,6 +62,8 @@ export const defaultLoginLimits: LoginLimits = {
   accountCeiling: 100,
   windowS: 900,
   knownAddressS: 30 * 86_400,
+  registrationsPerAddress: 10,
+  registrationWindowS: 86_400,
 };
 
 /** The fixed window `now` falls in, and the whole seconds until it ends (at least 1). */
@@ -78,6 +88,7 @@ const bucket = (...parts: string[]) => createHash('sha256').update(parts.join('\
 const addressBucket = (ip: string) => bucket('address', addressKey(ip));
 const accountBucket = (email: string) => bucket('account', email);
 const pairBucket = (email: string, ip: string) => bucket('pair', email, addressKey(ip));
+const registrationBucket = (ip: string) => bucket('registration', addressKey(ip));
 
 const rateLimited = (what: string, retryAfterS: number) =>
   new AppError('RATE_LIMITED', `too many sign-in attempts ${what}; retry in ${retryAfterS} s`, {
@@ -122,6 +133,19 @@ export class LoginLimiter {
     if (count > this.#limits.addressMaxAttempts) throw rateLimited('from this address', window.retryAfterS);
   }
 
+  /** Counts a registration from the address; RATE_LIMITED past registrationsPerAddress. */
+  async registrationFromAddress(ip: string, now: Date): Promise<void> {
+    const window = fixedWindow(now, this.#limits.registrationWindowS);
+    const count = await this.#store.hit(registrationBucket(ip), window.start);
+    if (count > this.#limits.registrationsPerAddress) {
+      throw new AppError(
+        'RATE_LIMITED',
+        `too many accounts registered from this address; retry in ${window.retryAfterS} s`,
+        { retryAfter: window.retryAfterS },
+      );
+    }
+  }
+
   /**
    * Before a password check on the account (a normalised email, known or not): RATE_LIMITED while
    * the address waits, or while the account is past its ceiling and the address unknown to it.
@@ -162,7 +186,7 @@ export class LoginLimiter {
   async purge(now: Date): Promise<void> {
     const ago = (seconds: number) => new Date(now.getTime() - seconds * 1000);
     await this.#store.purge({
-      windowsBefore: ago(this.#limits.windowS),
+      windowsBefore: ago(Math.max(this.#limits.windowS, this.#limits.registrationWindowS)),
       failuresBefore: ago(this.#limits.failureMemoryS),
       successesBefore: ago(this.#limits.knownAddressS),
       now,

@@ -12,6 +12,7 @@ import {
 import { httpLimitsEnv } from '@pixelflow/service-kit';
 import { type ConversionLimits, defaultLimits } from './admission.ts';
 import { parseConverterList } from './converters/registry.ts';
+import { DEFAULT_MAX_JPEG_SCANS } from './image-check.ts';
 
 /** How much work the service takes on (README: Limits); the embedded launcher reads these too. */
 const limitsSchema = z.object({
@@ -85,6 +86,8 @@ const schema = z.object({
   MAX_PIXELS: positiveInt(50_000_000),
   /** The pixels of every frame of an animation together (each frame is held to MAX_PIXELS too). */
   MAX_ANIMATION_PIXELS: positiveInt(200_000_000),
+  /** Most scans (SOS markers) of an uploaded JPEG; each costs the decoder a pass over every block. */
+  MAX_JPEG_SCANS: positiveInt(DEFAULT_MAX_JPEG_SCANS),
   RUNNER_CONCURRENCY: positiveInt(8),
   LEASE_MS: millis(20_000),
   HEARTBEAT_MS: millis(5_000),

@@ -3,6 +3,7 @@ import { AppError } from '@pixelflow/errors';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { inspectImage } from './image-check.ts';
+import { box, fullBox, ispe, u16be, u32be } from './testing/image-bytes.ts';
 
 // Files whose first header declares a small image while a decoder would allocate a huge one, each
 // built byte by byte. Every one must be refused from its structure, before anything is decoded.
@@ -20,12 +21,6 @@ async function refusal(data: Buffer, options: Parameters<typeof inspectImage>[1]
 
 const u16le = (value: number) => Buffer.from([value & 0xff, value >> 8]);
 const u24le = (value: number) => Buffer.from([value & 0xff, (value >> 8) & 0xff, value >> 16]);
-const u16be = (value: number) => Buffer.from([value >> 8, value & 0xff]);
-const u32be = (value: number) => {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32BE(value);
-  return bytes;
-};
 
 // ---- GIF
 
@@ -223,14 +218,6 @@ describe('WebP', () => {
 });
 
 // ---- AVIF (ISO BMFF)
-
-function box(type: string, ...body: Buffer[]): Buffer {
-  const content = Buffer.concat(body);
-  return Buffer.concat([u32be(8 + content.length), Buffer.from(type, 'latin1'), content]);
-}
-const fullBox = (type: string, version: number, ...body: Buffer[]) =>
-  box(type, Buffer.from([version, 0, 0, 0]), ...body);
-const ispe = (width: number, height: number) => fullBox('ispe', 0, u32be(width), u32be(height));
 
 /** Adds `extra` at the end of the `ipco` box of a real AVIF, growing its parents' sizes. */
 function withExtraProperty(avif: Buffer, extra: Buffer): Buffer {

@@ -32,6 +32,8 @@ export interface IntakeOptions {
   maxBytes: number;
   maxPixels: number;
   maxAnimationPixels: number;
+  /** Most scans of a JPEG. @default 100 */
+  maxJpegScans?: number;
   logger: Logger;
 }
 
@@ -59,7 +61,11 @@ export class ConversionIntake {
     const converter = await registry.require(input.converter);
     const params = registry.validateParams(converter, input.params);
     const data = await readUpload(input.file, maxBytes);
-    const image = await inspectImage(data, { maxPixels, maxAnimationPixels });
+    const image = await inspectImage(data, {
+      maxPixels,
+      maxAnimationPixels,
+      maxJpegScans: this.#options.maxJpegScans,
+    });
 
     const id = randomUUID();
     const client = clientOf(input.identity);

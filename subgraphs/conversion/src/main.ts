@@ -22,6 +22,7 @@ await runMain(
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
       maxPixels: env.MAX_PIXELS,
       maxAnimationPixels: env.MAX_ANIMATION_PIXELS,
+      maxJpegScans: env.MAX_JPEG_SCANS,
       limits: limitsFromEnv(env),
       concurrency: env.RUNNER_CONCURRENCY,
       leaseMs: env.LEASE_MS,

@@ -73,6 +73,8 @@ export interface ConversionServiceOptions {
   http?: Partial<HttpLimits>;
   /** The pixels of all frames of an animation together. @default 200000000 */
   maxAnimationPixels?: number;
+  /** Most scans of an uploaded JPEG. @default 100 */
+  maxJpegScans?: number;
   /** Rates, per-client and queue limits; each one left out keeps its default. @default defaultLimits */
   limits?: Partial<ConversionLimits>;
 }
@@ -109,6 +111,7 @@ export async function createConversionService(options: ConversionServiceOptions)
     maxBytes: maxUploadBytes,
     maxPixels: options.maxPixels ?? 50_000_000,
     maxAnimationPixels: options.maxAnimationPixels ?? 200_000_000,
+    maxJpegScans: options.maxJpegScans,
     logger,
   });
   const keeper = new QueueKeeper({

@@ -20,6 +20,11 @@ describe('page cursors', () => {
       encode(`v2|2026-11-01T12:00:00.123456Z|${id}`),
       encode(`v1|2026-11-01T12:00:00Z|${id}`),
       encode(`v1|2026-13-45T12:00:00.123456Z|${id}`),
+      // A day that is no day, and a year before any image: PostgreSQL refuses both.
+      encode(`v1|2024-02-30T00:00:00.000000Z|${id}`),
+      encode(`v1|2026-04-31T23:59:59.999999Z|${id}`),
+      encode(`v1|0000-01-01T00:00:00.000000Z|${id}`),
+      encode(`v1|2026-11-01T24:00:00.000000Z|${id}`),
       encode('v1|2026-11-01T12:00:00.123456Z|not-a-uuid'),
       encode(`v1|2026-11-01T12:00:00.123456Z|${id}|extra`),
       'x'.repeat(500),

@@ -65,6 +65,16 @@ export interface PageCursor {
 
 const cursorTimePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
+/**
+ * A time PostgreSQL takes as it is: a real calendar day (Date.parse accepts February 30th and
+ * rolls it over; PostgreSQL refuses it, which was a 500) in a year it stores images from.
+ */
+function isRealTime(text: string): boolean {
+  const milliseconds = `${text.slice(0, 23)}Z`;
+  const time = Date.parse(milliseconds);
+  return !Number.isNaN(time) && new Date(time).toISOString() === milliseconds && text.slice(0, 4) >= '1970';
+}
+
 /** Opaque to clients: base64url of `v1|<time>|<id>`. */
 export function encodeCursor(cursor: PageCursor): string {
   return Buffer.from(`v1|${cursor.createdAt}|${cursor.id}`, 'utf8').toString('base64url');
@@ -80,7 +90,7 @@ export function decodeCursor(text: string): PageCursor {
     version !== 'v1' ||
     rest.length > 0 ||
     !cursorTimePattern.test(createdAt) ||
-    Number.isNaN(Date.parse(createdAt)) ||
+    !isRealTime(createdAt) ||
     !isUuid(id)
   ) {
     throw new AppError('BAD_USER_INPUT', 'after is not a cursor from an earlier page');

@@ -43,6 +43,9 @@ export const rotate = defineSharpConverter<RotateParams>({
   }),
   apply: (image, { angle, background }) => image.rotate(angle, { background }),
   outputSize: (source, { angle }) => rotatedSize(source, angle),
+  // Quarter turns move pixels; other angles resample onto the canvas (the result's own size).
+  resampledSize: (source, { angle }) =>
+    Number.isInteger(angle / 90) ? undefined : rotatedSize(source, angle),
 });
 
 /**
@@ -116,33 +119,47 @@ export const resize = defineSharpConverter<ResizeParams>({
   // The bounds on width and height do not bound the output: 8192 × 8192 is 67 MP, and one side of
   // an extreme aspect ratio (1 × 40000 resized to width 8192) would make billions of pixels.
   outputSize: resizedSize,
+  // Nor the image on the way: 1 × 40000 covered to 8192 × 1 scales to 8192 × 327 680 000, then crops.
+  resampledSize: resizeScaledSize,
 });
 
-/** The size sharp's resize produces (within a pixel of rounding); geometry.test.ts checks it against sharp. */
-export function resizedSize(
+type ResizeRequest = Pick<ResizeParams, 'width' | 'height' | 'fit' | 'withoutEnlargement'>;
+
+const atLeastOnePixel = (x: number, y: number) => ({
+  width: Math.max(1, Math.round(x)),
+  height: Math.max(1, Math.round(y)),
+});
+
+/**
+ * The size sharp's resize scales the image to, before cover crops it to the box or contain pads it
+ * out to the box; for inside, outside and fill the result's size.
+ */
+export function resizeScaledSize(
   source: Size,
-  {
-    width,
-    height,
-    fit,
-    withoutEnlargement,
-  }: Pick<ResizeParams, 'width' | 'height' | 'fit' | 'withoutEnlargement'>,
+  { width, height, fit, withoutEnlargement }: ResizeRequest,
 ): Size {
   const cap = (scale: number) => (withoutEnlargement ? Math.min(scale, 1) : scale);
   const scaleX = width === undefined ? undefined : width / source.width;
   const scaleY = height === undefined ? undefined : height / source.height;
-  const size = (x: number, y: number) => ({
-    width: Math.max(1, Math.round(x)),
-    height: Math.max(1, Math.round(y)),
-  });
   // fill stretches each axis on its own; an axis not asked for keeps its size.
-  if (fit === 'fill') return size(source.width * cap(scaleX ?? 1), source.height * cap(scaleY ?? 1));
+  if (fit === 'fill')
+    return atLeastOnePixel(source.width * cap(scaleX ?? 1), source.height * cap(scaleY ?? 1));
   const given = [scaleX, scaleY].filter((scale) => scale !== undefined);
   const scale = cap(fit === 'outside' || fit === 'cover' ? Math.max(...given) : Math.min(...given));
-  const scaled = size(source.width * scale, source.height * scale);
+  return atLeastOnePixel(source.width * scale, source.height * scale);
+}
+
+/** The size sharp's resize produces (within a pixel of rounding); geometry.test.ts checks it against sharp. */
+export function resizedSize(source: Size, request: ResizeRequest): Size {
+  const { width, height, fit } = request;
+  const scaled = resizeScaledSize(source, request);
   // cover crops the scaled image to the box, contain pads it out to the box (even when not enlarged).
-  if (fit === 'cover')
-    return size(Math.min(scaled.width, width ?? Infinity), Math.min(scaled.height, height ?? Infinity));
-  if (fit === 'contain') return size(width ?? scaled.width, height ?? scaled.height);
+  if (fit === 'cover') {
+    return atLeastOnePixel(
+      Math.min(scaled.width, width ?? Infinity),
+      Math.min(scaled.height, height ?? Infinity),
+    );
+  }
+  if (fit === 'contain') return atLeastOnePixel(width ?? scaled.width, height ?? scaled.height);
   return scaled;
 }

@@ -90,7 +90,12 @@ export function useAuthHarness(open: OpenDatabase, base: Partial<AuthServiceOpti
       logger: quietLogger,
       internalSecret: secret,
       now: clock.now,
-      loginLimits: { freeFailures: 1000, accountCeiling: 100_000, addressMaxAttempts: 100_000 },
+      loginLimits: {
+        freeFailures: 1000,
+        accountCeiling: 100_000,
+        addressMaxAttempts: 100_000,
+        registrationsPerAddress: 100_000,
+      },
       ...base,
       ...options,
     });

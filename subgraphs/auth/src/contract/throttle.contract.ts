@@ -185,6 +185,24 @@ export function describeThrottle(name: string, open: OpenDatabase): void {
       auth.clock.advance(retryAfter * 1000);
       await signsIn(user.email, '198.51.100.200', service);
     });
+
+    it('limits the accounts one address registers per window, across instances', async () => {
+      const limits = { registrationsPerAddress: 3, registrationWindowS: 86_400, addressMaxAttempts: 1000 };
+      const [first, second] = [await limited(limits), await limited(limits)];
+      const register = (ip: string, on: AuthService) =>
+        auth.gql<{ register: Payload }>(
+          registerMutation,
+          { email: uniqueEmail(), password: strongPassword },
+          { identity: { userId: null, ip }, on },
+        );
+      const ip = '198.51.100.90';
+      for (const on of [first, second, first]) expect((await register(ip, on)).errors).toBeUndefined();
+      expect(retryAfterOf(await register(ip, second))).toBeGreaterThan(3600);
+      // Another address is not held back, and the next window lets this one register again.
+      expect((await register('198.51.100.91', first)).errors).toBeUndefined();
+      auth.clock.advance(86_400_000);
+      expect((await register(ip, first)).errors).toBeUndefined();
+    });
   });
 
   describe(`auth sign-in throttle, purge (${name})`, () => {
@@ -192,7 +210,13 @@ export function describeThrottle(name: string, open: OpenDatabase): void {
     const auth = useAuthHarness(open);
 
     it('purges what it no longer needs to remember', async () => {
-      const limits = { freeFailures: 1, failureMemoryS: 600, windowS: 60, knownAddressS: 3600 };
+      const limits = {
+        freeFailures: 1,
+        failureMemoryS: 600,
+        windowS: 60,
+        registrationWindowS: 300,
+        knownAddressS: 3600,
+      };
       const service = await auth.start({ loginLimits: limits });
       const { user } = await auth.register();
       const login = (password: string, ip: string) =>

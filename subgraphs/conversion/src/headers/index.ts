@@ -6,7 +6,7 @@ import { readPng } from './png.ts';
 import type { Header } from './types.ts';
 import { readWebp } from './webp.ts';
 
-export type { Frame, Header, Size } from './types.ts';
+export type { DecodeWork, Frame, Header, Size } from './types.ts';
 
 /** Reads a file's structure (completeness, declared sizes, frames) without decoding pixels. */
 export function readHeader(data: Buffer, format: ImageFormat): Header {

@@ -18,16 +18,20 @@ function afterScan(data: Buffer, offset: number): number {
 
 /**
  * Walks every marker, through the entropy-coded data of each scan, up to EOI: complete when EOI
- * is reached, and every frame header (SOF) on the way. libjpeg refuses a second SOF, but a file
- * that has one is still sized by its largest. What follows EOI (trailing bytes) is not read.
+ * is reached, every frame header (SOF) on the way, and the scans (SOS). libjpeg refuses a second
+ * SOF, but a file that has one is still sized by its largest. What follows EOI (trailing bytes)
+ * is not read. Restart markers, tables (DHT, DQT) and other segments cost the decoder no more
+ * than their bytes; each scan costs a pass over every block, however few bytes it has.
  */
 export function readJpeg(data: Buffer): Header {
   const frames: Size[] = [];
+  let scans = 0;
   const header = (complete: boolean): Header => ({
     complete,
     size: frames[0] ?? null,
     frames: [],
     items: frames,
+    scans,
   });
   let offset = 2;
   while (offset + 2 <= data.length) {
@@ -49,6 +53,7 @@ export function readJpeg(data: Buffer): Header {
     }
     offset += 2 + length;
     if (marker === 0xda) {
+      scans++;
       offset = afterScan(data, offset);
       if (offset === -1) return header(false);
     }

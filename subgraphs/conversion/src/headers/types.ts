@@ -24,4 +24,22 @@ export interface Header {
   frames: Frame[];
   /** Images a decoder may decode apart from the canvas (AVIF items, more JPEG frames); each counts alone. */
   items: Size[];
+  /**
+   * JPEG: the scans (SOS markers). libjpeg walks every block of the image once per scan, so the
+   * decode time grows with them while neither the file nor the pixel count does.
+   */
+  scans?: number;
+  /** AVIF: the most that decoding any one image item costs (see DecodeWork). */
+  decodes?: DecodeWork;
+}
+
+/**
+ * What libheif does to decode one image item: a derived item (grid, overlay, identity) decodes
+ * every image it references, once per reference, and each decoded image's alpha plane too.
+ */
+export interface DecodeWork {
+  /** Coded images decoded (each grid tile and overlay input as often as it is referenced). */
+  images: number;
+  /** Their pixels and every canvas allocated on the way, together. */
+  pixels: number;
 }
