@@ -1,11 +1,12 @@
 /**
  * Fails when generated files differ from what their sources produce now:
  *   node scripts/check-drift.ts compose   gateway/supergraph.graphql and api-schema.graphql vs the subgraphs' SDL
- *   node scripts/check-drift.ts codegen   the files codegen.yml generates vs the schemas
+ *   node scripts/check-drift.ts codegen   the files codegen.ts generates vs the schemas
  * Either way the files end up regenerated, so the fix is to commit them.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import codegen from '../codegen.ts';
 import { compose } from './compose.ts';
 
 const root = new URL('../', import.meta.url);
@@ -32,10 +33,9 @@ function check(kind: string): string[] {
     return drifted;
   }
   if (kind === 'codegen') {
-    const config = readFileSync(new URL('codegen.yml', root), 'utf8');
-    const outputs = [...config.matchAll(/^ {2}(\S+(?:\.ts|\/)):\s*$/gm)].map((m) => m[1]!);
+    const outputs = Object.keys(codegen.generates);
     const before = outputs.map(readOutput);
-    execFileSync('graphql-codegen', ['--config', 'codegen.yml', '--silent'], { cwd: root, stdio: 'inherit' });
+    execFileSync('graphql-codegen', ['--config', 'codegen.ts', '--silent'], { cwd: root, stdio: 'inherit' });
     return outputs.filter((path, i) => readOutput(path) !== before[i]);
   }
   throw new Error(`unknown check "${kind}" (compose | codegen)`);

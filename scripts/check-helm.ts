@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { environmentOf, services } from '../launcher/src/services.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const chart = join(root, 'helm/pixelflow');
@@ -169,6 +170,8 @@ function ensureSchemas(version: string): string {
 interface Container {
   name: string;
   image?: string;
+  command?: string[];
+  args?: string[];
   ports?: Array<{ name?: string; containerPort: number }>;
   env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
   livenessProbe?: { httpGet?: { path: string } };
@@ -230,16 +233,33 @@ interface Expectations {
 }
 
 /**
- * The environment each service's env.ts requires (no default), or that the chart must set because
- * the default does not suit a cluster, by component. Every service also gets PORT.
+ * Variables the chart must set although they have a default, because the default does not suit a
+ * cluster (the public URL, where image bytes go, the proxy in front).
  */
-const requiredEnv: Record<string, string[]> = {
-  gateway: ['INTERNAL_SECRET', 'AUTH_URL', 'JOBS_URL', 'GALLERY_URL', 'CONVERSION_URL', 'TRUST_PROXY'],
-  auth: ['INTERNAL_SECRET', 'DATABASE_URL'],
-  gallery: ['INTERNAL_SECRET', 'DATABASE_URL', 'PUBLIC_URL', 'OBJECT_STORE'],
-  jobs: ['INTERNAL_SECRET', 'REDIS_URL', 'PUBLIC_URL'],
-  conversion: ['INTERNAL_SECRET', 'REDIS_URL', 'JOBS_URL', 'GALLERY_URL', 'CONVERTERS'],
+const chartSets: Partial<Record<string, string[]>> = {
+  gateway: ['TRUST_PROXY', 'MAX_CONNECTIONS_PER_ADDRESS'],
+  gallery: ['PUBLIC_URL', 'OBJECT_STORE'],
+  jobs: ['PUBLIC_URL'],
 };
+
+/**
+ * The environment each service of the manifest needs, by component: what its env.ts requires
+ * (no default), and what the chart must set. Every service also gets PORT. A service the
+ * manifest gains is held to this without a change here.
+ */
+const requiredEnv: Record<string, string[]> = Object.fromEntries(
+  await Promise.all(
+    services
+      .filter((service) => service.role !== 'converter')
+      .map(async (service) => {
+        const variables = await environmentOf(service);
+        const required = [...variables].filter(([, { required }]) => required).map(([name]) => name);
+        return [service.name, [...new Set([...required, ...(chartSets[service.name] ?? [])])]];
+      }),
+  ),
+);
+/** The entry point each component's container must run. */
+const entries = new Map(services.map((service) => [service.name as string, service.entry]));
 
 const decode = (base64: string) => Buffer.from(base64, 'base64').toString('utf8');
 
@@ -301,6 +321,11 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
         if (!e || (e.value === undefined && !e.valueFrom) || e.value === '')
           found.push(`${cid} lacks ${name}`);
       }
+      // A service of the manifest runs its own entry point (a converter's entry runs per converter).
+      const entry = entries.get(component);
+      const command = [...(c.command ?? []), ...(c.args ?? [])];
+      if (entry && requiredEnv[component] && w.kind === 'Deployment' && !command.includes(entry))
+        found.push(`${cid} runs ${command.join(' ')}, not ${entry}`);
       const publicUrl = env.get('PUBLIC_URL')?.value;
       if (publicUrl !== undefined) publicUrls.add(publicUrl);
       const trustProxy = env.get('TRUST_PROXY');

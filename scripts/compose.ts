@@ -8,13 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { parse, printSchema } from 'graphql';
-
-export const subgraphs = [
-  { name: 'auth', url: 'http://auth:4003/graphql' },
-  { name: 'jobs', url: 'http://jobs:4001/graphql' },
-  { name: 'gallery', url: 'http://gallery:4004/graphql' },
-  { name: 'conversion', url: 'http://conversion:4002/graphql' },
-] as const;
+import { subgraphs } from '../launcher/src/services.ts';
 
 export const supergraphPath = new URL('../gateway/supergraph.graphql', import.meta.url);
 export const apiSchemaPath = new URL('../gateway/api-schema.graphql', import.meta.url);
@@ -22,12 +16,10 @@ export const apiSchemaPath = new URL('../gateway/api-schema.graphql', import.met
 /** The generated files, by where they go. */
 export function compose(): Map<URL, string> {
   const result = composeServices(
-    subgraphs.map(({ name, url }) => ({
+    subgraphs.map(({ name, port, graphql }) => ({
       name,
-      url,
-      typeDefs: parse(
-        readFileSync(new URL(`../subgraphs/${name}/src/schema.graphql`, import.meta.url), 'utf8'),
-      ),
+      url: `http://${name}:${port}/graphql`,
+      typeDefs: parse(readFileSync(new URL(`../${graphql.schema}`, import.meta.url), 'utf8')),
     })),
   );
   if (result.errors) {

@@ -1,8 +1,26 @@
 import { internalSecret, logLevel, parseEnv, port, positiveInt, urlList, z } from '@pixelflow/config';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
 import { limitsEnv } from './limits/env.ts';
+import { supergraphInfo } from './supergraph.ts';
 
-const schema = z.object({
+/**
+ * Each subgraph of the supergraph as `<NAME>_URL` (one base URL, or several instances
+ * comma-separated): a subgraph composed into gateway/supergraph.graphql needs no change here.
+ */
+export const subgraphUrlVariables = Object.fromEntries(
+  [...supergraphInfo.graphs.values()].map(({ name }) => [`${name.toUpperCase()}_URL`, urlList()]),
+);
+
+/** The subgraphs' URLs by subgraph name, from an environment read with envSchema. */
+export const subgraphUrls = (env: Record<string, unknown>): Record<string, readonly string[]> =>
+  Object.fromEntries(
+    [...supergraphInfo.graphs.values()].map(({ name }) => [
+      name,
+      env[`${name.toUpperCase()}_URL`] as string[],
+    ]),
+  );
+
+export const envSchema = z.object({
   // The one public service caps connections per address. Behind a proxy (TRUST_PROXY) every client
   // shares the proxy's address: set MAX_CONNECTIONS_PER_ADDRESS=0 there and let the proxy cap them.
   ...httpLimitsEnv({ maxConnectionsPerAddress: 64 }),
@@ -10,11 +28,7 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel(),
   INTERNAL_SECRET: internalSecret(),
-  /** Each subgraph's base URL (or several instances, comma-separated). */
-  AUTH_URL: urlList(),
-  JOBS_URL: urlList(),
-  GALLERY_URL: urlList(),
-  CONVERSION_URL: urlList(),
+  ...subgraphUrlVariables,
   /** Proxies trusted to tell the client's address: `true`, or addresses/CIDRs comma-separated. */
   TRUST_PROXY: z
     .string()
@@ -33,7 +47,7 @@ const schema = z.object({
   WEB_DIR: z.string().optional(),
 });
 
-export type GatewayEnv = z.infer<typeof schema>;
+export type GatewayEnv = z.infer<typeof envSchema>;
 
 export const readGatewayEnv = (source?: Record<string, string | undefined>): GatewayEnv =>
-  parseEnv(schema, source);
+  parseEnv(envSchema, source);

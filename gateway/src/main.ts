@@ -1,6 +1,6 @@
 import { createLogger } from '@pixelflow/logger';
 import { httpLimitsFrom, runMain } from '@pixelflow/service-kit';
-import { readGatewayEnv } from './env.ts';
+import { readGatewayEnv, subgraphUrls } from './env.ts';
 import { operationLimitsFrom, websocketLimitsFrom } from './limits/env.ts';
 import { createGateway } from './service.ts';
 
@@ -10,12 +10,7 @@ await runMain(async () => {
   const service = await createGateway({
     logger,
     internalSecret: env.INTERNAL_SECRET,
-    subgraphs: {
-      auth: env.AUTH_URL,
-      jobs: env.JOBS_URL,
-      gallery: env.GALLERY_URL,
-      conversion: env.CONVERSION_URL,
-    },
+    subgraphs: subgraphUrls(env),
     trustProxy: env.TRUST_PROXY,
     http: httpLimitsFrom(env),
     maxUploadBytes: env.MAX_UPLOAD_BYTES,

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloGateway } from '@apollo/gateway';
 import {
@@ -33,12 +32,10 @@ import { defaultWebSocketLimits, type OperationLimits } from './limits/limits.ts
 import { registerProxyRoutes } from './proxy-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { SubscriptionRouter, toExecutionResult } from './subscriptions/router.ts';
-import { SupergraphInfo } from './supergraph.ts';
+import { supergraphInfo, supergraphSdl } from './supergraph.ts';
 import { registerWebApp } from './web-app.ts';
 
 export { limitsEnv, operationLimitsFrom, websocketLimitsFrom } from './limits/env.ts';
-
-export const supergraphSdl = readFileSync(new URL('../supergraph.graphql', import.meta.url), 'utf8');
 
 export interface GatewayOptions {
   logger: Logger;
@@ -74,7 +71,7 @@ const MULTIPART_OVERHEAD = 64 * 1024;
  */
 export async function createGateway(options: GatewayOptions): Promise<HttpService> {
   const { logger, internalSecret, subgraphs, maxUploadBytes = 5 * 1024 * 1024 } = options;
-  const info = new SupergraphInfo(supergraphSdl);
+  const info = supergraphInfo;
   const upstreams = new Map<string, Upstream>();
   for (const graph of info.graphs.values()) {
     const urls = subgraphs[graph.name];

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
 import type { ConstDirectiveNode, DocumentNode } from 'graphql';
 import { Kind, parse } from 'graphql';
+
+/** The static supergraph `pnpm compose` writes from the subgraphs' SDL. */
+export const supergraphSdl = readFileSync(new URL('../supergraph.graphql', import.meta.url), 'utf8');
 
 /** A subgraph as the supergraph names it: `JOBS` → `{ name: 'jobs', url }`. */
 export interface GraphInfo {
@@ -111,3 +115,6 @@ function directiveArgs(
       ),
     );
 }
+
+/** What the gateway knows of its supergraph, read once. */
+export const supergraphInfo = new SupergraphInfo(supergraphSdl);

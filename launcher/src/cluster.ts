@@ -13,21 +13,20 @@ import { fileURLToPath } from 'node:url';
 import { logLevel, parseEnv, port, positiveInt, postgresUrl, redisUrl, z } from '@pixelflow/config';
 import { converterIds } from '@pixelflow/converter-sharp';
 import { request } from 'undici';
+import {
+  environmentOf,
+  type ServiceDescription,
+  type ServiceName,
+  serviceNamed,
+  services,
+  startOrder,
+  urlVariable,
+} from './services.ts';
 import { ensureWebApp } from './web.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const entries = {
-  converters: 'converters/sharp/src/main.ts',
-  deepdream: 'converters/deepdream/src/main.ts',
-  upscale: 'converters/upscale/src/main.ts',
-  auth: 'subgraphs/auth/src/main.ts',
-  gallery: 'subgraphs/gallery/src/main.ts',
-  jobs: 'subgraphs/jobs/src/main.ts',
-  conversion: 'subgraphs/conversion/src/main.ts',
-  gateway: 'gateway/src/main.ts',
-} as const;
 
-export type ServiceName = keyof typeof entries;
+export type { ServiceName };
 
 export interface ClusterOptions {
   redisUrl: string;
@@ -152,7 +151,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     env: Record<string, string>,
   ) => {
     const instanceId = `${name}-${instance}-${randomBytes(3).toString('hex')}`;
-    const child = spawn(process.execPath, [join(root, entries[name])], {
+    const child = spawn(process.execPath, [join(root, entry(name))], {
       cwd: root,
       env: {
         ...process.env,
@@ -202,73 +201,61 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     instances: (name) => processes.filter((p) => p.name === name),
     async stop() {
       // Dependents first, as in the embedded mode.
-      for (const name of [
-        'gateway',
-        'conversion',
-        'jobs',
-        'gallery',
-        'auth',
-        'converters',
-        'deepdream',
-        'upscale',
-      ] as const) {
-        await Promise.all(cluster.instances(name).map((p) => stopProcess(p)));
+      for (const group of startOrder().reverse()) {
+        await Promise.all(group.flatMap((s) => cluster.instances(s.name).map((p) => stopProcess(p))));
       }
     },
   };
 
+  const chosen = services.filter((s) => !s.ai || options.aiConverters);
+  const counts: Partial<Record<ServiceName, number>> = {
+    jobs: options.jobsInstances ?? 2,
+    conversion: options.conversionInstances ?? 2,
+    auth: options.accountInstances ?? 1,
+    gallery: options.accountInstances ?? 1,
+  };
+  /** What a service is told of the services it calls and of the cluster around it. */
+  const wiring = async (service: ServiceDescription): Promise<Record<string, string>> => {
+    const env: Record<string, string> = {};
+    const converters: string[] = [];
+    for (const name of service.dependsOn) {
+      const called = cluster.instances(name);
+      if (serviceRole(name) !== 'converter') env[urlVariable(name)] = called.map((p) => p.url).join(',');
+      else if (name === 'converters')
+        converters.push(...converterIds.map((id) => `${id}=${called[0]!.url}/${id}`));
+      else converters.push(...called.map((p) => `${name}=${p.url}`));
+    }
+    if (service.dependsOn.some((name) => serviceRole(name) === 'converter')) {
+      for (const [id, url] of Object.entries(options.extraConverters ?? {})) converters.push(`${id}=${url}`);
+      env.CONVERTERS = converters.join(',');
+    }
+    // Public URLs point at the gateway, wherever a service builds them.
+    if ((await environmentOf(service)).has('PUBLIC_URL')) env.PUBLIC_URL = gatewayUrl;
+    if (service.role === 'gateway' && webDir) env.WEB_DIR = webDir;
+    return env;
+  };
+
   try {
-    const converters = await launch('converters', 1, {});
-    // Models load and warm up before their converter says it is ready: that takes a while.
-    const models = options.aiConverters
-      ? await Promise.all((['deepdream', 'upscale'] as const).map((name) => launch(name, 1, {})))
-      : [];
-    await Promise.all([waitReady(converters), ...models.map((p) => waitReady(p, 300_000))]);
-    const converterList = [
-      ...converterIds.map((id) => `${id}=${converters.url}/${id}`),
-      ...models.map((p) => `${p.name}=${p.url}`),
-      ...Object.entries(options.extraConverters ?? {}).map(([id, url]) => `${id}=${url}`),
-    ].join(',');
-
-    const jobs = await Promise.all(
-      Array.from({ length: options.jobsInstances ?? 2 }, (_, i) =>
-        launch('jobs', i + 1, { PUBLIC_URL: gatewayUrl }),
-      ),
-    );
-    const accounts = options.accountInstances ?? 1;
-    const auth = await Promise.all(Array.from({ length: accounts }, (_, i) => launch('auth', i + 1, {})));
-    const gallery = await Promise.all(
-      Array.from({ length: accounts }, (_, i) => launch('gallery', i + 1, { PUBLIC_URL: gatewayUrl })),
-    );
-    await Promise.all([...jobs, ...auth, ...gallery].map((p) => waitReady(p)));
-    const jobsUrls = jobs.map((p) => p.url).join(',');
-    const galleryUrls = gallery.map((p) => p.url).join(',');
-
-    const conversion = await Promise.all(
-      Array.from({ length: options.conversionInstances ?? 2 }, (_, i) =>
-        launch('conversion', i + 1, {
-          JOBS_URL: jobsUrls,
-          GALLERY_URL: galleryUrls,
-          CONVERTERS: converterList,
-        }),
-      ),
-    );
-    await Promise.all(conversion.map((p) => waitReady(p)));
-
-    const gateway = await launch('gateway', 1, {
-      AUTH_URL: auth.map((p) => p.url).join(','),
-      GALLERY_URL: galleryUrls,
-      JOBS_URL: jobsUrls,
-      CONVERSION_URL: conversion.map((p) => p.url).join(','),
-      ...(webDir ? { WEB_DIR: webDir } : {}),
-    });
-    await waitReady(gateway);
+    for (const group of startOrder(chosen)) {
+      const launched = await Promise.all(
+        group.flatMap((service) =>
+          Array.from({ length: counts[service.name] ?? 1 }, async (_, i) =>
+            launch(service.name, i + 1, await wiring(service)),
+          ),
+        ),
+      );
+      // Models load and warm up before their converter says it is ready: that takes a while.
+      await Promise.all(launched.map((p) => waitReady(p, serviceNamed(p.name).ai ? 300_000 : 30_000)));
+    }
     return cluster;
   } catch (error) {
     await cluster.stop();
     throw error;
   }
 }
+
+const entry = (name: ServiceName) => serviceNamed(name).entry;
+const serviceRole = (name: ServiceName) => serviceNamed(name).role;
 
 if (import.meta.main) {
   const env = parseEnv(

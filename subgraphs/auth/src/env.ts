@@ -1,7 +1,7 @@
 import { internalSecret, logLevel, parseEnv, port, positiveInt, postgresUrl, z } from '@pixelflow/config';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
 
-const schema = z.object({
+export const envSchema = z.object({
   ...httpLimitsEnv(),
   PORT: port(4003),
   HOST: z.string().default('0.0.0.0'),
@@ -49,6 +49,7 @@ const schema = z.object({
     .optional(),
 });
 
-export type AuthEnv = z.infer<typeof schema>;
+export type AuthEnv = z.infer<typeof envSchema>;
 
-export const readAuthEnv = (source?: Record<string, string | undefined>): AuthEnv => parseEnv(schema, source);
+export const readAuthEnv = (source?: Record<string, string | undefined>): AuthEnv =>
+  parseEnv(envSchema, source);

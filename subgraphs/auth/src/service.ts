@@ -1,16 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { Sql } from '@pixelflow/drivers';
-import { logUnexpectedErrors, serveGraphQLHttp } from '@pixelflow/graphql-kit';
-import type { Logger } from '@pixelflow/logger';
-import {
-  createHttpService,
-  type HttpLimits,
-  type HttpService,
-  IDENTITY_HEADER,
-  verifyIdentity,
-} from '@pixelflow/service-kit';
-import { parse } from 'graphql';
+import { createSubgraphService, type SubgraphServiceBase } from '@pixelflow/graphql-kit';
+import type { HttpService } from '@pixelflow/service-kit';
 import { Accounts } from './accounts.ts';
 import type { AuthContext } from './context.ts';
 import { createDummyHash } from './passwords.ts';
@@ -30,13 +20,9 @@ export { JWKS_PATH } from './routes.ts';
 export { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './signing-keys.ts';
 export type { LoginLimits };
 
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
-
-export interface AuthServiceOptions {
+/** `internalSecret` also encrypts the signing keys at rest (through HKDF). */
+export interface AuthServiceOptions extends SubgraphServiceBase {
   sql: Sql;
-  logger: Logger;
-  /** Checks the gateway's identity envelope; also encrypts the signing keys at rest (through HKDF). */
-  internalSecret: string;
   /** @default 900 */
   accessTokenTtlS?: number;
   /** @default 2592000 (30 days) */
@@ -53,11 +39,6 @@ export interface AuthServiceOptions {
   purgeIntervalMs?: number;
   /** The clock; tests move it. @default () => new Date() */
   now?: () => Date;
-  /** @default 0 */
-  port?: number;
-  host?: string;
-  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
-  http?: Partial<HttpLimits>;
 }
 
 export interface AuthService extends HttpService {
@@ -109,23 +90,13 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     now,
   });
 
-  const service = createHttpService({
+  const { service } = await createSubgraphService<AuthContext>({
+    ...options,
     name: 'auth',
-    logger,
-    port: options.port,
-    host: options.host,
-    limits: options.http,
+    schemaFile: new URL('./schema.graphql', import.meta.url),
+    resolvers,
+    context: (identity) => ({ identity, accounts, logger }),
     readiness: () => sql.ping(),
-  });
-  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
-  await serveGraphQLHttp<AuthContext>(service, {
-    schema,
-    context: async (request) => ({
-      identity: verifyIdentity(internalSecret, request.headers[IDENTITY_HEADER]),
-      accounts,
-      logger,
-    }),
-    plugins: [logUnexpectedErrors(logger)],
   });
   registerJwksRoute(service.app, keys);
 

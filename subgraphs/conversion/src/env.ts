@@ -49,7 +49,7 @@ export function limitsFromEnv(env: LimitsEnv): ConversionLimits {
 /** The limits' variables, for a process that runs the service with an environment of its own. */
 export const conversionLimitsEnv = limitsSchema.shape;
 
-const schema = z.object({
+export const envSchema = z.object({
   ...httpLimitsEnv(),
   ...limitsSchema.shape,
   PORT: port(4002),
@@ -98,7 +98,7 @@ const schema = z.object({
   HEALTH_INTERVAL_MS: millis(5_000),
 });
 
-export type ConversionEnv = z.infer<typeof schema>;
+export type ConversionEnv = z.infer<typeof envSchema>;
 
 export const readConversionEnv = (source?: Record<string, string | undefined>): ConversionEnv =>
-  parseEnv(schema, source);
+  parseEnv(envSchema, source);

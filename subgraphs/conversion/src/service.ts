@@ -1,19 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { KeyValueDrivers } from '@pixelflow/drivers';
 import { GalleryClient } from '@pixelflow/gallery/api';
-import { logUnexpectedErrors, serveGraphQLHttp } from '@pixelflow/graphql-kit';
+import { createSubgraphService, type SubgraphServiceBase } from '@pixelflow/graphql-kit';
 import { JobsClient } from '@pixelflow/jobs/api';
-import type { Logger } from '@pixelflow/logger';
-import {
-  createHttpService,
-  type HttpLimits,
-  type HttpService,
-  IDENTITY_HEADER,
-  verifyIdentity,
-} from '@pixelflow/service-kit';
-import { parse } from 'graphql';
+import type { HttpService } from '@pixelflow/service-kit';
 import { Admission, type ConversionLimits, defaultLimits } from './admission.ts';
 import type { ConversionContext } from './context.ts';
 import { type ConverterEntry, ConverterRegistry } from './converters/registry.ts';
@@ -27,17 +17,13 @@ export type { ConversionLimits } from './admission.ts';
 export { type ConverterEntry, parseConverterList } from './converters/registry.ts';
 export { conversionLimitsEnv, limitsFromEnv as conversionLimitsFrom } from './env.ts';
 
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
-
 /** The queue every conversion instance reads: one stream, one consumer group. */
 export const QUEUE = { stream: 'conversions', group: 'runners' } as const;
 /** Gallery saves that failed once and wait for a retry. */
 export const SAVES_QUEUE = { stream: 'gallery-saves', group: 'savers' } as const;
 
-export interface ConversionServiceOptions {
+export interface ConversionServiceOptions extends SubgraphServiceBase {
   drivers: KeyValueDrivers;
-  logger: Logger;
-  internalSecret: string;
   jobsUrls: readonly string[];
   /** The gallery service; without it, signed-in users' conversions are not saved. */
   galleryUrls?: readonly string[];
@@ -66,11 +52,6 @@ export interface ConversionServiceOptions {
   drainMs?: number;
   /** @default 5000 */
   healthIntervalMs?: number;
-  /** @default 0 */
-  port?: number;
-  host?: string;
-  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
-  http?: Partial<HttpLimits>;
   /** The pixels of all frames of an animation together. @default 200000000 */
   maxAnimationPixels?: number;
   /** Most scans of an uploaded JPEG. @default 100 */
@@ -155,23 +136,14 @@ export async function createConversionService(options: ConversionServiceOptions)
     admission,
   });
 
-  const service = createHttpService({
+  const { service } = await createSubgraphService<ConversionContext>({
+    ...options,
     name: 'conversion',
-    logger,
-    port: options.port,
-    host: options.host,
-    limits: options.http,
-    readiness: () => drivers.ping(),
-  });
-  await serveGraphQLHttp<ConversionContext>(service, {
-    schema: buildSubgraphSchema({ typeDefs, resolvers: resolvers as never }),
-    context: async (request) => ({
-      registry,
-      intake,
-      identity: verifyIdentity(internalSecret, request.headers[IDENTITY_HEADER]),
-    }),
+    schemaFile: new URL('./schema.graphql', import.meta.url),
+    resolvers,
+    context: (identity) => ({ registry, intake, identity }),
     uploads: { maxFileSize: maxUploadBytes },
-    plugins: [logUnexpectedErrors(logger)],
+    readiness: () => drivers.ping(),
   });
 
   await registry.start();

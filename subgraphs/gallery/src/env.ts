@@ -10,7 +10,7 @@ import {
 } from '@pixelflow/config';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
 
-const schema = z
+export const envSchema = z
   .object({
     ...httpLimitsEnv(),
     PORT: port(4004),
@@ -34,7 +34,7 @@ const schema = z
     when: () => true,
   });
 
-export type GalleryEnv = z.infer<typeof schema>;
+export type GalleryEnv = z.infer<typeof envSchema>;
 
 export const readGalleryEnv = (source?: Record<string, string | undefined>): GalleryEnv =>
-  parseEnv(schema, source);
+  parseEnv(envSchema, source);

@@ -1,15 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { createFsObjectStore, createPgObjectStore, type ObjectStore, type Sql } from '@pixelflow/drivers';
-import { logUnexpectedErrors, serveGraphQLHttp } from '@pixelflow/graphql-kit';
-import type { Logger } from '@pixelflow/logger';
-import {
-  createHttpService,
-  type HttpLimits,
-  type HttpService,
-  IDENTITY_HEADER,
-  verifyIdentity,
-} from '@pixelflow/service-kit';
+import { createSubgraphService, type SubgraphServiceBase } from '@pixelflow/graphql-kit';
+import type { HttpService } from '@pixelflow/service-kit';
 import { parse } from 'graphql';
 import type { GalleryContext } from './context.ts';
 import { Gallery } from './gallery.ts';
@@ -19,24 +11,19 @@ import { UrlSigner } from './signed-urls.ts';
 import { ImageStore } from './store/image-store.ts';
 import { migrateGallery, OBJECTS_TABLE } from './store/migrations.ts';
 
-export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+const schemaFile = new URL('./schema.graphql', import.meta.url);
+/** The subgraph's SDL (its composition is tested on its own). */
+export const typeDefs = parse(readFileSync(schemaFile, 'utf8'));
 
-export interface GalleryServiceOptions {
+export interface GalleryServiceOptions extends SubgraphServiceBase {
   /** PostgreSQL (or PGlite): the gallery migrates and uses its own schema, `gallery`. */
   sql: Sql;
   /** Where image and thumbnail bytes go: see `createGalleryObjectStore`. */
   objects: ObjectStore;
-  logger: Logger;
-  internalSecret: string;
   /** Base of public URLs (the gateway's), for the signed image URLs. */
   publicUrl: string;
   /** How long a signed image URL stays valid at least, in seconds. @default 3600 */
   urlTtlS?: number;
-  /** @default 0 */
-  port?: number;
-  host?: string;
-  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
-  http?: Partial<HttpLimits>;
   /** @default Date.now */
   now?: () => number;
 }
@@ -65,24 +52,13 @@ export async function createGalleryService(options: GalleryServiceOptions): Prom
 
   const gallery = new Gallery({ images: new ImageStore(sql), objects, logger });
   const urls = new UrlSigner({ secret: internalSecret, publicUrl, ttlS: options.urlTtlS, now });
-  const service = createHttpService({
+  const { service } = await createSubgraphService<GalleryContext>({
+    ...options,
     name: 'gallery',
-    logger,
-    port: options.port,
-    host: options.host,
-    limits: options.http,
+    schemaFile,
+    resolvers,
+    context: (identity) => ({ gallery, urls, logger, identity }),
     readiness: () => Promise.all([sql.ping(), objects.ping()]),
-  });
-  const schema = buildSubgraphSchema({ typeDefs, resolvers: resolvers as never });
-  await serveGraphQLHttp<GalleryContext>(service, {
-    schema,
-    context: async (request) => ({
-      gallery,
-      urls,
-      logger,
-      identity: verifyIdentity(internalSecret, request.headers[IDENTITY_HEADER]),
-    }),
-    plugins: [logUnexpectedErrors(logger)],
   });
   registerGalleryRoutes(service.app, { gallery, urls, internalSecret, now });
   return service;

@@ -1,7 +1,7 @@
 import { httpUrl, internalSecret, logLevel, millis, parseEnv, port, redisUrl, z } from '@pixelflow/config';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
 
-const schema = z.object({
+export const envSchema = z.object({
   ...httpLimitsEnv(),
   PORT: port(4001),
   HOST: z.string().default('0.0.0.0'),
@@ -18,6 +18,7 @@ const schema = z.object({
   JOB_RECHECK_MS: millis(5_000),
 });
 
-export type JobsEnv = z.infer<typeof schema>;
+export type JobsEnv = z.infer<typeof envSchema>;
 
-export const readJobsEnv = (source?: Record<string, string | undefined>): JobsEnv => parseEnv(schema, source);
+export const readJobsEnv = (source?: Record<string, string | undefined>): JobsEnv =>
+  parseEnv(envSchema, source);
