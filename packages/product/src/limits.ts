@@ -1,0 +1,21 @@
+/**
+ * The product's limits: what a person is promised (DESIGN.md, the README, the web app's messages)
+ * and what every service enforces by default. Plain data with no imports, so that the web app
+ * bundles the same numbers the servers check. A deployment may lower or raise the enforced ones
+ * through each service's environment (env.ts); these are the defaults there.
+ */
+
+/** The largest upload: 5 MiB. */
+export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+
+/** The most pixels (width × height) an uploaded image may have. */
+export const MAX_PIXELS = 50_000_000;
+
+/** A job whose worker stops heart-beating is gone after this long; a finished one too. */
+export const JOB_TTL_MS = 100_000;
+
+/** How long a sign-in lasts without use: the refresh token's lifetime. */
+export const REFRESH_TOKEN_TTL_S = 30 * 24 * 3600;
+
+/** How long an access token is good for. */
+export const ACCESS_TOKEN_TTL_S = 15 * 60;
