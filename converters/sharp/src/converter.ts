@@ -1,14 +1,7 @@
-import { AppError } from '@pixelflow/errors';
-import { Ajv, type ErrorObject, type SchemaObject } from 'ajv';
+import type { EncodedImage, JsonSchema } from '@pixelflow/converter-kit';
 
-/** A JSON Schema (the draft-07 / 2020-12 common subset), as `/describe` publishes it. */
-export type JsonSchema = SchemaObject;
-
-export interface ConvertResult {
-  data: Buffer;
-  /** The output's media type, for example `image/png`. */
-  contentType: string;
-}
+/** The converted image and its media type. */
+export type ConvertResult = EncodedImage;
 
 export interface ConvertOptions {
   /**
@@ -43,8 +36,8 @@ export const DEFAULT_MAX_OUTPUT_PIXELS = 25_000_000;
 export const DEFAULT_CONVERT_TIMEOUT_S = 30;
 
 /**
- * The pure core of a converter: image in, image out. It knows nothing of HTTP; the adapter in
- * `http.ts` serves any converter of this shape.
+ * The pure core of a converter: image in, image out. It knows nothing of HTTP; the converter
+ * SDK serves it (`sharpHttpConverter` in service.ts).
  */
 export interface Converter {
   readonly id: string;
@@ -58,38 +51,4 @@ export interface Converter {
    * limit); any other rejection is the converter's own failure.
    */
   convert(input: Buffer, params?: unknown, options?: ConvertOptions): Promise<ConvertResult>;
-}
-
-// One instance for every schema: compiled validators are cached on it. `useDefaults` fills in
-// what the caller left out, so the core sees complete params.
-// strictRequired is off because resize's `anyOf: [{ required: ['width'] }, …]` names properties
-// declared one level up, which is the usual way to ask for at least one of them.
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false });
-
-/**
- * Compiles `schema` once and returns a function that checks params against it: a validated copy
- * with defaults filled in, or AppError(INVALID_PARAMS) carrying ajv's messages.
- */
-export function paramsValidator<P>(converterId: string, schema: JsonSchema): (params: unknown) => P {
-  const validate = ajv.compile<P>(schema);
-  return (params) => {
-    // ajv writes the defaults into the value it checks; the caller's object stays untouched.
-    const copy: unknown = params === undefined ? {} : structuredClone(params);
-    if (validate(copy)) return copy;
-    const errors = (validate.errors ?? []).map(describeError);
-    throw new AppError(
-      'INVALID_PARAMS',
-      `invalid params for ${converterId}: ${ajv.errorsText(validate.errors, { dataVar: 'params' })}`,
-      { errors },
-    );
-  };
-}
-
-function describeError(error: ErrorObject): { path: string; message: string } {
-  const path = error.instancePath || '/';
-  if (error.keyword === 'additionalProperties') {
-    const extra = (error.params as { additionalProperty: string }).additionalProperty;
-    return { path, message: `must NOT have additional property '${extra}'` };
-  }
-  return { path, message: error.message ?? error.keyword };
 }

@@ -1,41 +1,48 @@
-import { readFileSync } from 'node:fs';
-import { errorCodes, isErrorCode } from '@pixelflow/errors';
+import {
+  createInFlightLimit,
+  type InFlightLimit,
+  MAX_BODY_BYTES,
+  mountConverter,
+  PARAMS_HEADER,
+} from '@pixelflow/converter-kit';
+import { expectContract, strictDefaults } from '@pixelflow/converter-kit/testing';
+import { AppError, errorCodes, isErrorCode } from '@pixelflow/errors';
 import { createLogger } from '@pixelflow/logger';
 import { createHttpService, type HttpService } from '@pixelflow/service-kit';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import type { Converter } from './converter.ts';
-import { DEFAULT_MAX_BODY_BYTES, mountConverter, PARAMS_HEADER } from './http.ts';
-import { createInFlightLimit } from './in-flight-limit.ts';
+import type { Converter, ConvertOptions } from './converter.ts';
 import { blur, flip, resize, rotate, sharpen } from './index.ts';
+import { sharpHttpConverter } from './service.ts';
 import { decode, noisy, pngDeclaring, reference, referencePng } from './test-images.ts';
 
+// The sharp converters over HTTP, as the converter SDK serves them; every answer below is also
+// checked against the schemas in converters/openapi.yaml (contract.test.ts checks all of them).
 const logger = createLogger({ service: 'test', level: 'silent' });
-
-// The contract: every answer below is checked against the schemas in converters/openapi.yaml.
-const contract = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as {
-  paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
-  components: { schemas: Record<string, object> };
-};
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-for (const [name, schema] of Object.entries(contract.components.schemas)) {
-  ajv.addSchema(schema, `#/components/schemas/${name}`);
-}
-function expectContract(name: string, value: unknown): void {
-  const validate = ajv.getSchema(`#/components/schemas/${name}`)!;
-  expect(validate(value), JSON.stringify(validate.errors)).toBe(true);
-}
 
 const services: HttpService[] = [];
 afterEach(async () => {
   await Promise.all(services.splice(0).map((service) => service.close()));
 });
 
-function serve(converter: Converter, options: Parameters<typeof mountConverter>[2] = {}): HttpService {
+interface ServeOptions extends ConvertOptions {
+  prefix?: string;
+  limit?: InFlightLimit;
+  retryAfterSeconds?: number;
+  ready?: () => boolean;
+}
+
+function serve(converter: Converter, options: ServeOptions = {}): HttpService {
+  const { prefix, limit, retryAfterSeconds, ready = () => true } = options;
   const service = createHttpService({ name: 'test', logger });
-  mountConverter(service.app, converter, options);
+  mountConverter(service.app, sharpHttpConverter(converter, options), {
+    prefix,
+    limit,
+    retryAfterSeconds,
+    readiness: () => {
+      if (!ready()) throw new AppError('SHUTTING_DOWN', `${converter.id} is shutting down`);
+    },
+  });
   services.push(service);
   return service;
 }
@@ -199,7 +206,7 @@ describe('POST /convert', () => {
 
   it('413 PAYLOAD_TOO_LARGE over 5 MiB and a little, and takes 5 MiB', async () => {
     const padded = (size: number) => Buffer.concat([png, Buffer.alloc(size - png.length)]);
-    await expectError(await post(serve(flip), padded(DEFAULT_MAX_BODY_BYTES + 1)), 413, 'PAYLOAD_TOO_LARGE');
+    await expectError(await post(serve(flip), padded(MAX_BODY_BYTES + 1)), 413, 'PAYLOAD_TOO_LARGE');
     await expectError(await post(serve(flip), padded(6 * 1024 * 1024)), 413, 'PAYLOAD_TOO_LARGE');
     // Trailing bytes after IEND do not bother libpng: this one converts.
     expect((await post(serve(flip), padded(5 * 1024 * 1024))).statusCode).toBe(200);
@@ -251,10 +258,7 @@ describe('GET /describe', () => {
       maxPixels: 50_000_000,
       maxOutputPixels: 25_000_000,
     });
-    const validate = new Ajv2020({ strict: true, useDefaults: true }).compile(description.params);
-    const params = {};
-    expect(validate(params)).toBe(true);
-    expect(params).toEqual({ sigma: 3 });
+    expect(strictDefaults(description.params)).toEqual({ sigma: 3 });
   });
 });
 
@@ -273,20 +277,5 @@ describe('under a prefix', () => {
     ready = false;
     await expectError(await service.app.inject({ url: '/flip/readyz' }), 503, 'SHUTTING_DOWN');
     expect((await post(service, png)).statusCode).toBe(404);
-  });
-});
-
-describe('the contract document', () => {
-  it('names every path and every error answer the adapter gives', () => {
-    expect(Object.keys(contract.paths).sort()).toEqual(['/convert', '/describe', '/healthz', '/readyz']);
-    expect(Object.keys(contract.paths['/convert']!.post!.responses).sort()).toEqual([
-      '200',
-      '400',
-      '413',
-      '415',
-      '422',
-      '500',
-      '503',
-    ]);
   });
 });

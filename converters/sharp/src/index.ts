@@ -5,8 +5,6 @@ export {
   DEFAULT_CONVERT_TIMEOUT_S,
   DEFAULT_MAX_OUTPUT_PIXELS,
   DEFAULT_MAX_PIXELS,
-  type JsonSchema,
-  paramsValidator,
 } from './converter.ts';
 export * from './converters/colour.ts';
 export * from './converters/filters.ts';
@@ -15,14 +13,10 @@ export { converterIds, converters, findConverter } from './converters/index.ts';
 export { type Env, envSchema, loadEnv } from './env.ts';
 export { type InputFormat, type OutputFormat, sniffFormat } from './formats.ts';
 export {
-  type ConverterDescription,
-  DEFAULT_MAX_BODY_BYTES,
-  type MountConverterOptions,
-  mountConverter,
-  PARAMS_HEADER,
-} from './http.ts';
-export { createInFlightLimit, type InFlightLimit } from './in-flight-limit.ts';
-export { createSharpConverterService, type SharpConverterServiceOptions } from './service.ts';
+  createSharpConverterService,
+  type SharpConverterServiceOptions,
+  sharpHttpConverter,
+} from './service.ts';
 export {
   acceptedFormats,
   defineSharpConverter,

@@ -1,10 +1,20 @@
+import {
+  type ConverterService,
+  createConverterService,
+  createInFlightLimit,
+  type HttpConverter,
+} from '@pixelflow/converter-kit';
 import type { Logger } from '@pixelflow/logger';
-import { createHttpService, type HttpLimits, type HttpService } from '@pixelflow/service-kit';
+import type { HttpLimits } from '@pixelflow/service-kit';
 import sharp from 'sharp';
-import { DEFAULT_CONVERT_TIMEOUT_S, DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS } from './converter.ts';
+import {
+  type Converter,
+  type ConvertOptions,
+  DEFAULT_CONVERT_TIMEOUT_S,
+  DEFAULT_MAX_OUTPUT_PIXELS,
+  DEFAULT_MAX_PIXELS,
+} from './converter.ts';
 import { converterIds, converters } from './converters/index.ts';
-import { DEFAULT_MAX_BODY_BYTES, mountConverter } from './http.ts';
-import { createInFlightLimit } from './in-flight-limit.ts';
 
 export interface SharpConverterServiceOptions {
   /** Ids of the converters to serve, each under `/<id>`. @default every sharp converter */
@@ -32,20 +42,37 @@ export interface SharpConverterServiceOptions {
 }
 
 /**
+ * A sharp converter as the converter SDK serves it, with this process's limits: they are passed
+ * to each conversion and published in `/describe`. libvips cannot be interrupted, so a conversion
+ * ignores the cancel signal and ends by itself, at the latest at its time limit.
+ */
+export function sharpHttpConverter(converter: Converter, limits: ConvertOptions = {}): HttpConverter {
+  const {
+    maxPixels = DEFAULT_MAX_PIXELS,
+    maxOutputPixels = DEFAULT_MAX_OUTPUT_PIXELS,
+    timeoutSeconds = DEFAULT_CONVERT_TIMEOUT_S,
+  } = limits;
+  return {
+    description: {
+      id: converter.id,
+      title: converter.title,
+      description: converter.description,
+      params: converter.params,
+      progress: false,
+      maxPixels,
+      maxOutputPixels,
+    },
+    convert: (input, params) =>
+      converter.convert(input, params, { maxPixels, maxOutputPixels, timeoutSeconds }),
+  };
+}
+
+/**
  * One process serving sharp converters: each at `/<id>/convert`, `/<id>/describe`, … and, when it
  * serves exactly one, also at the root, so that a pod per converter has `/convert` at its root.
  */
-export function createSharpConverterService(options: SharpConverterServiceOptions): HttpService {
-  const {
-    ids = converterIds,
-    logger,
-    port,
-    host,
-    maxPixels = DEFAULT_MAX_PIXELS,
-    maxOutputPixels = DEFAULT_MAX_OUTPUT_PIXELS,
-    maxInFlight = 16,
-    timeoutSeconds = DEFAULT_CONVERT_TIMEOUT_S,
-  } = options;
+export function createSharpConverterService(options: SharpConverterServiceOptions): ConverterService {
+  const { ids = converterIds, logger, port, host, maxInFlight = 16 } = options;
   const unknown = ids.filter((id) => !converterIds.includes(id));
   if (unknown.length > 0) {
     throw new Error(`unknown converter ${unknown.join(', ')}; known: ${converterIds.join(', ')}`);
@@ -54,36 +81,18 @@ export function createSharpConverterService(options: SharpConverterServiceOption
   // libvips' operation cache pays off when the same image is processed again; a converter sees
   // each image once, so the cache only held memory (about 190 MB after 100 conversions).
   sharp.cache(false);
-  const service = createHttpService({
+  const service = createConverterService({
     name: ids.length === 1 ? `converter-${ids[0]}` : 'converter-sharp',
     logger,
     port,
     host,
-    bodyLimit: DEFAULT_MAX_BODY_BYTES,
-    limits: options.http,
+    http: options.http,
   });
   const limit = createInFlightLimit(maxInFlight);
-  const ready = () => !service.closing;
-  const served = converters.filter((converter) => ids.includes(converter.id));
-  for (const converter of served) {
-    mountConverter(service.app, converter, {
-      prefix: `/${converter.id}`,
-      maxPixels,
-      maxOutputPixels,
-      timeoutSeconds,
-      limit,
-      ready,
-    });
-  }
-  if (served.length === 1) {
-    mountConverter(service.app, served[0]!, {
-      prefix: '',
-      maxPixels,
-      maxOutputPixels,
-      timeoutSeconds,
-      limit,
-      ready,
-    });
-  }
+  const served = converters
+    .filter((converter) => ids.includes(converter.id))
+    .map((converter) => sharpHttpConverter(converter, options));
+  for (const converter of served) service.mount(converter, { prefix: `/${converter.description.id}`, limit });
+  if (served.length === 1) service.mount(served[0]!, { prefix: '', limit });
   return service;
 }

@@ -1,3 +1,4 @@
+import { type JsonSchema, paramsValidator } from '@pixelflow/converter-kit';
 import { AppError } from '@pixelflow/errors';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import {
@@ -7,8 +8,6 @@ import {
   DEFAULT_CONVERT_TIMEOUT_S,
   DEFAULT_MAX_OUTPUT_PIXELS,
   DEFAULT_MAX_PIXELS,
-  type JsonSchema,
-  paramsValidator,
 } from './converter.ts';
 import { type OutputFormat, outputContentTypes, outputFormatFor, sniffFormat } from './formats.ts';
 import { classifySharpFailure } from './sharp-errors.ts';

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@pixelflow/logger';
+import { BusyError } from './answers.ts';
 import type { RawImage } from './types.ts';
 import type { FromWorker, ToWorker } from './worker.ts';
 
@@ -40,11 +41,6 @@ const SETUP_RETRY_MS = 1000;
 const SETUP_RETRY_MAX_MS = 60_000;
 
 const abortError = () => Object.assign(new Error('aborted'), { name: 'AbortError' });
-
-/** The converter is at capacity; the caller should retry later (503 + Retry-After). */
-export class BusyError extends Error {
-  override name = 'BusyError';
-}
 
 /**
  * Model converters' workers: the models load once per worker, conversions run off the main

@@ -4,33 +4,15 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from './pool.ts';
 import { createModelConverterService } from './service.ts';
+import { fixtureDescription, fixtureWorkerUrl } from './testing/fixture.ts';
 import type { ModelDescription } from './types.ts';
 
-const description = (oversize: ModelDescription['oversize']): ModelDescription => ({
-  id: 'fixture',
-  title: 'Fixture',
-  description: 'Inverts colours slowly.',
-  maxPixels: 64 * 64,
-  oversize,
-  params: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      steps: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
-      stepMs: { type: 'integer', minimum: 0, maximum: 5000, default: 20 },
-      stuck: { type: 'boolean', default: false },
-      fail: { type: 'boolean', default: false },
-    },
-  },
-});
-
 const logger = createLogger({ service: 'test', level: 'silent' });
-const workerUrl = new URL('./testing/fixture-worker.ts', import.meta.url);
 
 function start(oversize: ModelDescription['oversize'], maxQueue = 0) {
   return createModelConverterService({
-    description: description(oversize),
-    workerUrl,
+    description: fixtureDescription(oversize),
+    workerUrl: fixtureWorkerUrl,
     logger,
     host: '127.0.0.1',
     maxQueue,
@@ -204,8 +186,8 @@ describe('a model converter service', () => {
 
   it('loads the model on demand and lets it go when idle, when asked to', async () => {
     const lazy = createModelConverterService({
-      description: description('downscale'),
-      workerUrl,
+      description: fixtureDescription('downscale'),
+      workerUrl: fixtureWorkerUrl,
       logger,
       host: '127.0.0.1',
       idleMs: 200,
@@ -232,7 +214,7 @@ describe('a model converter service', () => {
 
   it('fails conversions at once when the model does not load, and loads it again after a back-off', async () => {
     process.env.FIXTURE_SETUP_FAILS = '1';
-    const pool = new WorkerPool({ workerUrl, logger });
+    const pool = new WorkerPool({ workerUrl: fixtureWorkerUrl, logger });
     try {
       const image = { data: new Uint8Array(4 * 4 * 3), width: 4, height: 4 };
       // Waiting for the worker that never becomes ready: the failure ends the wait.
@@ -252,7 +234,7 @@ describe('a model converter service', () => {
   }, 20_000);
 
   it('lets a caller that leaves while it waits give up its place in the queue', async () => {
-    const pool = new WorkerPool({ workerUrl, logger, maxQueue: 1 });
+    const pool = new WorkerPool({ workerUrl: fixtureWorkerUrl, logger, maxQueue: 1 });
     try {
       await pool.whenReady();
       const image = () => ({ data: new Uint8Array(4 * 4 * 3), width: 4, height: 4 });
@@ -273,8 +255,8 @@ describe('a model converter service', () => {
 describe('a model converter shutting down', () => {
   const startWith = (closeGraceMs: number, workers = 2) =>
     createModelConverterService({
-      description: description('downscale'),
-      workerUrl,
+      description: fixtureDescription('downscale'),
+      workerUrl: fixtureWorkerUrl,
       logger,
       host: '127.0.0.1',
       workers,

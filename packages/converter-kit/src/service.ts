@@ -1,12 +1,9 @@
 import type { Logger } from '@pixelflow/logger';
-import {
-  createHttpService,
-  defaultHttpLimits,
-  type HttpLimits,
-  type HttpService,
-} from '@pixelflow/service-kit';
-import { mountModelConverter } from './http.ts';
-import { ConversionsInFlight } from './in-flight.ts';
+import type { HttpLimits } from '@pixelflow/service-kit';
+import { BusyError } from './answers.ts';
+import { type ConverterService, createConverterService } from './converter-service.ts';
+import { decodeImage, encodeImage } from './images.ts';
+import type { HttpConverter } from './mount.ts';
 import { WorkerPool } from './pool.ts';
 import type { ModelDescription } from './types.ts';
 
@@ -29,13 +26,33 @@ export interface ModelConverterServiceOptions {
 }
 
 /**
+ * A model converter over HTTP: the upload decoded to pixels on this thread, converted by the
+ * pool's workers, encoded like the input was. It reports progress, starting at 0 once a worker
+ * (or a place in the queue) is taken.
+ */
+export function modelHttpConverter(description: ModelDescription, pool: WorkerPool): HttpConverter {
+  return {
+    description: { ...description, progress: true },
+    async convert(input, params, { signal, progress }) {
+      const decoded = await decodeImage(input, description);
+      // Checked again: other requests may have taken the free places while this one decoded, and
+      // once the progress answer is under way a busy pool could only say so as an error part.
+      if (!pool.hasCapacity) throw new BusyError('every worker is busy');
+      progress(0);
+      const result = await pool.run(decoded.raw, params, { signal, onProgress: progress });
+      return encodeImage(result, decoded.format);
+    },
+  };
+}
+
+/**
  * One model converter as a service: at `/<id>/…` and at the root. `/readyz` says ready once
  * every worker has loaded and warmed up its model; `/healthz` answers during conversions, which
  * run in worker threads.
  */
 export function createModelConverterService(
   options: ModelConverterServiceOptions,
-): HttpService & { pool: WorkerPool } {
+): ConverterService & { pool: WorkerPool } {
   const { description, logger } = options;
   const pool = new WorkerPool({
     workerUrl: options.workerUrl,
@@ -44,24 +61,24 @@ export function createModelConverterService(
     idleMs: options.idleMs,
     logger,
   });
-  const service = createHttpService({
+  const service = createConverterService({
     name: `converter-${description.id}`,
     logger,
     port: options.port,
     host: options.host,
-    bodyLimit: 5 * 1024 * 1024 + 65_536,
-    limits: options.http,
+    http: options.http,
     readiness: () => {
       if (!pool.ready) throw new Error('the model is still loading');
     },
   });
-  const inFlight = new ConversionsInFlight();
-  for (const prefix of [`/${description.id}`, ''])
-    mountModelConverter(service.app, { description, pool, prefix, inFlight });
-  // Conversions running at shutdown get most of the grace period to finish; the rest are stopped
-  // and answered SHUTTING_DOWN, which the conversion service retries on another instance.
-  const graceMs = Math.max(0, (options.http?.closeGraceMs ?? defaultHttpLimits.closeGraceMs) - 1000);
-  service.onDrain(() => inFlight.drain(graceMs));
+  const converter = modelHttpConverter(description, pool);
+  // The pool is the limit: a conversion that finds neither a free worker nor a place in its queue
+  // is refused as busy. A conversion takes its place in pool.run, so there is nothing to give back.
+  const limit = { tryAcquire: () => pool.hasCapacity, release: () => {} };
+  // Retry-After: a conversion takes tens of seconds; asking again every second would only load it.
+  for (const prefix of [`/${description.id}`, '']) {
+    service.mount(converter, { prefix, limit, retryAfterSeconds: 5 });
+  }
   service.onShutdown(() => pool.close());
   return Object.assign(service, { pool });
 }

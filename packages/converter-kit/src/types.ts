@@ -1,3 +1,5 @@
+import type { ConverterDescription } from './contract.ts';
+
 /**
  * The contract between a model converter's pure core (TensorFlow.js code, run in a worker
  * thread) and the converter kit (worker pool, HTTP adapter, progress, cancellation).
@@ -17,13 +19,8 @@ export interface ConvertContext {
   signal: AbortSignal;
 }
 
-/** What `/describe` says of a converter, besides the kit's own fields. */
-export interface ModelDescription {
-  id: string;
-  title: string;
-  description: string;
-  /** JSON Schema of the params (draft 2020-12 subset, `additionalProperties: false`, defaults). */
-  params: Record<string, unknown>;
+/** What `/describe` says of a model converter: the contract's description, `progress` added by the kit. */
+export interface ModelDescription extends Omit<ConverterDescription, 'progress' | 'maxPixels' | 'oversize'> {
   /** Largest input in pixels the converter works on. */
   maxPixels: number;
   /** What happens to a larger input: scaled down to fit first, or refused (IMAGE_TOO_LARGE). */

@@ -8,6 +8,7 @@ export {
 } from './client.ts';
 export {
   type ConverterCall,
+  type FaultConverterOptions,
   type FaultConverters,
   type FaultMode,
   startFaultConverters,

@@ -46,6 +46,17 @@ export function limitsFromEnv(env: LimitsEnv): ConversionLimits {
   };
 }
 
+/** Converters as `id=url` pairs, comma-separated (CONVERTERS, and the launchers' EXTRA_CONVERTERS). */
+export const converterListVariable = () =>
+  z.string().transform((value, ctx) => {
+    try {
+      return parseConverterList(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
 /** The limits' variables, for a process that runs the service with an environment of its own. */
 export const conversionLimitsEnv = limitsSchema.shape;
 
@@ -66,16 +77,7 @@ export const envSchema = z.object({
   /** Time between two tries of a gallery save that failed. */
   GALLERY_RETRY_MS: millis(30_000),
   /** Converters as `id=baseUrl` pairs, comma-separated. */
-  CONVERTERS: z.string().transform((value, ctx) => {
-    try {
-      const list = parseConverterList(value);
-      if (list.length === 0) ctx.addIssue({ code: 'custom', message: 'lists no converter' });
-      return list;
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-  }),
+  CONVERTERS: converterListVariable().refine((list) => list.length > 0, 'lists no converter'),
   /** Unique per process in the queue's consumer group. */
   INSTANCE_ID: z
     .string()

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type ConvertOutcome, callConverter } from '@pixelflow/converter-kit/client';
 import type { BlobStore, QueueEntry, RecordStore, WorkQueue } from '@pixelflow/drivers';
 import type { ErrorCode } from '@pixelflow/errors';
 import type { JobsClient } from '@pixelflow/jobs/api';
 import type { Logger } from '@pixelflow/logger';
 import type { Admission } from './admission.ts';
-import { type ConvertOutcome, callConverter } from './converters/client.ts';
 import type { ConverterRegistry } from './converters/registry.ts';
 import type { GallerySaves } from './gallery-saves.ts';
 import { inputKey, type QueuedConversion } from './intake.ts';

@@ -15,7 +15,7 @@ import { JobRunner } from './runner.ts';
 
 export type { ConversionLimits } from './admission.ts';
 export { type ConverterEntry, parseConverterList } from './converters/registry.ts';
-export { conversionLimitsEnv, limitsFromEnv as conversionLimitsFrom } from './env.ts';
+export { conversionLimitsEnv, converterListVariable, limitsFromEnv as conversionLimitsFrom } from './env.ts';
 
 /** The queue every conversion instance reads: one stream, one consumer group. */
 export const QUEUE = { stream: 'conversions', group: 'runners' } as const;

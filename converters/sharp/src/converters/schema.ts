@@ -1,4 +1,4 @@
-import type { JsonSchema } from '../converter.ts';
+import type { JsonSchema } from '@pixelflow/converter-kit';
 
 /** The params object of a converter: only the named properties, each optional unless required. */
 export function paramsSchema(

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ConverterDescription } from '@pixelflow/converter-kit/client';
 import { AppError, type ErrorCode } from '@pixelflow/errors';
 import { createLogger } from '@pixelflow/logger';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConverterDescription, ConverterRegistry, parseConverterList } from './registry.ts';
+import { ConverterRegistry, parseConverterList } from './registry.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 
@@ -175,18 +176,19 @@ describe('ConverterRegistry', () => {
       () => registry.validateParams(described, { angle: 400, background: 'red', extra: true }),
       'INVALID_PARAMS',
     );
+    // The converters' own rules and wording (converters/openapi.yaml's INVALID_PARAMS).
     expect(error.details?.errors).toEqual([
-      'params must NOT have additional properties',
-      '/angle must be <= 360',
-      '/background must match pattern "^#[0-9a-f]{6}$"',
+      { path: '/', message: "must NOT have additional property 'extra'" },
+      { path: '/angle', message: 'must be <= 360' },
+      { path: '/background', message: 'must match pattern "^#[0-9a-f]{6}$"' },
     ]);
-    expect(error.message).toMatch(/^params for "rotate" are invalid: .*\/angle must be <= 360/);
+    expect(error.message).toMatch(/^invalid params for rotate: .*params\/angle must be <= 360/);
     // No type coercion: a string is not an integer.
     const coerced = await failure(
       () => registry.validateParams(described, { angle: '90' }),
       'INVALID_PARAMS',
     );
-    expect(coerced.details?.errors).toEqual(['/angle must be integer']);
+    expect(coerced.details?.errors).toEqual([{ path: '/angle', message: 'must be integer' }]);
     await failure(() => registry.validateParams(described, 'angle=90'), 'INVALID_PARAMS');
   });
 

@@ -1,17 +1,12 @@
+import {
+  type ConverterDescription,
+  describeConverter,
+  type ParamsValidator,
+  paramsValidator,
+} from '@pixelflow/converter-kit/client';
 import { AppError } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
-import { readJson, Upstream } from '@pixelflow/service-kit';
-import { Ajv, type ValidateFunction } from 'ajv';
-
-/** What a converter says of itself at `GET /describe` (converters/openapi.yaml). */
-export interface ConverterDescription {
-  id: string;
-  title: string;
-  description: string;
-  params: Record<string, unknown>;
-  progress: boolean;
-  maxPixels?: number;
-}
+import { Upstream } from '@pixelflow/service-kit';
 
 export interface ConverterEntry {
   id: string;
@@ -22,13 +17,13 @@ export interface ConverterEntry {
 export interface ConverterState extends ConverterEntry {
   description: ConverterDescription | null;
   healthy: boolean;
-  /** The params' validator, compiled once per description. */
-  validate: ValidateFunction | null;
+  /** The params' validator (the converters' own rules), compiled once per description. */
+  validate: ParamsValidator | null;
 }
 
 export type DescribedConverter = ConverterState & {
   description: ConverterDescription;
-  validate: ValidateFunction;
+  validate: ParamsValidator;
 };
 
 /** Parses `id=url` pairs, comma-separated (the CONVERTERS setting). */
@@ -68,7 +63,6 @@ export class ConverterRegistry {
   readonly #states = new Map<string, ConverterState>();
   readonly #logger: Logger;
   readonly #healthIntervalMs: number;
-  readonly #ajv = new Ajv({ useDefaults: true, allErrors: true, strict: false, coerceTypes: false });
   #timer: NodeJS.Timeout | undefined;
 
   constructor({ converters, logger, healthIntervalMs = 5000 }: ConverterRegistryOptions) {
@@ -111,18 +105,9 @@ export class ConverterRegistry {
     return state as DescribedConverter;
   }
 
-  /** Validates params against the converter's schema and fills in its defaults. */
+  /** Validates params against the converter's schema and fills in its defaults (GraphQL's null is none). */
   validateParams(converter: DescribedConverter, params: unknown): Record<string, unknown> {
-    const value = structuredClone(params ?? {});
-    if (!converter.validate(value)) {
-      const errors = (converter.validate.errors ?? []).map(
-        (e) => `${e.instancePath || 'params'} ${e.message ?? 'is invalid'}`,
-      );
-      throw new AppError('INVALID_PARAMS', `params for "${converter.id}" are invalid: ${errors.join('; ')}`, {
-        errors,
-      });
-    }
-    return value as Record<string, unknown>;
+    return converter.validate(params ?? undefined);
   }
 
   async checkAll(): Promise<void> {
@@ -142,14 +127,8 @@ export class ConverterRegistry {
     // Describe on first contact and whenever a converter comes back: it may have been redeployed.
     if (state.healthy && (!state.description || !wasHealthy)) {
       try {
-        const description = await readJson<ConverterDescription>(
-          await upstream.request('/describe', { timeoutMs: 5000 }),
-          `converter ${state.id}`,
-        );
-        const params = description.params ?? {};
-        // A redeployed converter may describe a schema with the same $id again.
-        if (typeof params.$id === 'string') this.#ajv.removeSchema(params.$id);
-        state.validate = this.#ajv.compile(params);
+        const description = await describeConverter(state.url, { timeoutMs: 5000 });
+        state.validate = paramsValidator(state.id, description.params);
         state.description = description;
       } catch (error) {
         this.#logger.warn({ err: error, converter: state.id }, 'converter description unusable');

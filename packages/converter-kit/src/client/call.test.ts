@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callConverter } from './client.ts';
+import { callConverter } from './call.ts';
 
 let server: Server | undefined;
 afterEach(async () => {

@@ -1,10 +1,8 @@
 import { type ErrorCode, isErrorCode } from '@pixelflow/errors';
-import { Agent, type Dispatcher, request } from 'undici';
-import { mixedBoundary, readParts } from './multipart-mixed.ts';
-
-// Converters get their own pool: a slow conversion must not hold connections that internal
-// calls need.
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 32 });
+import { type Dispatcher, request } from 'undici';
+import { PARAMS_HEADER } from '../contract.ts';
+import { mixedBoundary, progressAccept, readProgressStream } from '../progress-stream.ts';
+import { converterAgent } from './agent.ts';
 
 export interface ConvertRequest {
   /** The converter's base URL. */
@@ -35,40 +33,30 @@ export type ConvertOutcome =
 /** Results are capped: a converter that answers more than this is broken. */
 const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
 
-/**
- * A progress answer (converters/openapi.yaml): JSON parts `{ progress }` while the converter
- * works, then the image, or a JSON part `{ error }` when it failed after the answer began.
- */
+/** What a progress answer comes to: the image, or the error part that ended it. */
 async function readProgressAnswer(
   body: Dispatcher.ResponseData['body'],
-  boundary: string,
+  contentType: string,
   onProgress: ((fraction: number) => void) | undefined,
   signal: AbortSignal,
 ): Promise<ConvertOutcome> {
   try {
-    for await (const part of readParts(body, boundary, MAX_ANSWER_BYTES)) {
-      const type = part.headers['content-type'] ?? '';
-      if (type.startsWith('image/') && part.body.length > 0) {
-        return { kind: 'ok', data: Buffer.from(part.body), contentType: type };
+    for await (const event of readProgressStream(body, contentType, MAX_ANSWER_BYTES)) {
+      if (event.type === 'image') return { kind: 'ok', data: event.data, contentType: event.contentType };
+      if (event.type === 'progress') {
+        onProgress?.(event.fraction);
+        continue;
       }
-      if (!type.startsWith('application/json')) continue;
-      const json = JSON.parse(part.body.toString('utf8')) as { progress?: unknown; error?: unknown };
-      if (typeof json.progress === 'number') onProgress?.(json.progress);
-      else if (json.error) {
-        const { code, message } = errorFromBodyText(
-          part.body.toString('utf8'),
-          'CONVERTER_FAILED',
-          'the conversion failed',
-        );
-        // Busy after all (it filled up while this request was read), or shutting down and giving
-        // the work back: wait, as for a 503, and try again (on another instance).
-        if (code === 'SERVICE_UNAVAILABLE' || code === 'SHUTTING_DOWN')
-          return { kind: 'busy', retryAfterMs: 1000, message };
-        // Bad input the converter found late is the input's fault; anything else is its own.
-        return code === 'CONVERTER_FAILED' || code === 'INTERNAL_SERVER_ERROR'
-          ? { kind: 'failed', message }
-          : { kind: 'rejected', code, message };
-      }
+      const code = isErrorCode(event.code) ? event.code : 'CONVERTER_FAILED';
+      const message = typeof event.message === 'string' ? event.message : 'the conversion failed';
+      // Busy after all (it filled up while this request was read), or shutting down and giving
+      // the work back: wait, as for a 503, and try again (on another instance).
+      if (code === 'SERVICE_UNAVAILABLE' || code === 'SHUTTING_DOWN')
+        return { kind: 'busy', retryAfterMs: 1000, message };
+      // Bad input the converter found late is the input's fault; anything else is its own.
+      return code === 'CONVERTER_FAILED' || code === 'INTERNAL_SERVER_ERROR'
+        ? { kind: 'failed', message }
+        : { kind: 'rejected', code, message };
     }
     return { kind: 'failed', message: 'the progress answer ended without an image' };
   } catch (error) {
@@ -109,14 +97,13 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
       method: 'POST',
       headers: {
         'content-type': call.contentType,
-        // A converter with progress answers multipart/mixed; a plain image is always valid too.
-        accept: call.onProgress ? 'multipart/mixed, image/*' : 'image/*',
-        'x-converter-params': JSON.stringify(call.params),
+        accept: progressAccept(call.onProgress !== undefined),
+        [PARAMS_HEADER]: JSON.stringify(call.params),
         'x-request-id': call.requestId,
         'x-runner-id': call.runnerId,
       },
       body: call.input,
-      dispatcher: agent,
+      dispatcher: converterAgent,
       signal,
       headersTimeout: call.timeoutMs,
       bodyTimeout: call.timeoutMs,
@@ -124,8 +111,7 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
     const { statusCode, headers } = response;
     if (statusCode === 200) {
       const type = String(headers['content-type'] ?? '');
-      const boundary = mixedBoundary(type);
-      if (boundary) return await readProgressAnswer(response.body, boundary, call.onProgress, signal);
+      if (mixedBoundary(type)) return await readProgressAnswer(response.body, type, call.onProgress, signal);
       const data = Buffer.from(await response.body.arrayBuffer());
       if (!type.startsWith('image/') || data.length === 0) {
         return {
