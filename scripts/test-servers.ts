@@ -1,6 +1,7 @@
 /**
  * Throwaway PostgreSQL and Redis servers on free local ports, for the int and e2e tiers and for
- * `pnpm cluster`. Installs Debian's packages (and Chromium, for the browser tests) where missing.
+ * `pnpm cluster`. Installs Debian's packages (and Chromium, for the browser tests, and Python with
+ * Pillow, for the converter in Python) where missing.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -30,11 +31,22 @@ function asRoot(args: string[]): void {
   });
 }
 
-/** Installs what is missing from Debian's packages: PostgreSQL, Redis, Chromium. */
+/**
+ * A Python 3 that imports Pillow, for converters/python-pillow. Debian's python3-pil serves Debian's
+ * /usr/bin/python3 only, which another python3 (pyenv, a venv) may hide on the PATH.
+ */
+export function pythonWithPillow(): string | undefined {
+  return ['python3', '/usr/bin/python3'].find(
+    (python) => spawnSync(python, ['-c', 'import PIL']).status === 0,
+  );
+}
+
+/** Installs what is missing from Debian's packages: PostgreSQL, Redis, Python with Pillow, Chromium. */
 export function ensurePackages({ chromium = true }: { chromium?: boolean } = {}): void {
   const missing = [
     ...(postgresBin() ? [] : ['postgresql']),
     ...(has('redis-server') ? [] : ['redis-server']),
+    ...(pythonWithPillow() ? [] : ['python3', 'python3-pil']),
     ...(chromium && !has('chromium') ? ['chromium'] : []),
   ];
   if (missing.length === 0) return;

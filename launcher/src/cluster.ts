@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { logLevel, parseEnv, port, positiveInt, postgresUrl, redisUrl, z } from '@pixelflow/config';
+import { converterListVariable } from '@pixelflow/conversion';
 import { converterIds } from '@pixelflow/converter-sharp';
 import { request } from 'undici';
 import {
@@ -268,6 +269,8 @@ if (import.meta.main) {
       /** `false` leaves out DeepDream and upscaling, which take a while and memory to load. */
       AI_CONVERTERS: z.enum(['true', 'false']).default('true'),
       LOG_LEVEL: logLevel(),
+      /** Your own converters beside the built-in ones, as `id=url` pairs, comma-separated. */
+      EXTRA_CONVERTERS: converterListVariable().default([]),
     }),
   );
   const cluster = await startCluster({
@@ -278,6 +281,7 @@ if (import.meta.main) {
     conversionInstances: env.CONVERSION_INSTANCES,
     aiConverters: env.AI_CONVERTERS === 'true',
     logLevel: env.LOG_LEVEL,
+    extraConverters: Object.fromEntries(env.EXTRA_CONVERTERS.map(({ id, url }) => [id, url])),
   });
   process.stdout.write(
     `Pixelflow cluster: ${cluster.processes.length} processes, GraphQL at ${cluster.gatewayUrl}/graphql\n`,

@@ -13,8 +13,8 @@ import {
   type ConverterEntry,
   conversionLimitsEnv,
   conversionLimitsFrom,
+  converterListVariable,
   createConversionService,
-  parseConverterList,
 } from '@pixelflow/conversion';
 import { createDeepDreamService } from '@pixelflow/converter-deepdream';
 import { converterIds, createSharpConverterService } from '@pixelflow/converter-sharp';
@@ -65,17 +65,7 @@ const envSchema = z.object({
    */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(5000),
   /** Your own converters beside the built-in ones, as `id=url` pairs, comma-separated. */
-  EXTRA_CONVERTERS: z
-    .string()
-    .default('')
-    .transform((value, ctx) => {
-      try {
-        return parseConverterList(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
+  EXTRA_CONVERTERS: converterListVariable().default([]),
 });
 
 export interface EmbeddedOptions {
