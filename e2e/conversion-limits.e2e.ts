@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { MAX_UPLOAD_BYTES } from '@pixelflow/product';
 import { type GraphQLResponse, type JobEvent, PixelflowClient } from '@pixelflow/testing';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -168,7 +169,7 @@ describe('the work one request may ask for', () => {
 
 describe('the upload limit: 5 MiB, inclusive', () => {
   it('takes a file of exactly 5 × 1024 × 1024 bytes and refuses one byte more with PAYLOAD_TOO_LARGE', async () => {
-    const limit = 5 * 1024 * 1024;
+    const limit = MAX_UPLOAD_BYTES;
     const exact = pngOfSize(small, limit);
     expect(exact.length).toBe(limit);
     const accepted = await convertFrom(address(), exact, 'invert');

@@ -1,3 +1,4 @@
+import { type ImageNode, imageFields } from '@pixelflow/gallery/testing';
 import { photo } from '@pixelflow/testing';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,22 +16,6 @@ const env = useCluster('gallery', {
     return { slow: faults.urls.slow };
   },
 });
-
-const imageFields =
-  'id kind converter original { id kind } url thumbnailUrl width height format bytes createdAt';
-
-interface ImageNode {
-  id: string;
-  kind: 'ORIGINAL' | 'CONVERTED';
-  converter: string | null;
-  original: { id: string; kind: string } | null;
-  url: string;
-  thumbnailUrl: string;
-  width: number;
-  height: number;
-  format: string;
-  bytes: number;
-}
 
 async function page(account: Account, first = 24, after?: string) {
   const { data, errors } = await account.client.graphql<{

@@ -10,12 +10,11 @@
  *      CMD runs is a file of the repository.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, matchesGlob } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, normalize } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate } from 'dockerfile-utils';
+import { dockerignore, root } from './docker-context.ts';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
 const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const problems: string[] = [];
 
@@ -48,6 +47,7 @@ for (const from of dockerfile.getFROMs()) {
   const stage = from.getBuildStage();
   if (stage) stages.push(stage);
 }
+const ignored = dockerignore();
 for (const instruction of dockerfile.getCOPYs()) {
   const line = instruction.getRange().start.line + 1;
   const from = instruction.getFromFlag()?.getValue();
@@ -60,14 +60,10 @@ for (const instruction of dockerfile.getCOPYs()) {
   if (from) continue;
   // 3. From the build context.
   const sources = (instruction.getArgumentsContent() ?? '').split(/\s+/).slice(0, -1);
-  const ignored = readFileSync(join(root, '.dockerignore'), 'utf8')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
   for (const source of sources) {
     if (source === '.') continue;
     if (!existsSync(join(root, source))) problems.push(`line ${line}: COPY ${source}: no such file`);
-    if (ignored.some((pattern) => matchesGlob(source, pattern) || matchesGlob(source, `${pattern}/**`)))
+    if (ignored.ignores(normalize(source).replace(/\/$/, '')))
       problems.push(`line ${line}: COPY ${source}: .dockerignore leaves it out`);
   }
 }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PASSWORD_HASH_OPTIONS } from '@pixelflow/auth';
-import { GalleryClient } from '@pixelflow/gallery/api';
+import { GalleryClient } from '@pixelflow/gallery-api';
 import { startCluster } from '@pixelflow/launcher/cluster';
 import { PixelflowClient } from '@pixelflow/testing';
 import sharp from 'sharp';

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { callConverter } from '@pixelflow/converter-kit/client';
 import { benchUpscale } from '@pixelflow/converter-upscale/bench';
 import { freePort } from '@pixelflow/launcher/cluster';
 import { PixelflowClient, photo } from '@pixelflow/testing';
@@ -43,7 +44,11 @@ interface ServiceRun {
 }
 
 /** Starts a converter's production entry point, converts `input` once, and stops it. */
-async function throughService(id: string, input: Buffer, params: object): Promise<ServiceRun> {
+async function throughService(
+  id: string,
+  input: Buffer,
+  params: Record<string, unknown>,
+): Promise<ServiceRun> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [join(root, `converters/${id}/src/main.ts`)], {
@@ -68,16 +73,19 @@ async function throughService(id: string, input: Buffer, params: object): Promis
     const startSeconds = (performance.now() - started) / 1000;
     const idleMiB = memoryOf(child.pid!).rssMiB;
     const begin = performance.now();
-    const response = await request(`${url}/convert`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/jpeg', 'x-converter-params': JSON.stringify(params) },
-      body: input,
-      headersTimeout: 600_000,
-      bodyTimeout: 600_000,
+    const outcome = await callConverter({
+      url,
+      input,
+      contentType: 'image/jpeg',
+      params,
+      signal: new AbortController().signal,
+      timeoutMs: 600_000,
+      requestId: `bench-${id}`,
+      runnerId: 'bench',
     });
-    const output = Buffer.from(await response.body.arrayBuffer());
     const seconds = (performance.now() - begin) / 1000;
-    if (response.statusCode !== 200) throw new Error(`${id}: ${response.statusCode} ${output}`);
+    if (outcome.kind !== 'ok') throw new Error(`${id}: ${outcome.kind}: ${outcome.message}`);
+    const output = outcome.data;
     const { width = 0, height = 0 } = await sharp(output).metadata();
     return { startSeconds, idleMiB, seconds, peakMiB: memoryOf(child.pid!).peakMiB, width, height };
   } finally {

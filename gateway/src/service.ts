@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloGateway } from '@apollo/gateway';
 import {
-  type GraphQLWsOptions,
   logUnexpectedErrors,
   sendGraphQLErrors,
   serveGraphQLHttp,
@@ -12,7 +11,6 @@ import type { Logger } from '@pixelflow/logger';
 import {
   anonymous,
   createHttpService,
-  type HttpLimits,
   type HttpService,
   IDENTITY_HEADER,
   type Identity,
@@ -25,38 +23,29 @@ import { type Client, createClient } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { clientIpResolver, createAuthenticator, rejectAs401 } from './authentication.ts';
 import { type GatewayContext, SubgraphDataSource } from './data-source.ts';
+import type { GatewaySettings } from './env.ts';
 import { websocketClientKey } from './limits/client-key.ts';
 import { OperationGuard } from './limits/guard.ts';
 import { guardGraphQLHttp, operationLimitsPlugin } from './limits/http.ts';
-import { defaultWebSocketLimits, type OperationLimits } from './limits/limits.ts';
 import { registerProxyRoutes } from './proxy-routes.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { SubscriptionRouter, toExecutionResult } from './subscriptions/router.ts';
 import { supergraphInfo, supergraphSdl } from './supergraph.ts';
 import { registerWebApp } from './web-app.ts';
 
-export { limitsEnv, operationLimitsFrom, websocketLimitsFrom } from './limits/env.ts';
-
-export interface GatewayOptions {
+/** The settings (GatewaySettings) have their defaults in env.ts only: `gatewaySettings.defaults`. */
+export interface GatewayOptions extends GatewaySettings {
   logger: Logger;
   internalSecret: string;
   /** Base URLs per subgraph name (several instances each, where there are). */
   subgraphs: Record<string, readonly string[]>;
-  /** @default 5 MiB */
-  maxUploadBytes?: number;
-  /** What one GraphQL operation may ask, over HTTP and the WebSocket. @default defaultOperationLimits */
-  operationLimits?: Partial<OperationLimits>;
-  /** Caps and timeouts of the graphql-ws server. @default defaultWebSocketLimits, graphql-kit's timeouts */
-  websocket?: Omit<GraphQLWsOptions, 'path' | 'clientKey'>;
-  /** @default 4000 */
+  /** @default 0 (a free port) */
   port?: number;
   /**
    * Which proxies in front may say who the client is (X-Forwarded-For): fastify's trustProxy.
    * @default false
    */
   trustProxy?: boolean | string;
-  /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
-  http?: Partial<HttpLimits>;
   host?: string;
   /** The built web app (web/dist) to serve at `/` and `/playground`; none when absent. */
   webDir?: string;
@@ -70,7 +59,7 @@ const MULTIPART_OVERHEAD = 64 * 1024;
  * streamed through), its own graphql-ws server for subscriptions, and `/jobs/:id/result`.
  */
 export async function createGateway(options: GatewayOptions): Promise<HttpService> {
-  const { logger, internalSecret, subgraphs, maxUploadBytes = 5 * 1024 * 1024 } = options;
+  const { logger, internalSecret, subgraphs, maxUploadBytes } = options;
   const info = supergraphInfo;
   const upstreams = new Map<string, Upstream>();
   for (const graph of info.graphs.values()) {
@@ -108,7 +97,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
   const service = createHttpService({
     name: 'gateway',
     logger,
-    port: options.port ?? 4000,
+    port: options.port,
     host: options.host,
     trustProxy: options.trustProxy,
     limits: options.http,
@@ -218,7 +207,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
         return toExecutionResult(response.body.singleResult);
       },
     },
-    { ...defaultWebSocketLimits, ...options.websocket, clientKey: websocketClientKey(options.trustProxy) },
+    { ...options.websocket, clientKey: websocketClientKey(options.trustProxy) },
   );
   service.onShutdown(async () => {
     authenticator.stop();

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { composeTestSupergraph } from '../testing/supergraph.ts';
 import { SupergraphInfo } from './supergraph.ts';
-import { composeTestSupergraph } from './test-supergraph.ts';
 
 const { supergraphSdl, info } = composeTestSupergraph();
 

@@ -1,6 +1,12 @@
+import { authSettings } from '@pixelflow/auth/env';
 import { EnvError } from '@pixelflow/config';
+import { conversionSettings } from '@pixelflow/conversion/env';
+import { gallerySettings } from '@pixelflow/gallery/env';
+import { gatewaySettings } from '@pixelflow/gateway/env';
+import { jobsSettings } from '@pixelflow/jobs/env';
 import { describe, expect, it } from 'vitest';
 import { embeddedOptionsFromEnv } from './embedded.ts';
+import { embeddedConversionSlots } from './runtime.ts';
 
 describe("pnpm start's environment", () => {
   it('sets the same limits as in the cluster, by the same variables', () => {
@@ -14,18 +20,37 @@ describe("pnpm start's environment", () => {
       SHUTDOWN_DRAIN_MS: '0',
       EXTRA_CONVERTERS: 'mine=http://127.0.0.1:9000',
     });
-    expect(options.gatewayLimits.operationLimits.maxAliases).toBe(3);
-    expect(options.gatewayLimits.websocket.maxSocketsPerClient).toBe(4);
-    expect(options.http).toMatchObject({ maxConnectionsPerAddress: 8, uploadIdleTimeoutMs: 5000 });
-    expect(options.conversionLimits).toMatchObject({ anonymousRate: 7, maxQueueLength: 50 });
-    expect(options.drainMs).toBe(0);
+    expect(options.gateway.operationLimits.maxAliases).toBe(3);
+    expect(options.gateway.websocket.maxSocketsPerClient).toBe(4);
+    expect(options.gateway.http).toMatchObject({ maxConnectionsPerAddress: 8, uploadIdleTimeoutMs: 5000 });
+    expect(options.conversion.limits).toMatchObject({ anonymousRate: 7, maxQueueLength: 50 });
+    expect(options.conversion.drainMs).toBe(0);
     expect(options.extraConverters).toEqual([{ id: 'mine', url: 'http://127.0.0.1:9000' }]);
   });
 
-  it('defaults to a laptop: loopback, a 64-connection cap, a short drain', () => {
+  it('defaults to a laptop: loopback, a 64-connection cap, a short drain, a few conversions at once', () => {
     const { options } = embeddedOptionsFromEnv({});
-    expect(options).toMatchObject({ host: '127.0.0.1', port: 4000, drainMs: 5000, extraConverters: [] });
-    expect(options.http.maxConnectionsPerAddress).toBe(64);
+    expect(options).toMatchObject({ host: '127.0.0.1', port: 4000, extraConverters: [] });
+    expect(options.gateway.http.maxConnectionsPerAddress).toBe(64);
+    expect(options.conversion.drainMs).toBe(5000);
+    expect(options.converters.maxInFlight).toBe(embeddedConversionSlots);
+  });
+
+  it("takes every other setting's default from the service's env.ts, and its variable too", () => {
+    const { options } = embeddedOptionsFromEnv({});
+    expect(options.auth).toEqual(authSettings.defaults);
+    expect(options.gallery).toEqual(gallerySettings.defaults);
+    expect(options.jobs).toEqual(jobsSettings.defaults);
+    expect(options.conversion).toEqual({ ...conversionSettings.defaults, drainMs: 5000 });
+    expect(options.gateway).toEqual(gatewaySettings.defaults);
+    const set = embeddedOptionsFromEnv({
+      JOB_TTL_MS: '5000',
+      MAX_UPLOAD_BYTES: '1000',
+      URL_TTL_S: '60',
+    }).options;
+    expect([set.jobs.jobTtlMs, set.conversion.jobTtlMs]).toEqual([5000, 5000]);
+    expect([set.gateway.maxUploadBytes, set.conversion.maxUploadBytes]).toEqual([1000, 1000]);
+    expect(set.gallery.urlTtlS).toBe(60);
   });
 
   it('lists every bad variable at once', () => {

@@ -7,48 +7,46 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createAuthService } from '@pixelflow/auth';
-import { logLevel, parseEnv, port, z } from '@pixelflow/config';
+import { type AuthSettings, authSettings } from '@pixelflow/auth/env';
+import { logLevel, parseEnv, port, positiveInt, z } from '@pixelflow/config';
+import { type ConverterEntry, createConversionService } from '@pixelflow/conversion';
 import {
-  type ConversionLimits,
-  type ConverterEntry,
-  conversionLimitsEnv,
-  conversionLimitsFrom,
+  type ConversionSettings,
+  conversionSettings,
   converterListVariable,
-  createConversionService,
-} from '@pixelflow/conversion';
+} from '@pixelflow/conversion/env';
 import { createDeepDreamService } from '@pixelflow/converter-deepdream';
+import { type ModelConverterSettings, modelConverterSettings } from '@pixelflow/converter-kit/env';
 import { converterIds, createSharpConverterService } from '@pixelflow/converter-sharp';
+import { type SharpSettings, sharpSettings } from '@pixelflow/converter-sharp/env';
 import { createUpscaleService } from '@pixelflow/converter-upscale';
 import { createFsObjectStore, createMemoryDrivers, createPgliteSql } from '@pixelflow/drivers';
 import { createGalleryService } from '@pixelflow/gallery';
-import {
-  createGateway,
-  type GatewayOptions,
-  limitsEnv,
-  operationLimitsFrom,
-  websocketLimitsFrom,
-} from '@pixelflow/gateway';
+import { type GallerySettings, gallerySettings } from '@pixelflow/gallery/env';
+import { createGateway } from '@pixelflow/gateway';
+import { type GatewaySettings, gatewaySettings } from '@pixelflow/gateway/env';
 import { createJobsService } from '@pixelflow/jobs';
+import { type JobsSettings, jobsSettings } from '@pixelflow/jobs/env';
 import { createLogger } from '@pixelflow/logger';
-import {
-  type Closable,
-  closeInOrder,
-  closeTogether,
-  type HttpLimits,
-  httpLimitsEnv,
-  httpLimitsFrom,
-  runMain,
-} from '@pixelflow/service-kit';
+import { type Closable, closeInOrder, closeTogether, runMain } from '@pixelflow/service-kit';
 import { embeddedConversionSlots } from './runtime.ts';
 import { ensureWebApp } from './web.ts';
 
+/**
+ * Every service's settings, by the same variables and with the same defaults as in the cluster
+ * (each service's env.ts); a variable two services share (JOB_TTL_MS, MAX_UPLOAD_BYTES,
+ * MAX_PIXELS) sets both. The HTTP timeouts and connection caps are the gateway's (the internal
+ * services keep their defaults). Then the launcher's own variables, and the few defaults that
+ * differ on a laptop.
+ */
 const envSchema = z.object({
-  /** The gateway's timeouts and connection caps (the internal services keep their defaults). */
-  ...httpLimitsEnv({ maxConnectionsPerAddress: 64 }),
-  // The gateway's GraphQL operation and WebSocket limits and the conversion service's rates and
-  // queue limits, from the same variables as in the cluster.
-  ...limitsEnv,
-  ...conversionLimitsEnv,
+  ...authSettings.env,
+  ...gallerySettings.env,
+  ...jobsSettings.env,
+  ...conversionSettings.env,
+  ...sharpSettings.env,
+  ...modelConverterSettings.env,
+  ...gatewaySettings.env,
   PORT: port(4000),
   /** The gateway's address; loopback by default since a laptop need not expose it. */
   HOST: z.string().default('127.0.0.1'),
@@ -56,7 +54,6 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   /** Base of the public URLs (resultUrl); defaults to http://localhost:PORT. */
   PUBLIC_URL: z.url().optional(),
-  JOB_TTL_MS: z.coerce.number().int().positive().default(100_000),
   /** `false` leaves DeepDream and AI upscaling out. */
   AI_CONVERTERS: z.enum(['true', 'false']).default('true'),
   /**
@@ -64,31 +61,35 @@ const envSchema = z.object({
    * queue and run again after the restart.
    */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).default(5000),
+  /** Below libuv's pool of 8 (runtime.ts, embeddedConversionSlots): 4 threads stay for crypto and fs. */
+  MAX_IN_FLIGHT: positiveInt(embeddedConversionSlots),
   /** Your own converters beside the built-in ones, as `id=url` pairs, comma-separated. */
   EXTRA_CONVERTERS: converterListVariable().default([]),
 });
 
+/** What `pnpm start` runs with: `embeddedOptionsFromEnv` makes it from the environment. */
 export interface EmbeddedOptions {
-  port?: number;
-  host?: string;
-  logLevel?: string;
-  dataDir?: string;
+  port: number;
+  host: string;
+  logLevel: string;
+  dataDir: string;
+  /** Base of the public URLs; none: http://localhost:<port>. */
   publicUrl?: string;
-  jobTtlMs?: number;
-  /** Serve DeepDream and AI upscaling (their models load on first use). @default true */
-  aiConverters?: boolean;
+  /** Serve DeepDream and AI upscaling (their models load on first use). */
+  aiConverters: boolean;
   /** The built web app to serve at `/`; `pnpm start` builds it (see web.ts). */
   webDir?: string;
-  /** The gateway's timeouts and connection caps. */
-  http?: Partial<HttpLimits>;
-  /** How long running conversions get at shutdown before they are saved for the restart. @default 5000 */
-  drainMs?: number;
   /** Converters served elsewhere, beside the built-in ones. */
-  extraConverters?: readonly ConverterEntry[];
-  /** The conversion service's rates and queue limits. @default its defaults */
-  conversionLimits?: Partial<ConversionLimits>;
-  /** The gateway's GraphQL operation and WebSocket limits (see the gateway's options). */
-  gatewayLimits?: Pick<GatewayOptions, 'operationLimits' | 'websocket'>;
+  extraConverters: readonly ConverterEntry[];
+  /** Each service's settings, as its env.ts reads them. */
+  auth: AuthSettings;
+  gallery: GallerySettings;
+  jobs: JobsSettings;
+  conversion: ConversionSettings;
+  converters: SharpSettings;
+  /** DeepDream's and AI upscaling's, each. */
+  models: ModelConverterSettings;
+  gateway: GatewaySettings;
 }
 
 export interface Embedded extends Closable {
@@ -105,9 +106,9 @@ function internalSecret(dataDir: string): string {
   return secret;
 }
 
-export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embedded> {
-  const level = options.logLevel ?? 'info';
-  const dataDir = resolve(options.dataDir ?? './data');
+export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
+  const level = options.logLevel;
+  const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const secret = internalSecret(dataDir);
   const logger = (service: string) => createLogger({ service, level });
@@ -119,11 +120,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
   // own schema in it, as they do on a shared PostgreSQL server.
   const sql = await createPgliteSql(join(dataDir, 'pglite'));
   try {
-    // Below libuv's pool of 8 (runtime.ts, embeddedConversionSlots): 4 threads stay for crypto and fs.
     const converters = createSharpConverterService({
       logger: logger('converters'),
       host: loopback,
-      maxInFlight: embeddedConversionSlots,
+      ...options.converters,
     });
     started.push(converters);
     const convertersUrl = (await converters.listen()).url;
@@ -131,24 +131,30 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
     // The AI converters' models load in worker threads on first use and go again after ten
     // idle minutes: on a laptop they would otherwise hold about a gigabyte for nothing.
     const models: Array<{ id: string; url: string }> = [];
-    if (options.aiConverters ?? true) {
+    if (options.aiConverters) {
       for (const [id, create] of [
         ['deepdream', createDeepDreamService],
         ['upscale', createUpscaleService],
       ] as const) {
-        const model = create({ logger: logger(`converter-${id}`), host: loopback, idleMs: 600_000 });
+        const model = create({
+          logger: logger(`converter-${id}`),
+          host: loopback,
+          ...options.models,
+          idleMs: 600_000,
+        });
         started.push(model);
         models.push({ id, url: (await model.listen()).url });
       }
     }
 
-    const gatewayPort = options.port ?? 4000;
+    const gatewayPort = options.port;
     const publicUrl = options.publicUrl ?? `http://localhost:${gatewayPort}`;
     const auth = await createAuthService({
       sql,
       logger: logger('auth'),
       internalSecret: secret,
       host: loopback,
+      ...options.auth,
     });
     started.push(auth);
     const authUrl = (await auth.listen()).url;
@@ -160,6 +166,7 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       internalSecret: secret,
       publicUrl,
       host: loopback,
+      ...options.gallery,
     });
     started.push(gallery);
     const galleryUrl = (await gallery.listen()).url;
@@ -169,8 +176,8 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       logger: logger('jobs'),
       internalSecret: secret,
       publicUrl,
-      jobTtlMs: options.jobTtlMs,
       host: loopback,
+      ...options.jobs,
     });
     started.push(jobs);
     const jobsUrl = (await jobs.listen()).url;
@@ -184,12 +191,10 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       converters: [
         ...converterIds.map((id) => ({ id, url: `${convertersUrl}/${id}` })),
         ...models,
-        ...(options.extraConverters ?? []),
+        ...options.extraConverters,
       ],
-      jobTtlMs: options.jobTtlMs,
-      drainMs: options.drainMs ?? 5000,
-      limits: options.conversionLimits,
       host: loopback,
+      ...options.conversion,
     });
     started.push(conversion);
     const conversionUrl = (await conversion.listen()).url;
@@ -199,10 +204,9 @@ export async function startEmbedded(options: EmbeddedOptions = {}): Promise<Embe
       internalSecret: secret,
       subgraphs: { auth: [authUrl], jobs: [jobsUrl], gallery: [galleryUrl], conversion: [conversionUrl] },
       port: gatewayPort,
-      host: options.host ?? loopback,
+      host: options.host,
       webDir: options.webDir,
-      http: options.http,
-      ...options.gatewayLimits,
+      ...options.gateway,
     });
     started.push(gateway);
     const { port: actualPort } = await gateway.listen();
@@ -239,13 +243,15 @@ export function embeddedOptionsFromEnv(source: Record<string, string | undefined
       logLevel: env.LOG_LEVEL,
       dataDir: env.DATA_DIR,
       publicUrl: env.PUBLIC_URL,
-      jobTtlMs: env.JOB_TTL_MS,
       aiConverters: env.AI_CONVERTERS === 'true',
-      http: httpLimitsFrom(env),
-      drainMs: env.SHUTDOWN_DRAIN_MS,
       extraConverters: env.EXTRA_CONVERTERS,
-      gatewayLimits: { operationLimits: operationLimitsFrom(env), websocket: websocketLimitsFrom(env) },
-      conversionLimits: conversionLimitsFrom(env),
+      auth: authSettings.from(env),
+      gallery: gallerySettings.from(env),
+      jobs: jobsSettings.from(env),
+      conversion: conversionSettings.from(env),
+      converters: sharpSettings.from(env),
+      models: modelConverterSettings.from(env),
+      gateway: gatewaySettings.from(env),
     } satisfies EmbeddedOptions,
   };
 }

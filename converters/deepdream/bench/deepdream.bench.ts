@@ -23,7 +23,7 @@ import {
   description,
 } from '../src/core/index.ts';
 import { objectiveOf } from '../src/core/params.ts';
-import { photoPixels } from '../src/core/test-images.ts';
+import { photoPixels } from '../testing/images.ts';
 
 const PHOTO = 'mate/nature/Garden.jpg';
 

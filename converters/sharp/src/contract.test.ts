@@ -2,15 +2,17 @@ import { describeConverterContract } from '@pixelflow/converter-kit/testing';
 import { createLogger } from '@pixelflow/logger';
 import sharp from 'sharp';
 import { converterIds } from './converters/index.ts';
+import { sharpSettings } from './env.ts';
 import { createSharpConverterService } from './service.ts';
 
 // Every sharp converter, served as in production, held to converters/openapi.yaml.
 describeConverterContract('the sharp converters', {
   async start() {
     const service = createSharpConverterService({
+      ...sharpSettings.defaults,
+      maxInFlight: 1,
       logger: createLogger({ service: 'test', level: 'silent' }),
       host: '127.0.0.1',
-      maxInFlight: 1,
       http: { closeGraceMs: 10_000 },
     });
     const { url } = await service.listen();

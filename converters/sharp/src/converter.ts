@@ -1,4 +1,5 @@
 import type { EncodedImage, JsonSchema } from '@pixelflow/converter-kit';
+import { MAX_PIXELS } from '@pixelflow/product';
 
 /** The converted image and its media type. */
 export type ConvertResult = EncodedImage;
@@ -7,7 +8,7 @@ export interface ConvertOptions {
   /**
    * Largest input accepted, in pixels (width × height as the image header declares them); a
    * larger one fails with IMAGE_TOO_LARGE before it is decoded.
-   * @default 50_000_000
+   * @default MAX_PIXELS, the product's limit (50 MP)
    */
   maxPixels?: number;
   /**
@@ -26,7 +27,8 @@ export interface ConvertOptions {
   timeoutSeconds?: number;
 }
 
-export const DEFAULT_MAX_PIXELS = 50_000_000;
+/** The product's pixel limit: a converter takes any upload the conversion service takes. */
+export const DEFAULT_MAX_PIXELS = MAX_PIXELS;
 /** About a 6000 × 4000 camera photo, and about 0.7 s of a resize on one core. */
 export const DEFAULT_MAX_OUTPUT_PIXELS = 25_000_000;
 /**

@@ -1,4 +1,5 @@
 import { EnvError } from '@pixelflow/config';
+import { MAX_PIXELS } from '@pixelflow/product';
 import { httpLimitsEnvValues } from '@pixelflow/service-kit';
 import { describe, expect, it } from 'vitest';
 import { converterIds } from './converters/index.ts';
@@ -11,7 +12,7 @@ describe('loadEnv', () => {
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
       CONVERTERS: [...converterIds],
-      MAX_PIXELS: 50_000_000,
+      MAX_PIXELS,
       MAX_OUTPUT_PIXELS: 25_000_000,
       MAX_IN_FLIGHT: 16,
       CONVERT_TIMEOUT_S: 30,

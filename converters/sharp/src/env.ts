@@ -1,4 +1,5 @@
 import { logLevel, parseEnv, port, positiveInt, z } from '@pixelflow/config';
+import { defineSettings } from '@pixelflow/config/settings';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
 import { DEFAULT_CONVERT_TIMEOUT_S, DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS } from './converter.ts';
 import { converterIds } from './converters/index.ts';
@@ -27,6 +28,43 @@ const converterList = z
     return ids;
   });
 
+export interface SharpSettings {
+  /** Largest input image, in pixels (MAX_PIXELS). */
+  maxPixels: number;
+  /** Largest result of resize and rotate, unless no larger than the input (MAX_OUTPUT_PIXELS). */
+  maxOutputPixels: number;
+  /**
+   * Conversions at once, over all converters of the process, before `POST /convert` answers 503
+   * (MAX_IN_FLIGHT). Each holds a decoded image in memory and, while it runs, one thread of
+   * libuv's pool (four unless UV_THREADPOOL_SIZE says otherwise), which the process's crypto, fs
+   * and dns share.
+   */
+  maxInFlight: number;
+  /** Longest one conversion may run, in seconds, then WORK_TOO_LARGE (CONVERT_TIMEOUT_S). */
+  timeoutSeconds: number;
+}
+
+/**
+ * The service's runtime settings: their defaults are here (the converters' own limits, which a
+ * converter called without any applies too, come from converter.ts) and nowhere else.
+ */
+export const sharpSettings = defineSettings(
+  {
+    MAX_PIXELS: positiveInt(DEFAULT_MAX_PIXELS),
+    /** Largest result of resize and rotate, unless no larger than the input (WORK_TOO_LARGE). */
+    MAX_OUTPUT_PIXELS: positiveInt(DEFAULT_MAX_OUTPUT_PIXELS),
+    MAX_IN_FLIGHT: positiveInt(16),
+    /** Longest one conversion may run, in seconds; past it the conversion stops (WORK_TOO_LARGE). */
+    CONVERT_TIMEOUT_S: positiveInt(DEFAULT_CONVERT_TIMEOUT_S),
+  },
+  (env): SharpSettings => ({
+    maxPixels: env.MAX_PIXELS,
+    maxOutputPixels: env.MAX_OUTPUT_PIXELS,
+    maxInFlight: env.MAX_IN_FLIGHT,
+    timeoutSeconds: env.CONVERT_TIMEOUT_S,
+  }),
+);
+
 export const envSchema = z.object({
   ...httpLimitsEnv(),
   PORT: port(5000),
@@ -34,12 +72,7 @@ export const envSchema = z.object({
   LOG_LEVEL: logLevel(),
   /** Comma-separated converter ids; all of them when unset. */
   CONVERTERS: converterList,
-  MAX_PIXELS: positiveInt(DEFAULT_MAX_PIXELS),
-  /** Largest result of resize and rotate, unless no larger than the input (WORK_TOO_LARGE). */
-  MAX_OUTPUT_PIXELS: positiveInt(DEFAULT_MAX_OUTPUT_PIXELS),
-  MAX_IN_FLIGHT: positiveInt(16),
-  /** Longest one conversion may run, in seconds; past it the conversion stops (WORK_TOO_LARGE). */
-  CONVERT_TIMEOUT_S: positiveInt(DEFAULT_CONVERT_TIMEOUT_S),
+  ...sharpSettings.env,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { solid } from '../testing/images.ts';
 import { outputFormatFor, sniffFormat } from './formats.ts';
-import { solid } from './test-images.ts';
 
 describe('sniffFormat', () => {
   it.each(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif'] as const)(

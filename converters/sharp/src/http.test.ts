@@ -2,19 +2,22 @@ import {
   createInFlightLimit,
   type InFlightLimit,
   MAX_BODY_BYTES,
+  MAX_IMAGE_BYTES,
   mountConverter,
   PARAMS_HEADER,
 } from '@pixelflow/converter-kit';
 import { expectContract, strictDefaults } from '@pixelflow/converter-kit/testing';
 import { AppError, errorCodes, isErrorCode } from '@pixelflow/errors';
 import { createLogger } from '@pixelflow/logger';
+import { MAX_PIXELS } from '@pixelflow/product';
 import { createHttpService, type HttpService } from '@pixelflow/service-kit';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { decode, noisy, pngDeclaring, reference, referencePng } from '../testing/images.ts';
 import type { Converter, ConvertOptions } from './converter.ts';
+import { sharpSettings } from './env.ts';
 import { blur, flip, resize, rotate, sharpen } from './index.ts';
 import { sharpHttpConverter } from './service.ts';
-import { decode, noisy, pngDeclaring, reference, referencePng } from './test-images.ts';
 
 // The sharp converters over HTTP, as the converter SDK serves them; every answer below is also
 // checked against the schemas in converters/openapi.yaml (contract.test.ts checks all of them).
@@ -35,7 +38,7 @@ interface ServeOptions extends ConvertOptions {
 function serve(converter: Converter, options: ServeOptions = {}): HttpService {
   const { prefix, limit, retryAfterSeconds, ready = () => true } = options;
   const service = createHttpService({ name: 'test', logger });
-  mountConverter(service.app, sharpHttpConverter(converter, options), {
+  mountConverter(service.app, sharpHttpConverter(converter, { ...sharpSettings.defaults, ...options }), {
     prefix,
     limit,
     retryAfterSeconds,
@@ -174,7 +177,7 @@ describe('POST /convert', () => {
       422,
       'IMAGE_TOO_LARGE',
     );
-    expect(body.error.details).toEqual({ maxPixels: 50_000_000 });
+    expect(body.error.details).toEqual({ maxPixels: MAX_PIXELS });
     await expectError(await post(serve(flip, { maxPixels: 7 }), png), 422, 'IMAGE_TOO_LARGE');
     expect((await post(serve(flip, { maxPixels: 8 }), png)).statusCode).toBe(200);
   });
@@ -209,7 +212,7 @@ describe('POST /convert', () => {
     await expectError(await post(serve(flip), padded(MAX_BODY_BYTES + 1)), 413, 'PAYLOAD_TOO_LARGE');
     await expectError(await post(serve(flip), padded(6 * 1024 * 1024)), 413, 'PAYLOAD_TOO_LARGE');
     // Trailing bytes after IEND do not bother libpng: this one converts.
-    expect((await post(serve(flip), padded(5 * 1024 * 1024))).statusCode).toBe(200);
+    expect((await post(serve(flip), padded(MAX_IMAGE_BYTES))).statusCode).toBe(200);
   });
 
   it('503 with Retry-After when all conversion slots are taken', async () => {
@@ -255,7 +258,7 @@ describe('GET /describe', () => {
       description: blur.description,
       params: blur.params,
       progress: false,
-      maxPixels: 50_000_000,
+      maxPixels: MAX_PIXELS,
       maxOutputPixels: 25_000_000,
     });
     expect(strictDefaults(description.params)).toEqual({ sigma: 3 });

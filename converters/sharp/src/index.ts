@@ -10,7 +10,7 @@ export * from './converters/colour.ts';
 export * from './converters/filters.ts';
 export * from './converters/geometry.ts';
 export { converterIds, converters, findConverter } from './converters/index.ts';
-export { type Env, envSchema, loadEnv } from './env.ts';
+export { type Env, envSchema, loadEnv, type SharpSettings, sharpSettings } from './env.ts';
 export { type InputFormat, type OutputFormat, sniffFormat } from './formats.ts';
 export {
   createSharpConverterService,

@@ -1,23 +1,8 @@
-import { createLogger } from '@pixelflow/logger';
-import { httpLimitsFrom, runMain } from '@pixelflow/service-kit';
-import { loadEnv } from './env.ts';
+import { listenFrom, runServiceMain } from '@pixelflow/service-kit';
+import { loadEnv, sharpSettings } from './env.ts';
 import { createSharpConverterService } from './service.ts';
 
-await runMain(async () => {
-  const env = loadEnv();
-  const logger = createLogger({ service: 'converter-sharp', level: env.LOG_LEVEL });
-  const service = createSharpConverterService({
-    ids: env.CONVERTERS,
-    logger,
-    port: env.PORT,
-    host: env.HOST,
-    http: httpLimitsFrom(env),
-    maxPixels: env.MAX_PIXELS,
-    maxOutputPixels: env.MAX_OUTPUT_PIXELS,
-    maxInFlight: env.MAX_IN_FLIGHT,
-    timeoutSeconds: env.CONVERT_TIMEOUT_S,
-  });
-  await service.listen();
+await runServiceMain('converter-sharp', loadEnv, async ({ env, logger }) => {
   logger.info(
     {
       converters: env.CONVERTERS,
@@ -27,5 +12,10 @@ await runMain(async () => {
     },
     'serving converters',
   );
-  return { logger, service };
+  return createSharpConverterService({
+    ids: env.CONVERTERS,
+    logger,
+    ...listenFrom(env),
+    ...sharpSettings.from(env),
+  });
 });

@@ -2,9 +2,10 @@ import { createLogger } from '@pixelflow/logger';
 import type { HttpService } from '@pixelflow/service-kit';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { noisy, referencePng } from '../testing/images.ts';
 import { converterIds } from './converters/index.ts';
+import { sharpSettings } from './env.ts';
 import { createSharpConverterService } from './service.ts';
-import { noisy, referencePng } from './test-images.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const services: HttpService[] = [];
@@ -12,8 +13,10 @@ afterEach(async () => {
   await Promise.all(services.splice(0).map((service) => service.close()));
 });
 
-function start(options: Omit<Parameters<typeof createSharpConverterService>[0], 'logger'> = {}): HttpService {
-  const service = createSharpConverterService({ logger, ...options });
+type StartOptions = Partial<Omit<Parameters<typeof createSharpConverterService>[0], 'logger'>>;
+
+function start(options: StartOptions = {}): HttpService {
+  const service = createSharpConverterService({ logger, ...sharpSettings.defaults, ...options });
   services.push(service);
   return service;
 }
@@ -75,10 +78,10 @@ describe('createSharpConverterService', () => {
     expect((await app.inject({ url: '/flip/describe' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/blur/describe' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/grayscale/describe' })).statusCode).toBe(404);
-    expect(() => createSharpConverterService({ logger, ids: ['flip', 'deepdream'] })).toThrow(
+    expect(() => start({ ids: ['flip', 'deepdream'] })).toThrow(
       /unknown converter deepdream; known: grayscale, flip/,
     );
-    expect(() => createSharpConverterService({ logger, ids: [] })).toThrow(/no converter/);
+    expect(() => start({ ids: [] })).toThrow(/no converter/);
   });
 
   it('passes maxOutputPixels on to the converters and to /describe', async () => {
@@ -106,7 +109,12 @@ describe('createSharpConverterService', () => {
   });
 
   it('finishes a conversion in flight when it is closed, and is not ready meanwhile', async () => {
-    const service = createSharpConverterService({ logger, ids: ['blur'], host: '127.0.0.1' });
+    const service = createSharpConverterService({
+      logger,
+      ...sharpSettings.defaults,
+      ids: ['blur'],
+      host: '127.0.0.1',
+    });
     const { promise: arrived, resolve: arrive } = Promise.withResolvers<void>();
     service.app.addHook('preHandler', async (request) => {
       if (request.url === '/convert') arrive();

@@ -7,16 +7,12 @@ import {
 import type { Logger } from '@pixelflow/logger';
 import type { HttpLimits } from '@pixelflow/service-kit';
 import sharp from 'sharp';
-import {
-  type Converter,
-  type ConvertOptions,
-  DEFAULT_CONVERT_TIMEOUT_S,
-  DEFAULT_MAX_OUTPUT_PIXELS,
-  DEFAULT_MAX_PIXELS,
-} from './converter.ts';
+import type { Converter, ConvertOptions } from './converter.ts';
 import { converterIds, converters } from './converters/index.ts';
+import type { SharpSettings } from './env.ts';
 
-export interface SharpConverterServiceOptions {
+/** The settings (SharpSettings) have their defaults in env.ts only: `sharpSettings.defaults`. */
+export interface SharpConverterServiceOptions extends SharpSettings {
   /** Ids of the converters to serve, each under `/<id>`. @default every sharp converter */
   ids?: readonly string[];
   logger: Logger;
@@ -26,19 +22,6 @@ export interface SharpConverterServiceOptions {
   host?: string;
   /** Timeouts and connection caps of its HTTP server. @default defaultHttpLimits */
   http?: Partial<HttpLimits>;
-  /** Largest input image, in pixels. @default 50_000_000 */
-  maxPixels?: number;
-  /** Largest result of resize and rotate, unless no larger than the input. @default 25_000_000 */
-  maxOutputPixels?: number;
-  /**
-   * Conversions at once, over all converters of the process, before `POST /convert` answers 503.
-   * Each holds a decoded image in memory and, while it runs, one thread of libuv's pool (four
-   * unless UV_THREADPOOL_SIZE says otherwise), which the process's crypto, fs and dns share.
-   * @default 16
-   */
-  maxInFlight?: number;
-  /** Longest one conversion may run, in seconds (then WORK_TOO_LARGE). @default 30 */
-  timeoutSeconds?: number;
 }
 
 /**
@@ -46,12 +29,8 @@ export interface SharpConverterServiceOptions {
  * to each conversion and published in `/describe`. libvips cannot be interrupted, so a conversion
  * ignores the cancel signal and ends by itself, at the latest at its time limit.
  */
-export function sharpHttpConverter(converter: Converter, limits: ConvertOptions = {}): HttpConverter {
-  const {
-    maxPixels = DEFAULT_MAX_PIXELS,
-    maxOutputPixels = DEFAULT_MAX_OUTPUT_PIXELS,
-    timeoutSeconds = DEFAULT_CONVERT_TIMEOUT_S,
-  } = limits;
+export function sharpHttpConverter(converter: Converter, limits: Required<ConvertOptions>): HttpConverter {
+  const { maxPixels, maxOutputPixels, timeoutSeconds } = limits;
   return {
     description: {
       id: converter.id,
@@ -72,7 +51,7 @@ export function sharpHttpConverter(converter: Converter, limits: ConvertOptions 
  * serves exactly one, also at the root, so that a pod per converter has `/convert` at its root.
  */
 export function createSharpConverterService(options: SharpConverterServiceOptions): ConverterService {
-  const { ids = converterIds, logger, port, host, maxInFlight = 16 } = options;
+  const { ids = converterIds, logger, port, host, maxInFlight } = options;
   const unknown = ids.filter((id) => !converterIds.includes(id));
   if (unknown.length > 0) {
     throw new Error(`unknown converter ${unknown.join(', ')}; known: ${converterIds.join(', ')}`);

@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { decode, noisy, pngOf, solid } from '../testing/images.ts';
 import { converters } from './converters/index.ts';
 import { blur, flip, grayscale, invert, rotate } from './index.ts';
-import { decode, noisy, pngOf, solid } from './test-images.ts';
 
 describe('output format', () => {
   it.each([

@@ -1,10 +1,11 @@
 import { AppError } from '@pixelflow/errors';
+import { MAX_PIXELS } from '@pixelflow/product';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { noisy, pngDeclaring, solid } from '../testing/images.ts';
 import { converters } from './converters/index.ts';
 import { flip, grayscale, rotate } from './index.ts';
 import { fromSharpError } from './sharp-errors.ts';
-import { noisy, pngDeclaring, solid } from './test-images.ts';
 
 const formats = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif'] as const;
 
@@ -37,7 +38,7 @@ describe('too many pixels', () => {
     const started = performance.now();
     await expect(grayscale.convert(bomb)).rejects.toMatchObject({
       code: 'IMAGE_TOO_LARGE',
-      details: { maxPixels: 50_000_000 },
+      details: { maxPixels: MAX_PIXELS },
     });
     expect(performance.now() - started).toBeLessThan(500);
   });

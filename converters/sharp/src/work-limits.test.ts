@@ -1,9 +1,10 @@
 import { AppError } from '@pixelflow/errors';
+import { MAX_PIXELS } from '@pixelflow/product';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { decode, noisy } from '../testing/images.ts';
 import { blur, converters, MAX_RESAMPLED_SIDE, resize, rotate, sharpen } from './index.ts';
 import { fromSharpError } from './sharp-errors.ts';
-import { decode, noisy } from './test-images.ts';
 
 // The work one conversion may do, bounded before it starts where the header tells it, and in time
 // where nothing else can: a running libvips operation cannot be cancelled.
@@ -14,7 +15,7 @@ const plain = (width: number, height: number, format: 'png' | 'webp' = 'png') =>
     .toFormat(format)
     .toBuffer();
 
-const limits = { maxPixels: 50_000_000, timeoutSeconds: 30 };
+const limits = { maxPixels: MAX_PIXELS, timeoutSeconds: 30 };
 
 async function failure(promise: Promise<unknown>): Promise<AppError> {
   const error = await promise.then(

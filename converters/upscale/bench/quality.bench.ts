@@ -13,7 +13,7 @@ import {
   psnr,
   type SharpKernel,
   sharpResize,
-} from '../src/testing/images.ts';
+} from '../testing/images.ts';
 
 const PHOTOS = [
   'mate/nature/Garden.jpg',

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { withDefaults } from '@pixelflow/config';
 import { AppError, graphqlError } from '@pixelflow/errors';
 import {
   type DocumentNode,
@@ -12,7 +11,7 @@ import {
   validate,
 } from 'graphql';
 import { checkCost } from './cost.ts';
-import { defaultOperationLimits, type OperationLimits } from './limits.ts';
+import type { OperationLimits } from './limits.ts';
 import { scanDocument } from './scan.ts';
 import { checkStructure } from './structure.ts';
 import { checkValuesDepth, checkVariablesDepth } from './variables.ts';
@@ -42,8 +41,8 @@ export class OperationGuard {
   readonly limits: OperationLimits;
   readonly #valid = new WeakMap<GraphQLSchema, Set<string>>();
 
-  constructor(limits: Partial<OperationLimits> = {}) {
-    this.limits = withDefaults(defaultOperationLimits, limits);
+  constructor(limits: OperationLimits) {
+    this.limits = limits;
   }
 
   /**

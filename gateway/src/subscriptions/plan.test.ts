@@ -1,6 +1,6 @@
 import { buildSchema, type DocumentNode, parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { composeTestSupergraph } from '../test-supergraph.ts';
+import { composeTestSupergraph } from '../../testing/supergraph.ts';
 import { PlanError, planSubscription } from './plan.ts';
 
 const { info, apiSchema } = composeTestSupergraph();

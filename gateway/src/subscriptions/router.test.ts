@@ -5,9 +5,9 @@ import { type ExecutionResult, parse } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { composeTestSupergraph } from '../test-supergraph.ts';
+import { gallerySubgraph, JobsSubgraph } from '../../testing/subgraphs.ts';
+import { composeTestSupergraph } from '../../testing/supergraph.ts';
 import { type EntityFetcher, SubscriptionRouter } from './router.ts';
-import { gallerySubgraph, JobsSubgraph } from './test-subgraphs.ts';
 
 const { info, apiSchema } = composeTestSupergraph();
 const logger = createLogger({ service: 'test', level: 'silent' });

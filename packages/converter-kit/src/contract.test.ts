@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { describeConverterContract } from './testing/contract.suite.ts';
-import { fixtureDescription, modelContractSubject } from './testing/fixture.ts';
-import { contractDocument } from './testing/openapi.ts';
+import { describeConverterContract } from '../testing/contract.suite.ts';
+import { fixtureDescription, modelContractSubject } from '../testing/fixture.ts';
+import { contractDocument } from '../testing/openapi.ts';
 
 // The model shape of the SDK (worker pool, progress), on the fixture worker. The sharp converters,
 // deepdream, upscale and the fault converter of the tests run the same suite in their packages.

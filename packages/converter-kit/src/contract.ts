@@ -2,6 +2,7 @@
  * The converter contract (converters/openapi.yaml) as code: what both halves of the SDK, the
  * converters' server half and the conversion service's client half, take from one place.
  */
+import { MAX_UPLOAD_BYTES } from '@pixelflow/product';
 import type { SchemaObject } from 'ajv';
 
 /** A JSON Schema (the keywords draft-07 and 2020-12 share), as `/describe` publishes params. */
@@ -10,8 +11,8 @@ export type JsonSchema = SchemaObject;
 /** The header that carries a conversion's params as JSON (lower case, as node:http names it). */
 export const PARAMS_HEADER = 'x-converter-params';
 
-/** The product's upload limit, inclusive: 5 MiB. */
-export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/** The product's upload limit, inclusive: the largest image a converter is sent. */
+export const MAX_IMAGE_BYTES = MAX_UPLOAD_BYTES;
 
 /**
  * The largest request body a converter reads: the largest upload plus 64 KiB, room for a client

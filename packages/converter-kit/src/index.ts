@@ -13,6 +13,7 @@ export {
   type ConverterServiceOptions,
   createConverterService,
 } from './converter-service.ts';
+export { type ModelConverterSettings, modelConverterSettings } from './env.ts';
 export { decodeImage, encodeImage } from './images.ts';
 export { ConversionsInFlight, ShuttingDownError } from './in-flight.ts';
 export { createInFlightLimit, type InFlightLimit } from './in-flight-limit.ts';

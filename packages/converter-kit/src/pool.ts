@@ -7,10 +7,10 @@ import type { FromWorker, ToWorker } from './worker.ts';
 export interface WorkerPoolOptions {
   /** The worker module: it calls `runConverterWorker`. */
   workerUrl: URL;
-  /** Conversions at once, one per worker; each worker holds its own copy of the model. @default 1 */
-  workers?: number;
-  /** Conversions waiting for a worker before new ones are refused as busy. @default 1 */
-  maxQueue?: number;
+  /** Conversions at once, one per worker; each worker holds its own copy of the model. */
+  workers: number;
+  /** Conversions waiting for a worker before new ones are refused as busy. */
+  maxQueue: number;
   /** After an abort, how long a worker may take to stop before it is terminated. @default 2000 */
   abortGraceMs?: number;
   /**
@@ -64,8 +64,6 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions) {
     this.#o = {
       ...options,
-      workers: options.workers ?? 1,
-      maxQueue: options.maxQueue ?? 1,
       abortGraceMs: options.abortGraceMs ?? 2000,
     };
     if (this.#o.idleMs === undefined) this.#start();

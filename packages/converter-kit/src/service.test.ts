@@ -2,12 +2,14 @@ import { createLogger } from '@pixelflow/logger';
 import sharp from 'sharp';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureDescription, fixtureWorkerUrl } from '../testing/fixture.ts';
+import { modelConverterSettings } from './env.ts';
 import { WorkerPool } from './pool.ts';
 import { createModelConverterService } from './service.ts';
-import { fixtureDescription, fixtureWorkerUrl } from './testing/fixture.ts';
 import type { ModelDescription } from './types.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
+const settings = modelConverterSettings.defaults;
 
 function start(oversize: ModelDescription['oversize'], maxQueue = 0) {
   return createModelConverterService({
@@ -15,6 +17,7 @@ function start(oversize: ModelDescription['oversize'], maxQueue = 0) {
     workerUrl: fixtureWorkerUrl,
     logger,
     host: '127.0.0.1',
+    ...settings,
     maxQueue,
   });
 }
@@ -190,6 +193,7 @@ describe('a model converter service', () => {
       workerUrl: fixtureWorkerUrl,
       logger,
       host: '127.0.0.1',
+      ...settings,
       idleMs: 200,
     });
     const { url: lazyUrl } = await lazy.listen();
@@ -214,7 +218,7 @@ describe('a model converter service', () => {
 
   it('fails conversions at once when the model does not load, and loads it again after a back-off', async () => {
     process.env.FIXTURE_SETUP_FAILS = '1';
-    const pool = new WorkerPool({ workerUrl: fixtureWorkerUrl, logger });
+    const pool = new WorkerPool({ workerUrl: fixtureWorkerUrl, logger, ...settings });
     try {
       const image = { data: new Uint8Array(4 * 4 * 3), width: 4, height: 4 };
       // Waiting for the worker that never becomes ready: the failure ends the wait.
@@ -234,7 +238,7 @@ describe('a model converter service', () => {
   }, 20_000);
 
   it('lets a caller that leaves while it waits give up its place in the queue', async () => {
-    const pool = new WorkerPool({ workerUrl: fixtureWorkerUrl, logger, maxQueue: 1 });
+    const pool = new WorkerPool({ workerUrl: fixtureWorkerUrl, logger, ...settings, maxQueue: 1 });
     try {
       await pool.whenReady();
       const image = () => ({ data: new Uint8Array(4 * 4 * 3), width: 4, height: 4 });
@@ -259,6 +263,7 @@ describe('a model converter shutting down', () => {
       workerUrl: fixtureWorkerUrl,
       logger,
       host: '127.0.0.1',
+      ...settings,
       workers,
       maxQueue: 0,
       http: { closeGraceMs },

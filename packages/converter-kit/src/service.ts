@@ -2,20 +2,18 @@ import type { Logger } from '@pixelflow/logger';
 import type { HttpLimits } from '@pixelflow/service-kit';
 import { BusyError } from './answers.ts';
 import { type ConverterService, createConverterService } from './converter-service.ts';
+import type { ModelConverterSettings } from './env.ts';
 import { decodeImage, encodeImage } from './images.ts';
 import type { HttpConverter } from './mount.ts';
 import { WorkerPool } from './pool.ts';
 import type { ModelDescription } from './types.ts';
 
-export interface ModelConverterServiceOptions {
+/** The settings (ModelConverterSettings) have their defaults in env.ts only: `modelConverterSettings.defaults`. */
+export interface ModelConverterServiceOptions extends ModelConverterSettings {
   description: ModelDescription;
   /** The converter's worker module (it calls `runConverterWorker`). */
   workerUrl: URL;
   logger: Logger;
-  /** Conversions at once, each in its own worker with its own model. @default 1 */
-  workers?: number;
-  /** Conversions that may wait for a worker before more are refused with 503. @default 1 */
-  maxQueue?: number;
   /** Load the model on demand and unload it after this long idle (see WorkerPool). */
   idleMs?: number;
   /** @default 0 */

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeObjectStoreContract } from './contract/object-store.contract.ts';
+import { describeObjectStoreContract } from '../testing/object-store.suite.ts';
 import { createFsObjectStore } from './objects/fs.ts';
 
 const temporaryDir = () => mkdtemp(join(tmpdir(), 'pixelflow-objects-'));

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { describeKeyValueContract } from './contract/key-value.contract.ts';
+import { describeKeyValueContract } from '../testing/key-value.suite.ts';
 import { createMemoryDrivers } from './memory/drivers.ts';
 import { Keyspace } from './memory/keyspace.ts';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { describeObjectStoreContract } from './contract/object-store.contract.ts';
+import { describeObjectStoreContract } from '../testing/object-store.suite.ts';
 import { createPgObjectStore, pgObjectTableSql } from './objects/pg.ts';
 import { createPgSql } from './sql/pg.ts';
 

@@ -1,4 +1,4 @@
-import { describeObjectStoreContract } from './contract/object-store.contract.ts';
+import { describeObjectStoreContract } from '../testing/object-store.suite.ts';
 import { createPgObjectStore, pgObjectTableSql } from './objects/pg.ts';
 import { createPgliteSql } from './sql/pglite.ts';
 

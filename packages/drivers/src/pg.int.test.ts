@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { describeSqlContract } from './contract/sql.contract.ts';
+import { describeSqlContract } from '../testing/sql.suite.ts';
 import { migrate } from './sql/migrate.ts';
 import { createPgSql } from './sql/pg.ts';
 

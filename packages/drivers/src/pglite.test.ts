@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { describeSqlContract } from './contract/sql.contract.ts';
+import { describeSqlContract } from '../testing/sql.suite.ts';
 import { migrate } from './sql/migrate.ts';
 import { createPgliteSql } from './sql/pglite.ts';
 

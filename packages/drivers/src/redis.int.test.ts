@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeKeyValueContract } from './contract/key-value.contract.ts';
+import { describeKeyValueContract } from '../testing/key-value.suite.ts';
 import { createRedisDrivers } from './redis/drivers.ts';
 import type { KeyValueDrivers } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { images, notRaster } from '../testing/images.ts';
 import { contentTypes, sniffImageFormat } from './index.ts';
-import { images, notRaster } from './testing.ts';
 
 const typeOf = (data: Buffer) => {
   const format = sniffImageFormat(data);

@@ -1,3 +1,5 @@
+import { JOB_TTL_MS, MAX_UPLOAD_MB } from './limits.ts';
+
 interface ErrorCodeInfo {
   /** The HTTP status this code maps to on plain HTTP routes. */
   status: number;
@@ -76,11 +78,14 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, description: 'No such resource.' },
   IMAGE_NOT_FOUND: { status: 404, description: 'No such image, or not yours.' },
   INVALID_SIGNATURE: { status: 403, description: 'The signed URL was changed or has expired.' },
-  JOB_NOT_FOUND: { status: 404, description: 'The job is unknown or expired (100 s without a heartbeat).' },
+  JOB_NOT_FOUND: {
+    status: 404,
+    description: `The job is unknown or expired (${JOB_TTL_MS / 1000} s without a heartbeat).`,
+  },
   UNKNOWN_CONVERTER: { status: 400, description: 'No converter has this id.' },
   PAYLOAD_TOO_LARGE: {
     status: 413,
-    description: 'The upload is larger than 5 MB (or a subscription larger than the gateway forwards).',
+    description: `The upload is larger than ${MAX_UPLOAD_MB} MB (or a subscription larger than the gateway forwards).`,
   },
   UNSUPPORTED_IMAGE: { status: 415, description: 'The file is not an image in an accepted format.' },
   CORRUPT_IMAGE: { status: 422, description: 'The image is truncated or damaged.' },

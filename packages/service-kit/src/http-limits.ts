@@ -62,7 +62,7 @@ export function httpLimitsEnv(overrides: Partial<HttpLimits> = {}) {
   };
 }
 
-type HttpLimitsEnv = { [K in keyof ReturnType<typeof httpLimitsEnv>]: number };
+export type HttpLimitsEnv = { [K in keyof ReturnType<typeof httpLimitsEnv>]: number };
 
 /** The limits as the environment variables that set them (what a parsed env holds by default). */
 export function httpLimitsEnvValues(limits: HttpLimits = defaultHttpLimits): HttpLimitsEnv {

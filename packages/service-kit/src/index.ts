@@ -9,7 +9,32 @@ export {
 } from './http-limits.ts';
 export { createHttpService, type HttpService, type HttpServiceOptions } from './http-service.ts';
 export { anonymous, IDENTITY_HEADER, type Identity, signIdentity, verifyIdentity } from './identity.ts';
-export { type Closable, closeInOrder, closeTogether, type RunMainOptions, runMain } from './main.ts';
+export {
+  type Closable,
+  closeInOrder,
+  closeTogether,
+  listenFrom,
+  type RunMainOptions,
+  runMain,
+  runServiceMain,
+  type ServiceMain,
+} from './main.ts';
+export {
+  type Bytes,
+  type CallOptions,
+  callRoute,
+  defineRoutes,
+  type RouteContract,
+  type RouteHandler,
+  type RouteInput,
+  type RouteOutput,
+  type RouteRequest,
+  type ServiceClientOptions,
+  serveRoute,
+  serveRoutes,
+  type ZodTypeProvider,
+  zodValidatorCompiler,
+} from './route-contract.ts';
 export { DISCARD_LIMIT, finishReading } from './unread-body.ts';
 export {
   errorFromBody,

@@ -1,5 +1,6 @@
 import { EnvError } from '@pixelflow/config';
-import type { Logger } from '@pixelflow/logger';
+import { createLogger, type Logger } from '@pixelflow/logger';
+import { type HttpLimits, type HttpLimitsEnv, httpLimitsFrom } from './http-limits.ts';
 
 export interface Closable {
   close(): Promise<void>;
@@ -71,4 +72,55 @@ export function closeInOrder(services: readonly Closable[]): Closable {
       for (const service of services) await service.close();
     },
   };
+}
+
+/** What a service's `main` gets to build its service with. */
+export interface ServiceMain<Env> {
+  env: Env;
+  logger: Logger;
+  /**
+   * Hands a resource the service uses (a database pool, Redis connections) to the main: it is
+   * closed after the service has shut down, or at once when starting fails, last opened first.
+   */
+  owns<Resource extends Closable>(resource: Resource): Resource;
+}
+
+/**
+ * The `main` of every service: read the environment (an invalid one exits 1 listing each
+ * problem), a logger named after the service, the service `start` builds, listening, and on
+ * SIGTERM a graceful close, then the resources it owns.
+ */
+export function runServiceMain<Env extends { LOG_LEVEL: string }>(
+  service: string,
+  readEnv: () => Env,
+  start: (main: ServiceMain<Env>) => Promise<Closable & { listen(): Promise<unknown> }>,
+  options?: RunMainOptions,
+): Promise<void> {
+  return runMain(async () => {
+    const env = readEnv();
+    const logger = createLogger({ service, level: env.LOG_LEVEL });
+    const owned: Closable[] = [];
+    const release = closeInOrder(owned);
+    try {
+      const owns = <Resource extends Closable>(resource: Resource) => {
+        owned.unshift(resource);
+        return resource;
+      };
+      const server = await start({ env, logger, owns });
+      await server.listen();
+      return { logger, service: closeInOrder([server, release]) };
+    } catch (error) {
+      await release.close().catch(() => undefined);
+      throw error;
+    }
+  }, options);
+}
+
+/** Where and how a service listens, from its environment: PORT, HOST and the HTTP limits. */
+export function listenFrom(env: HttpLimitsEnv & { PORT: number; HOST: string }): {
+  port: number;
+  host: string;
+  http: HttpLimits;
+} {
+  return { port: env.PORT, host: env.HOST, http: httpLimitsFrom(env) };
 }

@@ -75,6 +75,11 @@ export class Upstream {
     return this.#urls;
   }
 
+  /** The service's name, as its errors say it. */
+  get name(): string {
+    return this.#name;
+  }
+
   /** Sends the request; throws AppError(SERVICE_UNAVAILABLE) when no instance can be reached. */
   async request(path: string, options: UpstreamRequest = {}): Promise<UpstreamResponse> {
     requirePlainPath(path);

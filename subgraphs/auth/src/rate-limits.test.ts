@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { defaultLoginLimits, delayAfter, fixedWindow } from './rate-limits.ts';
+import { authSettings } from './env.ts';
+import { delayAfter, fixedWindow } from './rate-limits.ts';
+
+const defaultLoginLimits = authSettings.defaults.loginLimits;
 
 describe('fixed windows', () => {
   it('starts at a multiple of the window and says how long is left', () => {

@@ -3,68 +3,47 @@ import { AppError } from '@pixelflow/errors';
 import { addressKey } from '@pixelflow/service-kit';
 import type { AttemptStore } from './store/attempt-store.ts';
 
+/** The sign-in throttle's policy; the defaults are in env.ts (LOGIN_* and REGISTER_*). */
 export interface LoginLimits {
-  /**
-   * Failed sign-ins from one client address on one account that cost no wait.
-   * @default 5
-   */
+  /** Failed sign-ins from one client address on one account that cost no wait. */
   freeFailures: number;
   /**
    * The wait after the first failure past the free ones, in seconds; every further failure from
    * that address on that account doubles it.
-   * @default 1
    */
   baseDelayS: number;
-  /** The longest wait, in seconds. @default 900 (15 minutes) */
+  /** The longest wait, in seconds. */
   maxDelayS: number;
   /**
    * An address's failures on an account are forgotten after this long without a new one. Keep it
    * well above maxDelayS, or a patient guesser starts over with free failures after each wait.
-   * @default 86400 (a day)
    */
   failureMemoryS: number;
   /**
    * Password attempts (sign-ins and registrations, each costs an argon2id hash) one client address
    * may make in a window.
-   * @default 30
    */
   addressMaxAttempts: number;
   /**
    * Failed sign-ins on one account from all addresses together in a window; past it, the account
    * takes sign-ins only from addresses it was signed in from lately (see knownAddressS).
-   * @default 100
    */
   accountCeiling: number;
-  /** The window of addressMaxAttempts and accountCeiling, in seconds. @default 900 (15 minutes) */
+  /** The window of addressMaxAttempts and accountCeiling, in seconds. */
   windowS: number;
   /**
    * How long a successful sign-in (or registration) from an address keeps that address known to
    * the account, exempt from accountCeiling, in seconds.
-   * @default 2592000 (30 days)
    */
   knownAddressS: number;
   /**
    * Accounts one client address may register in registrationWindowS: accounts never expire, and
    * each brings its own conversion quota, so without a bound one address would gather them.
-   * @default 10
    */
   registrationsPerAddress: number;
-  /** @default 86400 (a day) */
+  /** The window of registrationsPerAddress, in seconds. */
   registrationWindowS: number;
 }
-
-export const defaultLoginLimits: LoginLimits = {
-  freeFailures: 5,
-  baseDelayS: 1,
-  maxDelayS: 900,
-  failureMemoryS: 86_400,
-  addressMaxAttempts: 30,
-  accountCeiling: 100,
-  windowS: 900,
-  knownAddressS: 30 * 86_400,
-  registrationsPerAddress: 10,
-  registrationWindowS: 86_400,
-};
 
 /** The fixed window `now` falls in, and the whole seconds until it ends (at least 1). */
 export function fixedWindow(now: Date, windowS: number): { start: Date; retryAfterS: number } {

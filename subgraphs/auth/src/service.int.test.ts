@@ -5,10 +5,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createPgSql } from '@pixelflow/drivers';
 import { describe, expect, it } from 'vitest';
-import { describeAccounts } from './contract/accounts.contract.ts';
-import { type OpenDatabase, secret } from './contract/harness.ts';
-import { describeThrottle } from './contract/throttle.contract.ts';
-import { describeTokens } from './contract/tokens.contract.ts';
+import { describeAccounts } from '../testing/accounts.suite.ts';
+import { type OpenDatabase, secret } from '../testing/harness.ts';
+import { describeThrottle } from '../testing/throttle.suite.ts';
+import { describeTokens } from '../testing/tokens.suite.ts';
 
 const url = process.env.DATABASE_URL;
 if (!url) {

@@ -1,8 +1,8 @@
 import { createPgliteSql } from '@pixelflow/drivers';
-import { describeAccounts } from './contract/accounts.contract.ts';
-import type { OpenDatabase } from './contract/harness.ts';
-import { describeThrottle } from './contract/throttle.contract.ts';
-import { describeTokens } from './contract/tokens.contract.ts';
+import { describeAccounts } from '../testing/accounts.suite.ts';
+import type { OpenDatabase } from '../testing/harness.ts';
+import { describeThrottle } from '../testing/throttle.suite.ts';
+import { describeTokens } from '../testing/tokens.suite.ts';
 
 // PostgreSQL 18 in WebAssembly, in memory: a fresh database per suite.
 const open: OpenDatabase = async () => {

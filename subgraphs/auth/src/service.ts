@@ -3,10 +3,12 @@ import { createSubgraphService, type SubgraphServiceBase } from '@pixelflow/grap
 import type { HttpService } from '@pixelflow/service-kit';
 import { Accounts } from './accounts.ts';
 import type { AuthContext } from './context.ts';
+import type { AuthSettings } from './env.ts';
 import { createDummyHash } from './passwords.ts';
-import { defaultLoginLimits, LoginLimiter, type LoginLimits } from './rate-limits.ts';
+import { LoginLimiter, type LoginLimits } from './rate-limits.ts';
 import { resolvers } from './resolvers/index.ts';
 import { registerJwksRoute } from './routes.ts';
+import { registerSessionRoutes } from './session-routes.ts';
 import { KeyRing } from './signing-keys.ts';
 import { AttemptStore } from './store/attempt-store.ts';
 import { migrateAuth } from './store/migrations.ts';
@@ -20,19 +22,12 @@ export { JWKS_PATH } from './routes.ts';
 export { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './signing-keys.ts';
 export type { LoginLimits };
 
-/** `internalSecret` also encrypts the signing keys at rest (through HKDF). */
-export interface AuthServiceOptions extends SubgraphServiceBase {
+/**
+ * `internalSecret` also encrypts the signing keys at rest (through HKDF). The settings
+ * (AuthSettings) have their defaults in env.ts only: `authSettings.defaults`.
+ */
+export interface AuthServiceOptions extends SubgraphServiceBase, AuthSettings {
   sql: Sql;
-  /** @default 900 */
-  accessTokenTtlS?: number;
-  /** @default 2592000 (30 days) */
-  refreshTokenTtlS?: number;
-  /** A new signing key is made when the newest is this old. @default 30 */
-  keyRotationDays?: number;
-  /** A new signing key is published this long before it signs. @default 600 */
-  keyPublishLeadS?: number;
-  /** The sign-in throttle (see LoginLimiter). @default defaultLoginLimits */
-  loginLimits?: Partial<LoginLimits>;
   /** How often the signing keys are re-read and rotated when due. @default 60000 */
   keyRefreshMs?: number;
   /** How often expired refresh tokens and spent rate-limit state are deleted. @default 3600000 */
@@ -48,17 +43,18 @@ export interface AuthService extends HttpService {
 
 /**
  * The auth subgraph: accounts, sign-in with rate limits, access tokens (EdDSA) and rotating refresh
- * tokens, and the JWKS at `/.well-known/jwks.json`. Migrates its PostgreSQL schema `auth` at start.
+ * tokens, the JWKS at `/.well-known/jwks.json`, and the internal session API the gateway's browser
+ * sessions use (session-routes.ts). Migrates its PostgreSQL schema `auth` at start.
  */
 export async function createAuthService(options: AuthServiceOptions): Promise<AuthService> {
   const {
     sql,
     logger,
     internalSecret,
-    accessTokenTtlS = 900,
-    refreshTokenTtlS = 30 * 86_400,
-    keyRotationDays = 30,
-    keyPublishLeadS = 600,
+    accessTokenTtlS,
+    refreshTokenTtlS,
+    keyRotationDays,
+    keyPublishLeadS,
     keyRefreshMs = 60_000,
     purgeIntervalMs = 3_600_000,
     now = () => new Date(),
@@ -83,7 +79,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     users: new UserStore(sql),
     refreshTokens: new RefreshTokenStore(sql),
     keys,
-    limiter: new LoginLimiter(new AttemptStore(sql), { ...defaultLoginLimits, ...options.loginLimits }),
+    limiter: new LoginLimiter(new AttemptStore(sql), options.loginLimits),
     dummyHash: await createDummyHash(),
     refreshTokenTtlMs: refreshTokenTtlS * 1000,
     logger,
@@ -99,6 +95,7 @@ export async function createAuthService(options: AuthServiceOptions): Promise<Au
     readiness: () => sql.ping(),
   });
   registerJwksRoute(service.app, keys);
+  registerSessionRoutes(service.app, { accounts, internalSecret, refreshTokenTtlS });
 
   const every = (ms: number, what: string, step: () => Promise<void>) => {
     const timer = setInterval(() => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedisDrivers, type KeyValueDrivers } from '@pixelflow/drivers';
-import { describeAdmission } from './admission.suite.ts';
+import { describeAdmission } from '../testing/admission.suite.ts';
 
 const url = process.env.REDIS_URL;
 if (!url) throw new Error('REDIS_URL is not set: the int tier needs a Redis server');

@@ -1,6 +1,6 @@
 import { createMemoryDrivers } from '@pixelflow/drivers';
 import { describe, expect, it } from 'vitest';
-import { describeAdmission } from './admission.suite.ts';
+import { describeAdmission } from '../testing/admission.suite.ts';
 import { clientOf } from './admission.ts';
 
 // The embedded mode: every instance in one process shares its in-process drivers.

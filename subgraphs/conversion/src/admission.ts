@@ -2,33 +2,26 @@ import type { QuotaStore, WorkQueue } from '@pixelflow/drivers';
 import { AppError } from '@pixelflow/errors';
 import { addressKey, type Identity } from '@pixelflow/service-kit';
 
-/** How much work the conversion service takes on, per client and in all (README: Limits). */
+/**
+ * How much work the conversion service takes on, per client and in all (README: Limits); the
+ * defaults are in env.ts.
+ */
 export interface ConversionLimits {
-  /** Length of the window the rate limits count in. @default 60000 */
+  /** Length of the window the rate limits count in. */
   rateWindowMs: number;
-  /** Conversions per window from one anonymous address. @default 20 */
+  /** Conversions per window from one anonymous address. */
   anonymousRate: number;
-  /** Conversions per window from one signed-in user. @default 60 */
+  /** Conversions per window from one signed-in user. */
   userRate: number;
-  /** Jobs one anonymous address may have queued or running at once. @default 3 */
+  /** Jobs one anonymous address may have queued or running at once. */
   anonymousActive: number;
-  /** Jobs one signed-in user may have queued or running at once. @default 6 */
+  /** Jobs one signed-in user may have queued or running at once. */
   userActive: number;
-  /** Conversions queued or running over all instances; past it convertImage answers QUEUE_FULL. @default 1000 */
+  /** Conversions queued or running over all instances; past it convertImage answers QUEUE_FULL. */
   maxQueueLength: number;
-  /** Longest time a job waits in the queue before it fails with QUEUE_TIMEOUT. @default 600000 */
+  /** Longest time a job waits in the queue before it fails with QUEUE_TIMEOUT. */
   maxQueueWaitMs: number;
 }
-
-export const defaultLimits: ConversionLimits = {
-  rateWindowMs: 60_000,
-  anonymousRate: 20,
-  userRate: 60,
-  anonymousActive: 3,
-  userActive: 6,
-  maxQueueLength: 1000,
-  maxQueueWaitMs: 600_000,
-};
 
 /** Seconds a client is asked to wait when the queue is full: a few conversions' time. */
 const QUEUE_FULL_RETRY_AFTER_S = 10;

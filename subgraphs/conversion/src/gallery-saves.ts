@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlobStore, QueueEntry, WorkQueue } from '@pixelflow/drivers';
-import type { GalleryClient } from '@pixelflow/gallery/api';
+import type { GalleryClient } from '@pixelflow/gallery-api';
 import type { Logger } from '@pixelflow/logger';
 
 /** A finished conversion of a signed-in user, to be kept in their gallery. */
@@ -21,8 +21,8 @@ export interface GallerySavesOptions {
   consumer: string;
   /** How long a save that keeps failing is retried before it is given up (and logged). @default 24 h */
   retentionMs?: number;
-  /** Time between two tries of one save. @default 30 s */
-  retryEveryMs?: number;
+  /** Time between two tries of one save. */
+  retryEveryMs: number;
 }
 
 const blobKey = (jobId: string, part: 'original' | 'result') => `save:${jobId}:${part}`;
@@ -41,7 +41,6 @@ export class GallerySaves {
     this.#o = {
       ...options,
       retentionMs: options.retentionMs ?? 24 * 3_600_000,
-      retryEveryMs: options.retryEveryMs ?? 30_000,
     };
   }
 

@@ -2,8 +2,8 @@ import { crc32, deflateSync } from 'node:zlib';
 import { AppError } from '@pixelflow/errors';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { box, fullBox, ispe, u16be, u32be } from '../testing/image-bytes.ts';
 import { inspectImage } from './image-check.ts';
-import { box, fullBox, ispe, u16be, u32be } from './testing/image-bytes.ts';
 
 // Files whose first header declares a small image while a decoder would allocate a huge one, each
 // built byte by byte. Every one must be refused from its structure, before anything is decoded.

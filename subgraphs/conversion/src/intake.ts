@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore, WorkQueue } from '@pixelflow/drivers';
-import type { JobsClient } from '@pixelflow/jobs/api';
+import type { JobsClient } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
 import type { Identity } from '@pixelflow/service-kit';
 import type { FileUpload } from 'graphql-upload/Upload.mjs';
@@ -32,8 +32,8 @@ export interface IntakeOptions {
   maxBytes: number;
   maxPixels: number;
   maxAnimationPixels: number;
-  /** Most scans of a JPEG. @default 100 */
-  maxJpegScans?: number;
+  /** Most scans of a JPEG. */
+  maxJpegScans: number;
   logger: Logger;
 }
 

@@ -1,5 +1,5 @@
 import type { BlobStore, QuotaStore, RecordStore, WorkQueue } from '@pixelflow/drivers';
-import type { JobsClient } from '@pixelflow/jobs/api';
+import type { JobsClient } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
 import type { Admission } from './admission.ts';
 import { inputKey, type QueuedConversion } from './intake.ts';

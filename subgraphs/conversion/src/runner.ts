@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type ConvertOutcome, callConverter } from '@pixelflow/converter-kit/client';
 import type { BlobStore, QueueEntry, RecordStore, WorkQueue } from '@pixelflow/drivers';
 import type { ErrorCode } from '@pixelflow/errors';
-import type { JobsClient } from '@pixelflow/jobs/api';
+import type { JobsClient } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
 import type { Admission } from './admission.ts';
 import type { ConverterRegistry } from './converters/registry.ts';
@@ -18,14 +18,14 @@ export interface RunnerOptions {
   logger: Logger;
   /** This instance's name in the consumer group; unique per process. */
   consumer: string;
-  /** Jobs run at once by this instance. @default 8 */
-  concurrency?: number;
-  /** An entry not renewed for this long is taken over by another instance. @default 20000 */
-  leaseMs?: number;
-  /** How often a running job renews its lease and its TTL. @default 5000 */
-  heartbeatMs?: number;
-  /** Deliveries of one entry (first run plus reclaims) before the job fails. @default 3 */
-  maxDeliveries?: number;
+  /** Jobs run at once by this instance. */
+  concurrency: number;
+  /** An entry not renewed for this long is taken over by another instance. */
+  leaseMs: number;
+  /** How often a running job renews its lease and its TTL. */
+  heartbeatMs: number;
+  /** Deliveries of one entry (first run plus reclaims) before the job fails. */
+  maxDeliveries: number;
   /** Extra tries of a converter that failed (5xx, dropped connection) within one delivery. @default 2 */
   converterRetries?: number;
   /**
@@ -34,13 +34,12 @@ export interface RunnerOptions {
    * job is heartbeated meanwhile. @default 600000
    */
   busyWaitMs?: number;
-  /** @default 600000 */
-  converterTimeoutMs?: number;
+  converterTimeoutMs: number;
   /**
    * At stop, how long running jobs get to finish; those still running then are handed back to the
-   * queue (QUEUED again, at once claimable by another instance) rather than cut off. @default 20000
+   * queue (QUEUED again, at once claimable by another instance) rather than cut off.
    */
-  drainMs?: number;
+  drainMs: number;
   jobTtlMs: number;
   /** Saves signed-in users' conversions to their gallery; without it nothing is saved. */
   saves?: GallerySaves;
@@ -71,18 +70,9 @@ export class JobRunner {
   #nextReclaimAt = 0;
 
   constructor(options: RunnerOptions) {
-    this.#o = {
-      concurrency: 8,
-      leaseMs: 20_000,
-      heartbeatMs: 5000,
-      maxDeliveries: 3,
-      converterRetries: 2,
-      busyWaitMs: 600_000,
-      converterTimeoutMs: 600_000,
-      drainMs: 20_000,
-      // An option given as undefined keeps its default.
-      ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
-    } as Settings;
+    // The service's settings come from env.ts; these two are the runner's own.
+    const { converterRetries = 2, busyWaitMs = 600_000 } = options;
+    this.#o = { ...options, converterRetries, busyWaitMs };
   }
 
   get activeJobs(): number {

@@ -8,7 +8,22 @@ import {
   postgresUrl,
   z,
 } from '@pixelflow/config';
+import { defineSettings } from '@pixelflow/config/settings';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
+
+export interface GallerySettings {
+  /** How long a signed image URL stays valid at least, in seconds (URL_TTL_S). */
+  urlTtlS: number;
+}
+
+/** The service's runtime settings: their defaults are here and nowhere else. */
+export const gallerySettings = defineSettings(
+  {
+    /** How long a signed image URL stays valid at least, in seconds. */
+    URL_TTL_S: positiveInt(3600),
+  },
+  (env): GallerySettings => ({ urlTtlS: env.URL_TTL_S }),
+);
 
 export const envSchema = z
   .object({
@@ -24,8 +39,7 @@ export const envSchema = z
     /** Where image bytes go: the table gallery.objects, or files under OBJECT_DIR. */
     OBJECT_STORE: z.enum(['postgres', 'fs']).default('postgres'),
     OBJECT_DIR: z.string().optional(),
-    /** How long a signed image URL stays valid at least, in seconds. */
-    URL_TTL_S: positiveInt(3600),
+    ...gallerySettings.env,
   })
   .refine((env) => env.OBJECT_STORE !== 'fs' || Boolean(env.OBJECT_DIR), {
     path: ['OBJECT_DIR'],

@@ -1,8 +1,8 @@
 import { AppError } from '@pixelflow/errors';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { cameraMake, gpsDatum, halves, pixel, png, sidewaysJpeg } from '../testing/images.ts';
 import { isLosslessWebp, prepareImage } from './image-processing.ts';
-import { cameraMake, gpsDatum, halves, pixel, png, sidewaysJpeg } from './testing/test-images.ts';
 
 const rawPixels = (image: Buffer) => sharp(image).removeAlpha().raw().toBuffer();
 

@@ -1,44 +1,18 @@
 import { AppError } from '@pixelflow/errors';
+import type { ImageJson, ImageKind } from '@pixelflow/gallery-api';
 
-export type ImageKind = 'ORIGINAL' | 'CONVERTED';
+export type { ImageJson, ImageKind };
 
-/** An image as the gallery keeps it (a row of gallery.images); the Image type resolves from it. */
-export interface ImageModel {
-  id: string;
-  ownerId: string;
-  jobId: string;
-  kind: ImageKind;
-  /** The converter of a CONVERTED image; null for an ORIGINAL. */
-  converter: string | null;
-  /** The ORIGINAL of the same job, for a CONVERTED image (null once that was deleted). */
-  originalId: string | null;
-  /** jpeg, png or webp: what the image was re-encoded to when saved. */
-  format: string;
-  contentType: string;
-  width: number;
-  height: number;
-  bytes: number;
+/**
+ * An image as the gallery keeps it (a row of gallery.images); the Image type resolves from it. The
+ * internal API answers it as ImageJson, without the keys.
+ */
+export type ImageModel = Omit<ImageJson, 'createdAt'> & {
   createdAt: Date;
   /** Object store keys of the image and of its thumbnail. */
   imageKey: string;
   thumbnailKey: string;
-}
-
-/** An image as the internal API answers it. */
-export interface ImageJson {
-  id: string;
-  ownerId: string;
-  jobId: string;
-  kind: ImageKind;
-  converter: string | null;
-  originalId: string | null;
-  format: string;
-  contentType: string;
-  width: number;
-  height: number;
-  bytes: number;
-  createdAt: string;
-}
+};
 
 export function toImageJson(image: ImageModel): ImageJson {
   const { imageKey: _imageKey, thumbnailKey: _thumbnailKey, createdAt, ...rest } = image;

@@ -1,5 +1,14 @@
+import { z } from '@pixelflow/config';
 import { AppError, errorBody } from '@pixelflow/errors';
-import { requireInternalToken } from '@pixelflow/service-kit';
+import { galleryRoutes } from '@pixelflow/gallery-api';
+import { MAX_RESULT_BYTES } from '@pixelflow/product';
+import {
+  type RouteRequest,
+  requireInternalToken,
+  serveRoutes,
+  type ZodTypeProvider,
+  zodValidatorCompiler,
+} from '@pixelflow/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Gallery } from './gallery.ts';
 import { type ImageKind, type ImageVariant, isUuid, toImageJson } from './images.ts';
@@ -9,24 +18,20 @@ export interface GalleryRoutesOptions {
   gallery: Gallery;
   urls: UrlSigner;
   internalSecret: string;
-  /** Largest image the internal API accepts, in bytes. @default 64 MiB */
+  /** Largest image the internal API accepts, in bytes. @default MAX_RESULT_BYTES */
   maxImageBytes?: number;
   now?: () => number;
 }
 
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', maxLength: 64 } },
-} as const;
-
-const signedQuery = {
-  type: 'object',
-  properties: { exp: { type: 'string', maxLength: 20 }, sig: { type: 'string', maxLength: 100 } },
-} as const;
-
-type SignedRoute = { Params: { id: string }; Querystring: { exp?: string; sig?: string } };
-type SignedRequest = FastifyRequest<SignedRoute>;
+const signedRoute = {
+  params: z.object({ id: z.string().max(64) }),
+  querystring: z.object({ exp: z.string().max(20).optional(), sig: z.string().max(100).optional() }),
+};
+type SignedRequest = FastifyRequest<{
+  Params: z.infer<typeof signedRoute.params>;
+  Querystring: z.infer<typeof signedRoute.querystring>;
+}>;
+type SaveRequest = RouteRequest<typeof galleryRoutes.saveOriginal | typeof galleryRoutes.saveConverted>;
 
 /**
  * Image types a browser may render from the app's origin: raster formats, which run nothing. The
@@ -47,16 +52,13 @@ const storedBytesHeaders = {
   'referrer-policy': 'no-referrer',
 } as const;
 
-/** A NUL (which PostgreSQL text refuses) or an unpaired surrogate (which UTF-8 turns into U+FFFD). */
-const isMalformedText = (value: string) => value.includes('\0') || !value.isWellFormed();
-
 /**
  * `GET /images/:id` and `GET /images/:id/thumbnail` (public, through the gateway: signed URLs
  * stand in for a token, so that `<img src>` works), and the internal API the conversion service
- * saves images with (behind the internal secret).
+ * saves images with (galleryRoutes, behind the internal secret).
  */
 export function registerGalleryRoutes(app: FastifyInstance, options: GalleryRoutesOptions): void {
-  const { gallery, urls, internalSecret, maxImageBytes = 64 * 1024 * 1024, now = Date.now } = options;
+  const { gallery, urls, internalSecret, maxImageBytes = MAX_RESULT_BYTES, now = Date.now } = options;
 
   const download = (variant: ImageVariant) => async (request: SignedRequest, reply: FastifyReply) => {
     const { id } = request.params;
@@ -81,14 +83,16 @@ export function registerGalleryRoutes(app: FastifyInstance, options: GalleryRout
     return reply.code(200).header('cache-control', `private, max-age=${maxAge}`).send(object.data);
   };
   const route = {
-    schema: { params: idParams, querystring: signedQuery },
+    schema: signedRoute,
+    validatorCompiler: zodValidatorCompiler,
     // Before validation, so that its 400s carry the headers too.
     onRequest: async (_request: FastifyRequest, reply: FastifyReply) => {
       reply.headers(storedBytesHeaders);
     },
   };
-  app.get<SignedRoute>('/images/:id', route, download('image'));
-  app.get<SignedRoute>('/images/:id/thumbnail', route, download('thumbnail'));
+  const signed = app.withTypeProvider<ZodTypeProvider>();
+  signed.get('/images/:id', route, download('image'));
+  signed.get('/images/:id/thumbnail', route, download('thumbnail'));
 
   app.register(async (internal) => {
     internal.addHook('onRequest', requireInternalToken(internalSecret));
@@ -98,57 +102,22 @@ export function registerGalleryRoutes(app: FastifyInstance, options: GalleryRout
       (_req, body, done) => done(null, body),
     );
 
-    const save =
-      (kind: ImageKind) =>
-      async (
-        request: FastifyRequest<{
-          Params: { jobId: string };
-          Querystring: { owner: string; converter?: string };
-        }>,
-      ) => {
-        const { jobId } = request.params;
-        const { owner, converter = null } = request.query;
-        if (!isUuid(jobId)) throw new AppError('BAD_REQUEST', `job id ${jobId} is not a UUID`);
-        if (isMalformedText(owner) || (converter !== null && isMalformedText(converter))) {
-          throw new AppError(
-            'BAD_REQUEST',
-            'owner and converter must not hold a NUL or an unpaired surrogate',
-          );
-        }
-        if (kind === 'CONVERTED' && !converter) throw new AppError('BAD_REQUEST', 'converter is required');
-        const body = request.body;
-        if (!request.headers['content-type']?.startsWith('image/')) {
-          throw new AppError(
-            'UNSUPPORTED_IMAGE',
-            'the body must be image bytes with an image/* content type',
-          );
-        }
-        if (!Buffer.isBuffer(body) || body.length === 0) {
-          throw new AppError('BAD_REQUEST', 'the body must be the image bytes with an image/* content type');
-        }
-        const image = await gallery.save({ jobId, ownerId: owner, kind, converter, data: body });
-        return toImageJson(image);
-      };
-    const schema = (kind: ImageKind) => ({
-      params: {
-        type: 'object',
-        required: ['jobId'],
-        properties: { jobId: { type: 'string', maxLength: 64 } },
-      },
-      querystring: {
-        type: 'object',
-        required: kind === 'CONVERTED' ? ['owner', 'converter'] : ['owner'],
-        properties: {
-          owner: { type: 'string', minLength: 1, maxLength: 100 },
-          converter: { type: 'string', minLength: 1, maxLength: 100 },
-        },
-      },
+    const save = async (request: SaveRequest, kind: ImageKind, converter: string | null) => {
+      const { jobId } = request.params;
+      if (!isUuid(jobId)) throw new AppError('BAD_REQUEST', `job id ${jobId} is not a UUID`);
+      const body = request.body;
+      if (!request.headers['content-type']?.startsWith('image/')) {
+        throw new AppError('UNSUPPORTED_IMAGE', 'the body must be image bytes with an image/* content type');
+      }
+      if (!Buffer.isBuffer(body) || body.length === 0) {
+        throw new AppError('BAD_REQUEST', 'the body must be the image bytes with an image/* content type');
+      }
+      const image = await gallery.save({ jobId, ownerId: request.query.owner, kind, converter, data: body });
+      return toImageJson(image);
+    };
+    serveRoutes(internal, galleryRoutes, {
+      saveOriginal: (request) => save(request, 'ORIGINAL', null),
+      saveConverted: (request) => save(request, 'CONVERTED', request.query.converter),
     });
-    internal.put('/internal/jobs/:jobId/images/original', { schema: schema('ORIGINAL') }, save('ORIGINAL'));
-    internal.put(
-      '/internal/jobs/:jobId/images/converted',
-      { schema: schema('CONVERTED') },
-      save('CONVERTED'),
-    );
   });
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createPgSql } from '@pixelflow/drivers';
 import { expect, it } from 'vitest';
+import { describeGalleryService } from '../testing/service.suite.ts';
 import { createGalleryObjectStore } from './service.ts';
 import { migrateGallery } from './store/migrations.ts';
-import { describeGalleryService } from './testing/service.suite.ts';
 
 const url = process.env.DATABASE_URL;
 if (!url) {

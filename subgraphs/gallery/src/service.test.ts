@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPgliteSql } from '@pixelflow/drivers';
+import { describeGalleryService } from '../testing/service.suite.ts';
 import { createGalleryObjectStore } from './service.ts';
-import { describeGalleryService } from './testing/service.suite.ts';
 
 // The embedded mode's drivers: PGlite in memory and files in a temporary directory.
 describeGalleryService('PGlite + files', async () => {

@@ -4,6 +4,7 @@ import { createSubgraphService, type SubgraphServiceBase } from '@pixelflow/grap
 import type { HttpService } from '@pixelflow/service-kit';
 import { parse } from 'graphql';
 import type { GalleryContext } from './context.ts';
+import type { GallerySettings } from './env.ts';
 import { Gallery } from './gallery.ts';
 import { resolvers } from './resolvers/index.ts';
 import { registerGalleryRoutes } from './routes.ts';
@@ -15,15 +16,14 @@ const schemaFile = new URL('./schema.graphql', import.meta.url);
 /** The subgraph's SDL (its composition is tested on its own). */
 export const typeDefs = parse(readFileSync(schemaFile, 'utf8'));
 
-export interface GalleryServiceOptions extends SubgraphServiceBase {
+/** The settings (GallerySettings) have their defaults in env.ts only: `gallerySettings.defaults`. */
+export interface GalleryServiceOptions extends SubgraphServiceBase, GallerySettings {
   /** PostgreSQL (or PGlite): the gallery migrates and uses its own schema, `gallery`. */
   sql: Sql;
   /** Where image and thumbnail bytes go: see `createGalleryObjectStore`. */
   objects: ObjectStore;
   /** Base of public URLs (the gateway's), for the signed image URLs. */
   publicUrl: string;
-  /** How long a signed image URL stays valid at least, in seconds. @default 3600 */
-  urlTtlS?: number;
   /** @default Date.now */
   now?: () => number;
 }

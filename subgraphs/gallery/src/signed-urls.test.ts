@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { gallerySettings } from './env.ts';
 import { UrlSigner } from './signed-urls.ts';
 
 const secret = 'a-secret-of-at-least-thirty-two-characters!';
@@ -9,7 +10,7 @@ function signer(now: { ms: number }, options: { ttlS?: number; secret?: string }
   return new UrlSigner({
     secret: options.secret ?? secret,
     publicUrl: 'https://pixelflow.example/',
-    ttlS: options.ttlS,
+    ttlS: options.ttlS ?? gallerySettings.defaults.urlTtlS,
     now: () => now.ms,
   });
 }

@@ -6,8 +6,8 @@ export interface UrlSignerOptions {
   secret: string;
   /** Base of the public URLs (the gateway's), e.g. http://localhost:4000. */
   publicUrl: string;
-  /** How long a URL stays valid at least, in seconds. @default 3600 */
-  ttlS?: number;
+  /** How long a URL stays valid at least, in seconds (URL_TTL_S in env.ts). */
+  ttlS: number;
   /**
    * Expiry times are rounded up to a multiple of this, so that every URL for one image made within
    * a window is the same URL and a browser's cache can keep serving it.
@@ -35,7 +35,7 @@ export class UrlSigner {
   readonly #windowS: number;
   readonly #now: () => number;
 
-  constructor({ secret, publicUrl, ttlS = 3600, windowS, now = Date.now }: UrlSignerOptions) {
+  constructor({ secret, publicUrl, ttlS, windowS, now = Date.now }: UrlSignerOptions) {
     if (!Number.isInteger(ttlS) || ttlS < 1)
       throw new RangeError(`ttlS must be a positive integer, got ${ttlS}`);
     this.#key = Buffer.from(hkdfSync('sha256', secret, '', 'pixelflow gallery image urls v1', 32));

@@ -1,5 +1,25 @@
 import { httpUrl, internalSecret, logLevel, millis, parseEnv, port, redisUrl, z } from '@pixelflow/config';
+import { defineSettings } from '@pixelflow/config/settings';
+import { JOB_TTL_MS } from '@pixelflow/product';
 import { httpLimitsEnv } from '@pixelflow/service-kit';
+
+export interface JobsSettings {
+  /** A job lives this long after its last heartbeat or change (JOB_TTL_MS). */
+  jobTtlMs: number;
+  /** A subscription re-reads its job after this long without events (JOB_RECHECK_MS). */
+  recheckMs: number;
+}
+
+/** The service's runtime settings: their defaults are here and nowhere else. */
+export const jobsSettings = defineSettings(
+  {
+    /** A job lives this long after its last heartbeat or change. */
+    JOB_TTL_MS: millis(JOB_TTL_MS),
+    /** A subscription re-reads its job after this long without events. */
+    JOB_RECHECK_MS: millis(5_000),
+  },
+  (env): JobsSettings => ({ jobTtlMs: env.JOB_TTL_MS, recheckMs: env.JOB_RECHECK_MS }),
+);
 
 export const envSchema = z.object({
   ...httpLimitsEnv(),
@@ -12,10 +32,7 @@ export const envSchema = z.object({
   INTERNAL_SECRET: internalSecret(),
   /** Base of the public URLs the gateway serves, for `resultUrl`. */
   PUBLIC_URL: httpUrl().default('http://localhost:4000'),
-  /** A job lives this long after its last heartbeat or change. */
-  JOB_TTL_MS: millis(100_000),
-  /** A subscription re-reads its job after this long without events. */
-  JOB_RECHECK_MS: millis(5_000),
+  ...jobsSettings.env,
 });
 
 export type JobsEnv = z.infer<typeof envSchema>;

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemoryDrivers, type KeyValueDrivers } from '@pixelflow/drivers';
 import { AppError } from '@pixelflow/errors';
+import { JOB_TTL_MS } from '@pixelflow/product';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { jobsSettings } from './env.ts';
 import type { JobModel } from './job.ts';
 import { type JobUpdate, openJobUpdates } from './job-updates.ts';
 import { JobStore } from './store/job-store.ts';
@@ -16,15 +18,17 @@ const storeWith = (ttlMs: number) =>
 
 beforeEach(() => {
   drivers = createMemoryDrivers();
-  store = storeWith(100_000);
+  store = storeWith(JOB_TTL_MS);
 });
 afterEach(async () => {
   for (const updates of opened.splice(0)) await updates.return?.();
   await drivers.close();
 });
 
-async function open(id: string, recheckMs?: number): Promise<AsyncIterableIterator<JobUpdate>> {
-  const updates = await openJobUpdates(store, id, { recheckMs });
+const { recheckMs } = jobsSettings.defaults;
+
+async function open(id: string, recheckAfterMs = recheckMs): Promise<AsyncIterableIterator<JobUpdate>> {
+  const updates = await openJobUpdates(store, id, { recheckMs: recheckAfterMs });
   opened.push(updates);
   return updates;
 }
@@ -95,7 +99,10 @@ describe('openJobUpdates', () => {
   it('never yields a change twice when it lands between subscribing and reading', async () => {
     const job = await queued();
     // The update runs while openJobUpdates is between its subscribe and its read.
-    const [updates] = await Promise.all([openJobUpdates(store, job.id), store.start(job.id, 1)]);
+    const [updates] = await Promise.all([
+      openJobUpdates(store, job.id, { recheckMs }),
+      store.start(job.id, 1),
+    ]);
     opened.push(updates);
     expect(await nextJob(updates)).toMatchObject({ status: 'RUNNING', sequence: 2 });
     await store.progress(job.id, 0.4);
@@ -122,15 +129,19 @@ describe('openJobUpdates', () => {
     const updates = await open(job.id, 50);
     await nextJob(updates);
     // Pub/sub is at-most-once: this change is stored but its event never arrives.
-    await drivers.records.update(`job:${job.id}`, { status: 'RUNNING', progress: '0.3' }, { ttlMs: 100_000 });
+    await drivers.records.update(
+      `job:${job.id}`,
+      { status: 'RUNNING', progress: '0.3' },
+      { ttlMs: JOB_TTL_MS },
+    );
     expect(await nextJob(updates)).toMatchObject({ status: 'RUNNING', progress: 0.3, sequence: 2 });
   });
 
   it('throws JOB_NOT_FOUND for an unknown job and for an id that is no UUID', async () => {
-    const unknown = await rejection(openJobUpdates(store, randomUUID()));
+    const unknown = await rejection(openJobUpdates(store, randomUUID(), { recheckMs }));
     expect(unknown.code).toBe('JOB_NOT_FOUND');
     for (const id of ['', 'job-1', "1' OR '1'='1", `${randomUUID()}x`]) {
-      expect((await rejection(openJobUpdates(store, id))).code).toBe('JOB_NOT_FOUND');
+      expect((await rejection(openJobUpdates(store, id, { recheckMs }))).code).toBe('JOB_NOT_FOUND');
     }
   });
 

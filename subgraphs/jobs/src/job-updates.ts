@@ -5,9 +5,9 @@ import type { JobStore } from './store/job-store.ts';
 export interface JobUpdatesOptions {
   /**
    * With no event for this long, the job is read again: pub/sub is at-most-once, and an expired
-   * job publishes nothing. @default 5000
+   * job publishes nothing (JOB_RECHECK_MS in env.ts).
    */
-  recheckMs?: number;
+  recheckMs: number;
   /** Whether the caller may see the job; one it may not see is answered as unknown. */
   visible?: (job: JobModel) => boolean;
 }
@@ -25,7 +25,7 @@ const notFound = (id: string) => new AppError('JOB_NOT_FOUND', `job ${id} is unk
 export async function openJobUpdates(
   store: JobStore,
   id: string,
-  { recheckMs = 5000, visible = () => true }: JobUpdatesOptions = {},
+  { recheckMs, visible = () => true }: JobUpdatesOptions,
 ): Promise<AsyncIterableIterator<JobUpdate>> {
   if (!isJobId(id)) throw notFound(id);
   const buffered: JobUpdate[] = [];

@@ -1,29 +1,13 @@
 import type { StoredRecord } from '@pixelflow/drivers';
+import type { JobJson, JobStatus } from '@pixelflow/jobs-api';
 
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+export type { JobStatus };
 
 export const terminalStatuses: readonly JobStatus[] = ['SUCCEEDED', 'FAILED'];
 export const activeStatuses: readonly JobStatus[] = ['QUEUED', 'RUNNING'];
 
-/** A job as the jobs service sees it; the Job type's fields resolve from this. */
-export interface JobModel {
-  id: string;
-  converter: string;
-  status: JobStatus;
-  progress: number | null;
-  error: { code: string; message: string } | null;
-  sequence: number;
-  createdAt: string;
-  updatedAt: string;
-  /** The signed-in owner's user id; null for an anonymous job. */
-  owner: string | null;
-  /** How many times a runner started the job. */
-  attempts: number;
-  result: { contentType: string; bytes: number } | null;
-}
-
-/** The job as the internal API returns it (the same shape, serialisable). */
-export type JobJson = JobModel;
+/** A job as the jobs service sees it: the shape its internal API answers (jobSchema). */
+export type JobModel = JobJson;
 
 export const jobKey = (id: string) => `job:${id}`;
 export const resultKey = (id: string) => `job:${id}:result`;

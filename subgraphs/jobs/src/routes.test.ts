@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { createMemoryDrivers, type KeyValueDrivers } from '@pixelflow/drivers';
 import { images, notRaster } from '@pixelflow/image-formats/testing';
+import { JobsClient } from '@pixelflow/jobs-api';
 import { createLogger } from '@pixelflow/logger';
 import {
   type HttpService,
@@ -13,6 +14,7 @@ import {
   signIdentity,
 } from '@pixelflow/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobsSettings } from './env.ts';
 import type { JobModel } from './job.ts';
 import { createJobsService } from './service.ts';
 import { JobStore } from './store/job-store.ts';
@@ -34,6 +36,7 @@ beforeAll(async () => {
     logger: createLogger({ service: 'jobs', level: 'silent' }),
     internalSecret: secret,
     publicUrl: 'http://gateway.test',
+    ...jobsSettings.defaults,
   });
 });
 afterAll(async () => {
@@ -97,7 +100,7 @@ describe('GET /jobs/:id/result', () => {
 
   it('serves a kept result that is no raster image as an opaque download, never as a page', async () => {
     // As a result kept before the check at completion (or changed since) would be.
-    const store = new JobStore({ ...drivers, ttlMs: 100_000 });
+    const store = new JobStore({ ...drivers, ttlMs: jobsSettings.defaults.jobTtlMs });
     const id = await runningJob();
     expect((await store.complete(id, notRaster.svg, 'image/svg+xml', 1)).ok).toBe(true);
     const answer = await result(id);
@@ -117,6 +120,64 @@ describe('GET /jobs/:id/result', () => {
     const invalid = await result('x'.repeat(100));
     expect(invalid.statusCode).toBe(400);
     for (const answer of [pending, unknown, invalid]) expect(answer.headers).toMatchObject(lockedDown);
+  });
+});
+
+describe('the internal API', () => {
+  it('drives a job through JobsClient: create, start, progress, complete, and refusals as changes', async () => {
+    const { url } = await service.listen();
+    const jobs = new JobsClient({ urls: [url], internalSecret: secret });
+    const id = randomUUID();
+    const created = await jobs.create({ id, converter: 'flip', owner: null });
+    expect(created).toMatchObject({ id, status: 'QUEUED', owner: null, attempts: 0 });
+    expect(await jobs.create({ id, converter: 'flip', owner: null })).toEqual(created);
+    const gone = randomUUID();
+    expect(await jobs.heartbeat([id, gone], 'QUEUED')).toEqual({ [id]: 'QUEUED', [gone]: null });
+    expect(await jobs.start(id, 1)).toMatchObject({ ok: true, job: { status: 'RUNNING', attempts: 1 } });
+    expect(await jobs.progress(id, 0.5)).toMatchObject({ ok: true, job: { progress: 0.5 } });
+    const done = await jobs.complete(id, 1, images['image/png'], 'image/png');
+    expect(done).toMatchObject({
+      ok: true,
+      job: { status: 'SUCCEEDED', result: { contentType: 'image/png' } },
+    });
+    expect(await jobs.get(id)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await jobs.fail(id, 'CONVERTER_FAILED', 'too late')).toMatchObject({
+      ok: false,
+      reason: 'conflict',
+      job: { id, status: 'SUCCEEDED' },
+    });
+    const unknown = randomUUID();
+    expect(await jobs.get(unknown)).toBeNull();
+    expect(await jobs.requeue(unknown)).toEqual({ ok: false, reason: 'missing' });
+    expect(await jobs.heartbeat([])).toEqual({});
+  });
+
+  it('answers hostile input with a 4xx, never a 500', async () => {
+    const id = randomUUID();
+    const answers = [
+      await internal('POST', '/internal/jobs', { id: 'x'.repeat(65), converter: 'flip' }),
+      await internal('POST', '/internal/jobs', { id, converter: '' }),
+      await internal('POST', '/internal/jobs', { id, converter: 'flip', owner: 'o'.repeat(101) }),
+      await internal('POST', '/internal/jobs/heartbeat', { ids: Array.from({ length: 1001 }, () => id) }),
+      await internal('POST', '/internal/jobs/heartbeat', { ids: [id], onlyWhile: 'RUNNING' }),
+      await internal('POST', `/internal/jobs/${id}/start`, { attempt: 0 }),
+      await internal('POST', `/internal/jobs/${id}/start`, { attempt: 1.5 }),
+      await internal('POST', `/internal/jobs/${id}/fail`, { code: 'X', message: 'm'.repeat(2001) }),
+      await internal('PUT', `/internal/jobs/${id}/result?attempt=0`, images['image/png'], 'image/png'),
+      await internal('PUT', `/internal/jobs/${id}/result`, images['image/png'], 'image/png'),
+      await internal('PUT', `/internal/jobs/${id}/result?attempt=1`, Buffer.alloc(0), 'image/png'),
+      await internal('POST', '/internal/jobs', 'not json at all'),
+    ];
+    for (const answer of answers) {
+      expect(answer.statusCode, answer.body).toBe(400);
+      expect(answer.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    }
+    const notUuid = await internal('POST', '/internal/jobs/not-a-uuid/start', { attempt: 1 });
+    expect(notUuid.statusCode).toBe(404);
+    expect(notUuid.json()).toMatchObject({ error: { code: 'JOB_NOT_FOUND' } });
+    const noSecret = await service.app.inject({ method: 'GET', url: `/internal/jobs/${id}` });
+    expect(noSecret.statusCode).toBe(403);
+    expect(noSecret.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
   });
 });
 

@@ -1,5 +1,12 @@
 import { AppError, errorBody, isErrorCode } from '@pixelflow/errors';
-import { requireInternalToken } from '@pixelflow/service-kit';
+import { jobIdParams, jobsRoutes } from '@pixelflow/jobs-api';
+import { MAX_RESULT_BYTES } from '@pixelflow/product';
+import {
+  requireInternalToken,
+  serveRoutes,
+  type ZodTypeProvider,
+  zodValidatorCompiler,
+} from '@pixelflow/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { isJobId, type JobModel } from './job.ts';
 import { rasterType } from './result-types.ts';
@@ -8,15 +15,9 @@ import type { Change, JobStore } from './store/job-store.ts';
 export interface JobRoutesOptions {
   store: JobStore;
   internalSecret: string;
-  /** Largest result a converter may produce, in bytes. @default 64 MiB */
+  /** Largest result a converter may produce, in bytes. @default MAX_RESULT_BYTES */
   maxResultBytes?: number;
 }
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', maxLength: 64 } },
-} as const;
 
 /**
  * On every answer of `/jobs/:id/result`, image or error: no type sniffing, and a document of no
@@ -44,15 +45,16 @@ function answer(change: Change, id: string): JobModel {
 
 /**
  * `GET /jobs/:id/result` (public, proxied by the gateway) and the internal API the conversion
- * service drives jobs with. Internal routes need the internal secret.
+ * service drives jobs with (jobsRoutes, behind the internal secret).
  */
 export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOptions): void {
-  const { store, internalSecret, maxResultBytes = 64 * 1024 * 1024 } = options;
+  const { store, internalSecret, maxResultBytes = MAX_RESULT_BYTES } = options;
 
-  app.get<{ Params: { id: string } }>(
+  app.withTypeProvider<ZodTypeProvider>().get(
     '/jobs/:id/result',
     {
-      schema: { params: idParams },
+      schema: { params: jobIdParams },
+      validatorCompiler: zodValidatorCompiler,
       // Before validation, so that its 400s carry the headers too.
       onRequest: async (_request, reply) => {
         reply.headers(resultHeaders);
@@ -95,138 +97,40 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
       (_req, body, done) => done(null, body),
     );
 
-    internal.post<{ Body: { id: string; converter: string; owner?: string | null } }>(
-      '/internal/jobs',
-      {
-        schema: {
-          body: {
-            type: 'object',
-            required: ['id', 'converter'],
-            properties: {
-              id: { type: 'string', maxLength: 64 },
-              converter: { type: 'string', minLength: 1, maxLength: 100 },
-              owner: { type: ['string', 'null'], maxLength: 100 },
-            },
-          },
-        },
-      },
-      async (request, reply) => {
-        const { id, converter, owner = null } = request.body;
-        return reply.code(201).send(await store.create({ id: requireJobId(id), converter, owner }));
-      },
-    );
-
-    internal.get<{ Params: { id: string } }>(
-      '/internal/jobs/:id',
-      { schema: { params: idParams } },
-      async (request) => {
+    serveRoutes(internal, jobsRoutes, {
+      create: async ({ body: { id, converter, owner = null } }) =>
+        store.create({ id: requireJobId(id), converter, owner }),
+      get: async (request) => {
         const id = requireJobId(request.params.id);
         const job = await store.get(id);
         if (!job) throw new AppError('JOB_NOT_FOUND', `job ${id} is unknown or expired`);
         return job;
       },
-    );
-
-    internal.post<{ Body: { ids: string[]; onlyWhile?: 'QUEUED' } }>(
-      '/internal/jobs/heartbeat',
-      {
-        schema: {
-          body: {
-            type: 'object',
-            required: ['ids'],
-            properties: {
-              ids: { type: 'array', maxItems: 1000, items: { type: 'string', maxLength: 64 } },
-              onlyWhile: { type: 'string', enum: ['QUEUED'] },
-            },
-          },
-        },
-      },
-      async (request) => {
-        const ids = request.body.ids.filter(isJobId);
-        const statuses = await store.heartbeat(ids, request.body.onlyWhile);
+      heartbeat: async ({ body }) => {
+        const ids = body.ids.filter(isJobId);
+        const statuses = await store.heartbeat(ids, body.onlyWhile);
         return { jobs: Object.fromEntries(ids.map((id, i) => [id, statuses[i] ?? null])) };
       },
-    );
-
-    internal.post<{ Params: { id: string }; Body: { attempt: number } }>(
-      '/internal/jobs/:id/start',
-      {
-        schema: {
-          params: idParams,
-          body: {
-            type: 'object',
-            required: ['attempt'],
-            properties: { attempt: { type: 'integer', minimum: 1 } },
-          },
-        },
+      start: async ({ params, body }) => {
+        const id = requireJobId(params.id);
+        return answer(await store.start(id, body.attempt), id);
       },
-      async (request) => {
-        const id = requireJobId(request.params.id);
-        return answer(await store.start(id, request.body.attempt), id);
-      },
-    );
-
-    internal.post<{ Params: { id: string } }>(
-      '/internal/jobs/:id/requeue',
-      { schema: { params: idParams } },
-      async (request) => {
-        const id = requireJobId(request.params.id);
+      requeue: async ({ params }) => {
+        const id = requireJobId(params.id);
         return answer(await store.requeue(id), id);
       },
-    );
-
-    internal.post<{ Params: { id: string }; Body: { progress: number } }>(
-      '/internal/jobs/:id/progress',
-      {
-        schema: {
-          params: idParams,
-          body: { type: 'object', required: ['progress'], properties: { progress: { type: 'number' } } },
-        },
+      progress: async ({ params, body }) => {
+        const id = requireJobId(params.id);
+        return answer(await store.progress(id, body.progress), id);
       },
-      async (request) => {
-        const id = requireJobId(request.params.id);
-        return answer(await store.progress(id, request.body.progress), id);
-      },
-    );
-
-    internal.post<{ Params: { id: string }; Body: { code: string; message: string; onlyWhile?: 'QUEUED' } }>(
-      '/internal/jobs/:id/fail',
-      {
-        schema: {
-          params: idParams,
-          body: {
-            type: 'object',
-            required: ['code', 'message'],
-            properties: {
-              code: { type: 'string', maxLength: 64 },
-              message: { type: 'string', maxLength: 2000 },
-              onlyWhile: { type: 'string', enum: ['QUEUED'] },
-            },
-          },
-        },
-      },
-      async (request) => {
-        const id = requireJobId(request.params.id);
-        const { code, message, onlyWhile } = request.body;
+      fail: async ({ params, body: { code, message, onlyWhile } }) => {
+        const id = requireJobId(params.id);
         return answer(await store.fail(id, code, message, onlyWhile), id);
       },
-    );
-
-    internal.put<{ Params: { id: string }; Querystring: { attempt: number }; Body: Buffer }>(
-      '/internal/jobs/:id/result',
-      {
-        schema: {
-          params: idParams,
-          querystring: {
-            type: 'object',
-            required: ['attempt'],
-            properties: { attempt: { type: 'integer', minimum: 1 } },
-          },
-        },
-      },
-      async (request) => {
+      complete: async (request) => {
         const id = requireJobId(request.params.id);
-        if (!Buffer.isBuffer(request.body) || request.body.length === 0) {
+        const { body } = request;
+        if (!Buffer.isBuffer(body) || body.length === 0) {
           throw new AppError(
             'BAD_REQUEST',
             'the result body must be image bytes with an image/* content type',
@@ -235,14 +139,14 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
         // The type comes from the bytes, never from the converter's header. What is no raster
         // image fails the job (the converter broke its contract), rather than being served from
         // the app's origin or retried: another run of the same converter would answer the same.
-        const type = rasterType(request.body);
+        const type = rasterType(body);
         if (!type) {
           const declared = String(request.headers['content-type'] ?? 'no content type').slice(0, 100);
           const message = `the converter's result is not a JPEG, PNG, WebP, GIF, AVIF or TIFF image (it said ${declared})`;
           return answer(await store.fail(id, 'CONVERTER_FAILED', message), id);
         }
-        return answer(await store.complete(id, request.body, type, request.query.attempt), id);
+        return answer(await store.complete(id, body, type, request.query.attempt), id);
       },
-    );
+    });
   });
 }

@@ -7,23 +7,21 @@ import {
   verifyIdentity,
 } from '@pixelflow/service-kit';
 import type { JobsContext } from './context.ts';
+import type { JobsSettings } from './env.ts';
 import { resolvers } from './resolvers/index.ts';
 import { registerJobRoutes } from './routes.ts';
 import { JobStore } from './store/job-store.ts';
 
-export interface JobsServiceOptions extends SubgraphServiceBase {
+/** The settings (JobsSettings) have their defaults in env.ts only: `jobsSettings.defaults`. */
+export interface JobsServiceOptions extends SubgraphServiceBase, JobsSettings {
   drivers: KeyValueDrivers;
   /** Base of public URLs (the gateway's), for `resultUrl`. */
   publicUrl: string;
-  /** @default 100000 */
-  jobTtlMs?: number;
-  /** @default 5000 */
-  recheckMs?: number;
 }
 
 /** The jobs subgraph: job state, the polling query, `jobUpdated`, results and the internal API. */
 export async function createJobsService(options: JobsServiceOptions): Promise<HttpService> {
-  const { drivers, logger, internalSecret, publicUrl, jobTtlMs = 100_000, recheckMs = 5000 } = options;
+  const { drivers, logger, internalSecret, publicUrl, jobTtlMs, recheckMs } = options;
   const store = new JobStore({
     records: drivers.records,
     blobs: drivers.blobs,

@@ -1,6 +1,7 @@
+import type { Session } from '@pixelflow/product';
 import { createContext, type ReactNode, useContext, useSyncExternalStore } from 'react';
 import type { JobTransport } from '../features/editor/job/job-transport.ts';
-import type { Session, SessionManager, SessionStatus } from './session.ts';
+import type { SessionManager, SessionStatus } from './session.ts';
 
 export interface Api {
   session: SessionManager;

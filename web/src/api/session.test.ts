@@ -1,5 +1,6 @@
+import type { Session } from '@pixelflow/product';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuthError, type Session, SessionManager } from './session.ts';
+import { AuthError, SessionManager } from './session.ts';
 
 const MINUTE = 60_000;
 const START = Date.parse('2030-01-01T00:00:00Z');

@@ -12,17 +12,7 @@
  * passes: the session and the signed-in hint stay, and the refresh is tried again later.
  */
 
-export interface User {
-  id: string;
-  email: string;
-}
-
-export interface Session {
-  accessToken: string;
-  /** ISO time of the access token's expiry. */
-  expiresAt: string;
-  user: User;
-}
+import type { Session } from '@pixelflow/product';
 
 /** `restoring` until the first refresh on page load answers. */
 export type SessionStatus = 'restoring' | 'signed-in' | 'signed-out';

@@ -1,8 +1,16 @@
 import { CombinedGraphQLErrors, ServerError } from '@apollo/client/errors';
+import { type ErrorCode, isErrorCode, MAX_UPLOAD_MB } from '@pixelflow/product';
 
-/** What the page tells a person for each error code the API reports (`extensions.code`). */
-const messages: Record<string, string> = {
-  PAYLOAD_TOO_LARGE: 'The file is larger than 5 MB. Choose a smaller image.',
+/** The product's error codes, and the page's own for a request that reached no server. */
+type PageErrorCode = ErrorCode | 'NETWORK_ERROR';
+
+/**
+ * What the page tells a person for each error code the API reports (`extensions.code`): every code
+ * of the product's registry, no other. null: nothing of the page's own, the server's words are
+ * shown (codes for malformed requests, which the page does not send).
+ */
+const messages = {
+  PAYLOAD_TOO_LARGE: `The file is larger than ${MAX_UPLOAD_MB} MB. Choose a smaller image.`,
   UNSUPPORTED_IMAGE: 'This file is not an image we can read. Use a JPEG, PNG, WebP, GIF or AVIF image.',
   CORRUPT_IMAGE: 'The image is damaged or incomplete. Try another file.',
   IMAGE_TOO_LARGE: 'The image has too many pixels for this converter. Try a smaller image.',
@@ -31,10 +39,34 @@ const messages: Record<string, string> = {
   SHUTTING_DOWN: 'The server is restarting. Try again in a moment.',
   NETWORK_ERROR: 'Could not reach the server. Check your connection and try again.',
   INTERNAL_SERVER_ERROR: 'Something went wrong on the server. Try again.',
-};
+  BAD_REQUEST: null,
+  GRAPHQL_PARSE_FAILED: null,
+  GRAPHQL_VALIDATION_FAILED: null,
+  OPERATION_RESOLUTION_FAILURE: null,
+  OPERATION_NOT_SUPPORTED: null,
+  QUERY_TOO_DEEP: null,
+  TOO_MANY_ALIASES: null,
+  TOO_MANY_ROOT_FIELDS: null,
+  TOO_MANY_TOKENS: null,
+  QUERY_TOO_COSTLY: null,
+  VARIABLES_TOO_DEEP: null,
+  TOO_MANY_SUBSCRIPTIONS: null,
+  NOT_FOUND: null,
+  INVALID_SIGNATURE: null,
+  JOB_CONFLICT: null,
+  JOB_PENDING: null,
+} as const satisfies Record<PageErrorCode, string | null>;
+
+/** The page's message for a code, if it has one (a code from no registry has none). */
+const messageFor = (code: string): string | undefined =>
+  (isErrorCode(code) || code === 'NETWORK_ERROR' ? messages[code] : null) ?? undefined;
 
 // Codes whose server message adds what the person needs (which param, which rule).
-const withServerDetail = new Set(['INVALID_PARAMS', 'WEAK_PASSWORD', 'BAD_USER_INPUT']);
+const withServerDetail = new Set<string>([
+  'INVALID_PARAMS',
+  'WEAK_PASSWORD',
+  'BAD_USER_INPUT',
+] satisfies ErrorCode[]);
 
 export interface ApiFailure {
   code: string;
@@ -88,7 +120,7 @@ export function describeError(error: unknown): ApiFailure {
   const code = errorCodeOf(error);
   const { code: _, ...details } = graphQLError?.extensions ?? {};
   const serverMessage = graphQLError?.message;
-  let message = messages[code];
+  let message = messageFor(code);
   if (message && withServerDetail.has(code) && serverMessage) message = `${message}: ${serverMessage}.`;
   else if (message && withServerDetail.has(code)) message = `${message}.`;
   if (code === 'RATE_LIMITED') message = rateLimitMessage(details);
@@ -103,11 +135,11 @@ function rateLimitMessage(details: Record<string, unknown>): string {
   if (details.limit === 'active')
     return `You have ${typeof details.maxActive === 'number' ? details.maxActive : 'several'} conversions waiting or running. Wait for one to finish.`;
   if (details.limit === 'rate') return `You converted many images in a short time. Try again${wait}.`;
-  return wait ? `Too many attempts. Try again${wait}.` : messages.RATE_LIMITED!;
+  return wait ? `Too many attempts. Try again${wait}.` : messages.RATE_LIMITED;
 }
 
 /** Human text for a job's own error ({code, message} of a FAILED job). */
 export function describeJobError(error: { code: string; message: string } | null | undefined): string {
   if (!error) return 'The conversion failed.';
-  return messages[error.code] ?? error.message;
+  return messageFor(error.code) ?? error.message;
 }

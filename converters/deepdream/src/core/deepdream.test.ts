@@ -1,10 +1,6 @@
 import type { ConvertContext, RawImage } from '@pixelflow/converter-kit';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InceptionNet } from './inception.ts';
-import { loadInceptionFiles } from './inception-files.ts';
-import { createDeepDream, DEFAULT_PARAMS, type DeepDreamParams } from './index.ts';
-import { objectiveOf } from './params.ts';
 import {
   differenceStructure,
   objectiveValue,
@@ -12,7 +8,11 @@ import {
   rmsDifference,
   transformed,
   withNoise,
-} from './test-images.ts';
+} from '../../testing/images.ts';
+import { InceptionNet } from './inception.ts';
+import { loadInceptionFiles } from './inception-files.ts';
+import { createDeepDream, DEFAULT_PARAMS, type DeepDreamParams } from './index.ts';
+import { objectiveOf } from './params.ts';
 
 const converter = createDeepDream({ tileSize: 512 });
 let net: InceptionNet;

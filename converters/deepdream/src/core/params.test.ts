@@ -1,15 +1,18 @@
-import { Ajv } from 'ajv';
+import { paramsValidator } from '@pixelflow/converter-kit';
 import { describe, expect, it } from 'vitest';
 import { description } from './index.ts';
 import { DEFAULT_PARAMS, objectiveOf, PRESETS } from './params.ts';
 
-// The options the converter kit validates params with (as converters/sharp does).
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false });
-const validate = ajv.compile(description.params);
+// The validator the converter kit serves /convert with, and the conversion service checks with.
+const validate = paramsValidator('deepdream', description.params);
 
 function check(params: unknown): { valid: boolean; value: unknown } {
-  const value = structuredClone(params);
-  return { valid: validate(value), value };
+  try {
+    return { valid: true, value: validate(params) };
+  } catch (error) {
+    expect(error).toMatchObject({ code: 'INVALID_PARAMS' });
+    return { valid: false, value: undefined };
+  }
 }
 
 describe('description.params', () => {

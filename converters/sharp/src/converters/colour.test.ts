@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decode, fromLinear, pngOf, reference, referencePng, toLinear } from '../test-images.ts';
+import { decode, fromLinear, pngOf, reference, referencePng, toLinear } from '../../testing/images.ts';
 import {
   brightness,
   contrast,

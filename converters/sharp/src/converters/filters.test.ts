@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decode, detailEnergy, noisy } from '../test-images.ts';
+import { decode, detailEnergy, noisy } from '../../testing/images.ts';
 import { blur, sharpen } from './filters.ts';
 
 describe('blur', () => {

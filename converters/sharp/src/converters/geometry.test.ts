@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decode, noisy, pngOf, reference, referencePng } from '../test-images.ts';
+import { decode, noisy, pngOf, reference, referencePng } from '../../testing/images.ts';
 import {
   flip,
   flipVertical,

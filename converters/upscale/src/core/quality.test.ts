@@ -7,7 +7,7 @@ import {
   psnr,
   type SharpKernel,
   sharpResize,
-} from '../testing/images.ts';
+} from '../../testing/images.ts';
 import { createUpscaler } from './index.ts';
 import type { ModelChoice, UpscaleParams } from './upscaler.ts';
 

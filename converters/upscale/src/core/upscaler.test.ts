@@ -1,7 +1,7 @@
 import type { ConvertContext, RawImage } from '@pixelflow/converter-kit';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { columnSteps, crop, decodePhoto, transpose } from '../testing/images.ts';
+import { columnSteps, crop, decodePhoto, transpose } from '../../testing/images.ts';
 import { createUpscaler, description } from './index.ts';
 import type { ModelVariant, Scale } from './models.ts';
 import { planPatches } from './patches.ts';

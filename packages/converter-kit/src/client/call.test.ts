@@ -98,3 +98,33 @@ describe('a converter refusing the input', () => {
     expect(await call(url)).toMatchObject({ kind: 'rejected', code: 'CONVERTER_REJECTED' });
   });
 });
+
+describe('a converter answering without end', () => {
+  /** Writes 1 MiB chunks until the caller hangs up; counts what it wrote. */
+  const endless = (type: string, status = 200) => {
+    const sent = { bytes: 0 };
+    const chunk = Buffer.alloc(1024 * 1024, 0x41);
+    const url = converter((response) => {
+      response.writeHead(status, { 'content-type': type });
+      const pump = () => {
+        while (!response.destroyed && response.write(chunk)) sent.bytes += chunk.length;
+        if (!response.destroyed) response.once('drain', pump);
+      };
+      pump();
+    });
+    return { url, sent };
+  };
+
+  it('an image past the result limit: a failure, and the connection dropped', async () => {
+    const { url, sent } = endless('image/png');
+    const outcome = await call(await url);
+    expect(outcome).toMatchObject({ kind: 'failed', message: expect.stringMatching(/more than \d+ bytes/) });
+    // It stopped near the limit (64 MiB) rather than reading all the converter would send.
+    expect(sent.bytes).toBeLessThan(128 * 1024 * 1024);
+  });
+
+  it('an error body without end: the status decides, the body is cut short', async () => {
+    const { url } = endless('application/json', 422);
+    expect(await call(await url)).toMatchObject({ kind: 'rejected', code: 'CONVERTER_REJECTED' });
+  });
+});

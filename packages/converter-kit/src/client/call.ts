@@ -1,8 +1,10 @@
 import { type ErrorCode, isErrorCode } from '@pixelflow/errors';
+import { MAX_RESULT_BYTES } from '@pixelflow/product';
 import { type Dispatcher, request } from 'undici';
 import { PARAMS_HEADER } from '../contract.ts';
 import { mixedBoundary, progressAccept, readProgressStream } from '../progress-stream.ts';
 import { converterAgent } from './agent.ts';
+import { readAtMost } from './read.ts';
 
 export interface ConvertRequest {
   /** The converter's base URL. */
@@ -30,8 +32,11 @@ export type ConvertOutcome =
   | { kind: 'failed'; message: string }
   | { kind: 'timeout'; message: string };
 
-/** Results are capped: a converter that answers more than this is broken. */
-const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+/**
+ * A result larger than the product keeps cannot be stored, so reading more is wasted; the extra
+ * mebibyte is for the progress parts and the multipart framing around the image.
+ */
+const MAX_ANSWER_BYTES = MAX_RESULT_BYTES + 1024 * 1024;
 
 /** What a progress answer comes to: the image, or the error part that ended it. */
 async function readProgressAnswer(
@@ -69,6 +74,9 @@ async function readProgressAnswer(
     await body.dump({ limit: 64 * 1024 }).catch(() => undefined);
   }
 }
+
+/** An error answer's JSON is small; more than this is not one. */
+const MAX_ERROR_BYTES = 64 * 1024;
 
 /** The code and message of a converter's JSON error body, or the fallback for anything else. */
 function errorFromBodyText(text: string, fallback: ErrorCode, fallbackMessage: string) {
@@ -112,7 +120,9 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
     if (statusCode === 200) {
       const type = String(headers['content-type'] ?? '');
       if (mixedBoundary(type)) return await readProgressAnswer(response.body, type, call.onProgress, signal);
-      const data = Buffer.from(await response.body.arrayBuffer());
+      const data = await readAtMost(response.body, MAX_RESULT_BYTES);
+      if (data === null)
+        return { kind: 'failed', message: `the converter answered more than ${MAX_RESULT_BYTES} bytes` };
       if (!type.startsWith('image/') || data.length === 0) {
         return {
           kind: 'failed',
@@ -121,7 +131,7 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
       }
       return { kind: 'ok', data, contentType: type };
     }
-    const text = await response.body.text().catch(() => '');
+    const text = ((await readAtMost(response.body, MAX_ERROR_BYTES).catch(() => null)) ?? '').toString();
     if (statusCode === 503) {
       return {
         kind: 'busy',

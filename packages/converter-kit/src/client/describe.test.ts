@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseDescription } from './describe.ts';
+import { describeConverter, parseDescription } from './describe.ts';
 
 const rotate = {
   id: 'rotate',
@@ -30,5 +32,27 @@ describe('parseDescription', () => {
     ['with progress that is no boolean', { ...rotate, progress: 'yes' }],
   ])('refuses one %s', (_label, value) => {
     expect(() => parseDescription(value)).toThrow();
+  });
+});
+
+describe('describeConverter', () => {
+  it('refuses a description past a mebibyte instead of reading it all', async () => {
+    const chunk = Buffer.alloc(256 * 1024, 0x20);
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const pump = () => {
+        while (!response.destroyed && response.write(chunk));
+        if (!response.destroyed) response.once('drain', pump);
+      };
+      pump();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      await expect(describeConverter(url)).rejects.toThrow(/more than 1048576 bytes/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import type { ConverterDescription } from '../contract.ts';
 import { converterAgent } from './agent.ts';
+import { readAtMost } from './read.ts';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -22,6 +23,9 @@ export function parseDescription(value: unknown): ConverterDescription {
   return { ...(value as unknown as ConverterDescription), params, progress };
 }
 
+/** A description is a few kilobytes of JSON; one past this is broken or hostile. */
+const MAX_DESCRIPTION_BYTES = 1024 * 1024;
+
 /** A converter's `GET /describe`, checked; throws when it cannot be had or makes no sense. */
 export async function describeConverter(
   url: string,
@@ -37,10 +41,11 @@ export async function describeConverter(
     await response.body.dump();
     throw new Error(`${url}/describe answered ${response.statusCode}`);
   }
-  const text = await response.body.text();
+  const text = await readAtMost(response.body, MAX_DESCRIPTION_BYTES);
+  if (text === null) throw new Error(`${url}/describe answered more than ${MAX_DESCRIPTION_BYTES} bytes`);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text.toString());
   } catch {
     throw new Error(`${url}/describe did not answer JSON`);
   }

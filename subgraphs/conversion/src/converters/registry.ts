@@ -50,8 +50,8 @@ export function parseConverterList(value: string): ConverterEntry[] {
 export interface ConverterRegistryOptions {
   converters: readonly ConverterEntry[];
   logger: Logger;
-  /** @default 5000 */
-  healthIntervalMs?: number;
+  /** How often every converter's health is checked. */
+  healthIntervalMs: number;
 }
 
 /**
@@ -65,7 +65,7 @@ export class ConverterRegistry {
   readonly #healthIntervalMs: number;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor({ converters, logger, healthIntervalMs = 5000 }: ConverterRegistryOptions) {
+  constructor({ converters, logger, healthIntervalMs }: ConverterRegistryOptions) {
     for (const entry of converters) {
       this.#states.set(entry.id, { ...entry, description: null, healthy: false, validate: null });
     }

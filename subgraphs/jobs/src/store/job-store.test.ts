@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemoryDrivers, type KeyValueDrivers } from '@pixelflow/drivers';
+import { JOB_TTL_MS } from '@pixelflow/product';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobModel } from '../job.ts';
 import { type Change, JobStore } from './job-store.ts';
@@ -13,7 +14,7 @@ afterEach(async () => {
   await drivers.close();
 });
 
-const storeWith = (ttlMs = 100_000, now?: () => Date) =>
+const storeWith = (ttlMs = JOB_TTL_MS, now?: () => Date) =>
   new JobStore({ records: drivers.records, blobs: drivers.blobs, pubsub: drivers.pubsub, ttlMs, now });
 
 async function queued(store: JobStore, owner: string | null = null): Promise<JobModel> {
@@ -33,7 +34,7 @@ function conflict(change: Change): JobModel {
 
 describe('JobStore', () => {
   it('creates a QUEUED job at sequence 1', async () => {
-    const store = storeWith(100_000, () => new Date('2026-11-05T10:00:00.000Z'));
+    const store = storeWith(JOB_TTL_MS, () => new Date('2026-11-05T10:00:00.000Z'));
     const id = randomUUID();
     expect(await store.create({ id, converter: 'grayscale', owner: 'user-1' })).toEqual({
       id,

@@ -1,3 +1,4 @@
+import { MAX_UPLOAD_MB } from '@pixelflow/product';
 import { type DragEvent, useId, useState } from 'react';
 import { ACCEPTED_TYPES } from './file-checks.ts';
 
@@ -48,7 +49,9 @@ export function DropZone({ onFile, compact }: DropZoneProps) {
       <label htmlFor={inputId} className="drop-label">
         <span className="button-like">{compact ? 'Choose another photo' : 'Choose a photo'}</span>
         <span className="hint">
-          {compact ? 'or drop one here' : 'or drop it here. JPEG, PNG, WebP, GIF or AVIF, up to 5 MB.'}
+          {compact
+            ? 'or drop one here'
+            : `or drop it here. JPEG, PNG, WebP, GIF or AVIF, up to ${MAX_UPLOAD_MB} MB.`}
         </span>
       </label>
     </div>

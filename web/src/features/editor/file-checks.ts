@@ -1,8 +1,7 @@
-/**
- * The gateway's upload limit (5 MiB, inclusive: a file of exactly this size is accepted), checked
- * here first so that a large file never leaves the page.
- */
-export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+import { MAX_UPLOAD_BYTES, MAX_UPLOAD_MB } from '@pixelflow/product';
+
+// The product's upload limit (inclusive: a file of exactly this size is accepted) is checked here
+// first, so that a large file never leaves the page.
 
 /** The formats the conversion service reads. */
 export const ACCEPTED_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif'];
@@ -17,7 +16,7 @@ export function fileProblem(file: Pick<File, 'size' | 'type' | 'name'>): string 
   if (file.type !== '' && !ACCEPTED_TYPES.includes(file.type))
     return `"${file.name}" is a ${file.type.replace('image/', '').toUpperCase()} image, which Pixelflow cannot read. Choose a JPEG, PNG, WebP, GIF or AVIF file.`;
   if (file.size > MAX_UPLOAD_BYTES)
-    return `"${file.name}" is ${megabytes(file.size)}; the limit is 5 MB. Choose a smaller image.`;
+    return `"${file.name}" is ${megabytes(file.size)}; the limit is ${MAX_UPLOAD_MB} MB. Choose a smaller image.`;
   if (file.size === 0) return `"${file.name}" is empty.`;
   return null;
 }
