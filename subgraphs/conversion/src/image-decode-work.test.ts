@@ -1,4 +1,3 @@
-import { AppError } from '@pixelflow/errors';
 import { MAX_PIXELS } from '@pixelflow/product';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,21 +10,11 @@ import {
   overlayData,
   progressiveJpeg,
 } from '../testing/image-bytes.ts';
+import { maxPixels, refusal } from '../testing/refusal.ts';
 import { DEFAULT_MAX_JPEG_SCANS, inspectImage } from './image-check.ts';
 
 // Files whose decode work grows with a count their structure chooses, while their size and pixel
 // count stay small: each must be refused from its structure, before anything is decoded.
-
-const maxPixels = 10_000_000;
-
-async function refusal(data: Buffer, options: Parameters<typeof inspectImage>[1] = { maxPixels }) {
-  const error = await inspectImage(data, options).then(
-    (image) => image,
-    (e: unknown) => e,
-  );
-  expect(error, JSON.stringify(error)).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 describe('JPEG scans', () => {
   it('builds progressive JPEGs that libjpeg decodes, whatever their number of scans', async () => {

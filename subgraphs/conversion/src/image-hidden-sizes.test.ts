@@ -1,23 +1,12 @@
 import { crc32, deflateSync } from 'node:zlib';
-import { AppError } from '@pixelflow/errors';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { box, fullBox, ispe, u16be, u32be } from '../testing/image-bytes.ts';
+import { maxPixels, refusal } from '../testing/refusal.ts';
 import { inspectImage } from './image-check.ts';
 
 // Files whose first header declares a small image while a decoder would allocate a huge one, each
 // built byte by byte. Every one must be refused from its structure, before anything is decoded.
-
-const maxPixels = 10_000_000;
-
-async function refusal(data: Buffer, options: Parameters<typeof inspectImage>[1] = { maxPixels }) {
-  const error = await inspectImage(data, options).then(
-    (image) => image,
-    (e: unknown) => e,
-  );
-  expect(error, JSON.stringify(error)).toBeInstanceOf(AppError);
-  return error as AppError;
-}
 
 const u16le = (value: number) => Buffer.from([value & 0xff, value >> 8]);
 const u24le = (value: number) => Buffer.from([value & 0xff, (value >> 8) & 0xff, value >> 16]);
