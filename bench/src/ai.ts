@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { callConverter } from '@pixelflow/converter-kit/client';
+import { convertOnce } from '@pixelflow/converter-kit/testing';
 import { benchUpscale } from '@pixelflow/converter-upscale/bench';
 import { freePort } from '@pixelflow/launcher/cluster';
 import { PixelflowClient, photo } from '@pixelflow/testing';
@@ -73,20 +73,8 @@ async function throughService(
     const startSeconds = (performance.now() - started) / 1000;
     const idleMiB = memoryOf(child.pid!).rssMiB;
     const begin = performance.now();
-    const outcome = await callConverter({
-      url,
-      input,
-      contentType: 'image/jpeg',
-      params,
-      signal: new AbortController().signal,
-      timeoutMs: 600_000,
-      requestId: `bench-${id}`,
-      runnerId: 'bench',
-    });
+    const { width, height } = await convertOnce(url, input, { params });
     const seconds = (performance.now() - begin) / 1000;
-    if (outcome.kind !== 'ok') throw new Error(`${id}: ${outcome.kind}: ${outcome.message}`);
-    const output = outcome.data;
-    const { width = 0, height = 0 } = await sharp(output).metadata();
     return { startSeconds, idleMiB, seconds, peakMiB: memoryOf(child.pid!).peakMiB, width, height };
   } finally {
     child.kill('SIGTERM');

@@ -20,9 +20,9 @@ import {
   DEFAULT_PARAMS,
   type DeepDreamParams,
   type DreamTiming,
-  description,
 } from '../src/core/index.ts';
 import { objectiveOf } from '../src/core/params.ts';
+import { PREVIEW_PIXELS } from '../src/core/resolution.ts';
 import { photoPixels } from '../testing/images.ts';
 
 const PHOTO = 'mate/nature/Garden.jpg';
@@ -112,8 +112,8 @@ export async function benchDeepDream(options: { threads?: number } = {}): Promis
   const full = await dream(at512, {});
   const full512 = split(full.timing);
   const peak512 = peakRssMiB();
-  // The largest input the kit passes on, at 4:3.
-  const height = Math.floor(Math.sqrt((description.maxPixels * 3) / 4));
+  // The preview size (the default), at 4:3; full resolution: bench/photo-size.bench.ts.
+  const height = Math.floor(Math.sqrt((PREVIEW_PIXELS * 3) / 4));
   const largest = await photoPixels(PHOTO, Math.floor((height * 4) / 3), height);
   const fullLargest = await dream(largest, {});
   const peakLargest = peakRssMiB();
@@ -136,7 +136,7 @@ export async function benchDeepDream(options: { threads?: number } = {}): Promis
     row('512×512 default dream, mean over octaves', full512),
     '',
     `Default dream of a 512×512 photo: **${seconds(full.ms)} s** in total; peak process memory ${peak512.toFixed(0)} MiB.`,
-    `Default dream at the largest input (${largest.width}×${largest.height}, tiled): ${seconds(fullLargest.ms)} s; ` +
+    `Default dream at the preview size (${largest.width}×${largest.height}, tiled): ${seconds(fullLargest.ms)} s; ` +
       `peak process memory ${peakLargest.toFixed(0)} MiB.`,
     `Baseline, same run: one step at 299×299 through tf.grad over plain ops takes ${seconds(naive299)} s ` +
       `(${(naive299 / step299.perStep).toFixed(1)}× this core's step).`,

@@ -11,6 +11,26 @@ export type JsonSchema = SchemaObject;
 /** The header that carries a conversion's params as JSON (lower case, as node:http names it). */
 export const PARAMS_HEADER = 'x-converter-params';
 
+/** The header (and image part header) with a note on the result for the user, percent-encoded. */
+export const NOTICE_HEADER = 'x-converter-notice';
+/** The longest notice, in characters, before encoding; a longer one is cut. */
+export const MAX_NOTICE_LENGTH = 500;
+
+/** A notice as the header carries it. */
+export const encodeNotice = (notice: string): string =>
+  encodeURIComponent(notice.slice(0, MAX_NOTICE_LENGTH));
+
+/** A notice from the header: null when absent or not percent-encoded UTF-8; cut to the limit. */
+export function decodeNotice(header: string | string[] | undefined): string | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return null;
+  try {
+    return decodeURIComponent(value).slice(0, MAX_NOTICE_LENGTH) || null;
+  } catch {
+    return null;
+  }
+}
+
 /** The product's upload limit, inclusive: the largest image a converter is sent. */
 export const MAX_IMAGE_BYTES = MAX_UPLOAD_BYTES;
 
@@ -36,4 +56,6 @@ export interface ConverterDescription {
   maxOutputPixels?: number;
   /** What happens to an input over maxPixels: scaled down to fit first, or refused (IMAGE_TOO_LARGE). */
   oversize?: 'downscale' | 'refuse';
+  /** `heavy`: seconds to minutes of a CPU or GPU per image; each client gets fewer such jobs at once. */
+  cost?: 'light' | 'heavy';
 }

@@ -33,5 +33,13 @@ export {
   type ModelConverterServiceOptions,
   modelHttpConverter,
 } from './service.ts';
-export type { ConvertContext, ModelConverter, ModelDescription, RawImage } from './types.ts';
+export type {
+  ConvertContext,
+  ModelConverter,
+  ModelDescription,
+  ModelSizing,
+  RawImage,
+  Size,
+  SizeNoticeContext,
+} from './types.ts';
 export { type FromWorker, runConverterWorker, type ToWorker } from './worker.ts';

@@ -2,7 +2,13 @@ import { AppError, errorBody } from '@pixelflow/errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { classifyFailure, type Failure, sendBusy, sendShuttingDown, shuttingDownError } from './answers.ts';
 import { imageBodyRoute, imageOf } from './body.ts';
-import { type ConverterDescription, MAX_BODY_BYTES, PARAMS_HEADER } from './contract.ts';
+import {
+  type ConverterDescription,
+  encodeNotice,
+  MAX_BODY_BYTES,
+  NOTICE_HEADER,
+  PARAMS_HEADER,
+} from './contract.ts';
 import { ConversionsInFlight } from './in-flight.ts';
 import { createInFlightLimit, type InFlightLimit } from './in-flight-limit.ts';
 import { paramsValidator, parseParamsHeader } from './params.ts';
@@ -14,6 +20,8 @@ export interface EncodedImage {
   data: Buffer;
   /** For example `image/png`. */
   contentType: string;
+  /** What the user should know of this result (the size was capped, a smaller copy was used). */
+  notice?: string;
 }
 
 export interface HttpConvertContext extends ConvertContext {
@@ -176,10 +184,13 @@ class Answer {
     this.#begin().progress(fraction);
   }
 
-  image(image: { data: Buffer; contentType: string }): FastifyReply {
-    if (!this.#stream) return this.#reply.type(image.contentType).send(image.data);
+  image(image: EncodedImage): FastifyReply {
+    if (!this.#stream) {
+      if (image.notice) this.#reply.header(NOTICE_HEADER, encodeNotice(image.notice));
+      return this.#reply.type(image.contentType).send(image.data);
+    }
     this.#stream.progress(1);
-    this.#stream.image(image.contentType, image.data);
+    this.#stream.image(image.contentType, image.data, image.notice);
     return this.#reply;
   }
 

@@ -45,7 +45,25 @@ describe('the progress stream', () => {
       { type: 'progress', fraction: 0 },
       { type: 'progress', fraction: 0.5 },
       { type: 'progress', fraction: 1 },
-      { type: 'image', data: image, contentType: 'image/png' },
+      { type: 'image', data: image, contentType: 'image/png', notice: null },
+    ]);
+  });
+
+  it('carries a notice on the image part, any text, and reads a damaged one as none', async () => {
+    const out = sink();
+    const writer = new ProgressStreamWriter(out);
+    const notice = 'upscaled to 4096×2560: the largest result it makes\r\nX-Injected: no';
+    writer.image('image/png', Buffer.from([1]), notice);
+    const [event] = await read(out.bytes(), writer.contentType);
+    expect(event).toMatchObject({ type: 'image', notice });
+    // Percent-encoded, the notice cannot end the part's headers early.
+    expect(out.bytes().toString()).not.toContain('\r\nX-Injected');
+    const damaged = out
+      .bytes()
+      .toString()
+      .replace(/x-converter-notice: \S+/, 'x-converter-notice: %E0%A4%A');
+    expect(await read(Buffer.from(damaged), writer.contentType)).toMatchObject([
+      { type: 'image', notice: null },
     ]);
   });
 

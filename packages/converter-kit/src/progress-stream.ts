@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type ErrorBody, type ErrorCode, errorBody } from '@pixelflow/errors';
+import { decodeNotice, encodeNotice, NOTICE_HEADER } from './contract.ts';
 import { mixedBoundary, readParts } from './multipart-mixed.ts';
 
 /**
@@ -50,9 +51,9 @@ export class ProgressStreamWriter {
     this.#part('application/json', JSON.stringify({ progress: value }));
   }
 
-  /** The image, as the last part; ends the stream. */
-  image(contentType: string, data: Buffer): void {
-    this.#finish(contentType, data);
+  /** The image, as the last part, with its notice if it has one; ends the stream. */
+  image(contentType: string, data: Buffer, notice?: string): void {
+    this.#finish(contentType, data, notice ? `${NOTICE_HEADER}: ${encodeNotice(notice)}\r\n` : '');
   }
 
   /** A failure after the answer began, as the last part; ends the stream. */
@@ -60,16 +61,18 @@ export class ProgressStreamWriter {
     this.#finish('application/json', JSON.stringify(errorBody(code, message)));
   }
 
-  #finish(type: string, body: string | Buffer): void {
+  #finish(type: string, body: string | Buffer, extraHeaders = ''): void {
     if (this.#ended) return;
-    this.#part(type, body);
+    this.#part(type, body, extraHeaders);
     this.#ended = true;
     this.#out.end(`--${this.#boundary}--\r\n`);
   }
 
-  #part(type: string, body: string | Buffer): void {
+  #part(type: string, body: string | Buffer, extraHeaders = ''): void {
     const length = Buffer.byteLength(body);
-    this.#out.write(`--${this.#boundary}\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n`);
+    this.#out.write(
+      `--${this.#boundary}\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n${extraHeaders}\r\n`,
+    );
     this.#out.write(body);
     this.#out.write('\r\n');
   }
@@ -78,7 +81,7 @@ export class ProgressStreamWriter {
 /** One part of a progress stream, as the caller sees it. */
 export type ProgressEvent =
   | { type: 'progress'; fraction: number }
-  | { type: 'image'; data: Buffer; contentType: string }
+  | { type: 'image'; data: Buffer; contentType: string; notice: string | null }
   /** `code` and `message` as the converter wrote them (unchecked: it may not know our registry). */
   | { type: 'error'; code: unknown; message: unknown };
 
@@ -97,7 +100,10 @@ export async function* readProgressStream(
   for await (const part of readParts(body, boundary, maxBytes)) {
     const type = part.headers['content-type'] ?? '';
     if (type.startsWith('image/')) {
-      if (part.body.length > 0) yield { type: 'image', data: Buffer.from(part.body), contentType: type };
+      if (part.body.length > 0) {
+        const notice = decodeNotice(part.headers[NOTICE_HEADER]);
+        yield { type: 'image', data: Buffer.from(part.body), contentType: type, notice };
+      }
       continue;
     }
     if (!type.startsWith('application/json')) continue;

@@ -29,16 +29,22 @@ export interface ModelConverterServiceOptions extends ModelConverterSettings {
  * (or a place in the queue) is taken.
  */
 export function modelHttpConverter(description: ModelDescription, pool: WorkerPool): HttpConverter {
+  // `sizing` is code for this thread, not part of what /describe says.
+  const { sizing: _sizing, ...published } = description;
   return {
-    description: { ...description, progress: true },
+    // A neural network per image: heavy, unless its description says otherwise.
+    description: { cost: 'heavy', ...published, progress: true },
     async convert(input, params, { signal, progress }) {
-      const decoded = await decodeImage(input, description);
+      // The working size, and the notice when it is a reduced copy, are decided here from the
+      // upload and the params: the worker only sees the pixels it is given.
+      const decoded = await decodeImage(input, description, params);
       // Checked again: other requests may have taken the free places while this one decoded, and
       // once the progress answer is under way a busy pool could only say so as an error part.
       if (!pool.hasCapacity) throw new BusyError('every worker is busy');
       progress(0);
       const result = await pool.run(decoded.raw, params, { signal, onProgress: progress });
-      return encodeImage(result, decoded.format);
+      const encoded = await encodeImage(result, decoded.format);
+      return decoded.notice ? { ...encoded, notice: decoded.notice } : encoded;
     },
   };
 }

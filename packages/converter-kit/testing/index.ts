@@ -5,5 +5,7 @@ export {
   describeConverterContract,
   type RunningConverters,
 } from './contract.suite.ts';
+export { type ConvertedOnce, type ConvertOnceOptions, convertOnce } from './convert-once.ts';
 export { fixtureDescription, fixtureWorkerUrl, modelContractSubject } from './fixture.ts';
 export { contractDocument, expectContract, expectRetryAfter, strictDefaults } from './openapi.ts';
+export { benchConverterProcess, type ProcessBenchOptions } from './process-bench.ts';

@@ -18,11 +18,15 @@ function check(params: unknown): { valid: boolean; value: unknown } {
 describe('description.params', () => {
   it('fills in the defaults', () => {
     expect(check({})).toEqual({ valid: true, value: DEFAULT_PARAMS });
+    // The fast size unless asked otherwise.
+    expect(check({}).value).toMatchObject({ resolution: 'preview' });
   });
 
   it.each([
     { layers: 'patterns' },
     { layers: 'creatures', octaves: 6, octaveScale: 1.6, steps: 50, stepSize: 0.1, jitter: 128, seed: 0 },
+    { resolution: 'full' },
+    { resolution: 'preview', steps: 3 },
     {
       layers: [{ layer: 'mixed4', weight: 2 }],
       octaves: 1,
@@ -63,6 +67,9 @@ describe('description.params', () => {
     { layers: [{ layer: 'mixed3' }] },
     { layers: [{ layer: 'mixed3', weight: 1, extra: true }] },
     { strength: 1 },
+    { resolution: 'max' },
+    { resolution: 2560 },
+    { resolution: null },
     { steps: '10' },
   ])('rejects %j', (params) => {
     expect(check(params).valid).toBe(false);

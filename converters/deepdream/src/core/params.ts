@@ -1,4 +1,5 @@
 import { type LayerWeight, MIXED_LAYERS, type MixedLayer } from './layers.ts';
+import { FULL_MAX_PIXELS, PREVIEW_PIXELS, RESOLUTIONS, type Resolution } from './resolution.ts';
 
 /** Named objectives: which InceptionV3 layers to amplify, and how much each. */
 export const PRESETS = {
@@ -37,6 +38,8 @@ export interface DeepDreamParams {
   jitter: number;
   /** Seeds the random shifts: the same seed and params give the same picture. */
   seed?: number;
+  /** The size dreamt at: the fast preview, or the image's own (slower); the kit sizes the image. */
+  resolution: Resolution;
 }
 
 /**
@@ -51,6 +54,7 @@ export const DEFAULT_PARAMS = {
   steps: 12,
   stepSize: 0.05,
   jitter: 32,
+  resolution: 'preview',
 } as const satisfies DeepDreamParams;
 
 const number = (title: string, description: string, minimum: number, maximum: number, fallback: number) => ({
@@ -66,6 +70,11 @@ const integer = (title: string, description: string, minimum: number, maximum: n
   ...number(title, description, minimum, maximum, fallback),
   type: 'integer',
 });
+
+const megapixels = (pixels: number) => `${(pixels / 1_000_000).toFixed(1)} MP`;
+/** A pixel count as the 16:10 size that has it, rounded down. */
+export const wide = (pixels: number) =>
+  `${Math.floor(Math.sqrt(pixels * 1.6))}×${Math.floor(Math.sqrt(pixels / 1.6))}`;
 
 /** The params' JSON Schema, as `/describe` publishes it and the kit validates with (ajv). */
 export const paramsSchema = {
@@ -125,6 +134,16 @@ export const paramsSchema = {
       128,
       DEFAULT_PARAMS.jitter,
     ),
+    resolution: {
+      type: 'string',
+      title: 'Resolution',
+      description:
+        `preview: at most ${megapixels(PREVIEW_PIXELS)} (915×572 for a 16:10 photo), under a minute. ` +
+        `full: the image's own size up to ${megapixels(FULL_MAX_PIXELS)} (${wide(FULL_MAX_PIXELS)}), in tiles: ` +
+        'minutes. Heavier settings dream at fewer pixels. The result says when it is smaller than the image.',
+      enum: [...RESOLUTIONS],
+      default: DEFAULT_PARAMS.resolution,
+    },
     seed: {
       type: 'integer',
       title: 'Seed',

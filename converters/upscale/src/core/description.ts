@@ -1,9 +1,12 @@
 import type { ModelDescription } from '@pixelflow/converter-kit';
-import { MAX_INPUT_PIXELS, MODEL_VARIANTS } from './limits.ts';
+import { MAX_INPUT_PIXELS, MAX_OUTPUT_PIXELS, MODEL_VARIANTS } from './limits.ts';
+import { upscaleSizing } from './sizing.ts';
 
-// Apart from the models' code: the service's main thread (and `pnpm start`'s) publishes it
-// without loading TensorFlow.js, which only the worker threads need.
-const side = (pixels: number) => `${Math.sqrt(pixels)}×${Math.sqrt(pixels)}`;
+// Apart from the models' code: the service's main thread (and `pnpm start`'s) publishes it and
+// sizes each conversion without loading TensorFlow.js, which only the worker threads need.
+
+/** A pixel count as the 16:10 size that has it (a photo's shape; all of these are exact). */
+const wide = (pixels: number) => `${Math.sqrt(pixels * 1.6)}×${Math.sqrt(pixels / 1.6)}`;
 
 export const description: ModelDescription = {
   id: 'upscale',
@@ -11,10 +14,11 @@ export const description: ModelDescription = {
   description:
     'Makes the image 2× or 4× wider and taller with an ESRGAN super-resolution network ' +
     '(UpscalerJS weights, trained on DIV2K): crisper than a plain resize. ' +
-    `Takes up to ${side(MAX_INPUT_PIXELS.medium[2])} pixels (or as many in another shape) for ×2 and ` +
-    `${side(MAX_INPUT_PIXELS.medium[4])} for ×4; the thick model up to ${side(MAX_INPUT_PIXELS.thick[2])}. ` +
-    'A larger image is refused rather than shrunk first, since upscaling a downscaled image defeats ' +
-    'the purpose. It takes a while: ×2 of 512×512 about 10–20 s, ×4 of 256×256 (thick) 25–50 s.',
+    `Results are at most ${wide(MAX_OUTPUT_PIXELS)} pixels (or as many in another shape): a larger ` +
+    `image is first reduced, to ${wide(MAX_INPUT_PIXELS.medium[2])} for ×2 and ` +
+    `${wide(MAX_INPUT_PIXELS.medium[4])} for ×4, and the result says so. The thick model works on up to ` +
+    `${Math.sqrt(MAX_INPUT_PIXELS.thick[2])}×${Math.sqrt(MAX_INPUT_PIXELS.thick[2])} pixels. ` +
+    'It takes a while: ×2 of 512×512 about 10 s, of 2048×1280 2 to 3 minutes (slim: under one).',
   params: {
     type: 'object',
     additionalProperties: false,
@@ -31,13 +35,15 @@ export const description: ModelDescription = {
         default: 'auto',
         description:
           'The network: slim (fastest), medium (sharper, about 3× slower), thick (best, about 10× ' +
-          'slower than medium; small images only). auto: medium for ×2; for ×4 thick when the ' +
-          'image fits its limit, else medium.',
+          'slower than medium; small images only, larger ones are reduced to its limit). auto: ' +
+          'medium for ×2; for ×4 thick when the image fits its limit, else medium.',
       },
     },
   },
-  // The kit takes one number: the largest input of all (×2, slim or medium). convert() refuses
-  // what is over the limit of the scale and model in use, with code IMAGE_TOO_LARGE.
+  // The largest input worked on as it is (×2, slim or medium) and the largest result; every
+  // upload is taken, reduced first where the scale and model need it (sizing.ts).
   maxPixels: MAX_INPUT_PIXELS.medium[2],
-  oversize: 'refuse',
+  maxOutputPixels: MAX_OUTPUT_PIXELS,
+  oversize: 'downscale',
+  sizing: upscaleSizing,
 };

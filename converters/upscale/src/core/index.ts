@@ -3,6 +3,7 @@ import { createUpscalerCore, type UpscaleParams, type UpscalerOptions } from './
 
 export type { BackendOptions } from '@pixelflow/tfjs-backend';
 export { description } from './description.ts';
+export { MAX_OUTPUT_PIXELS } from './limits.ts';
 export { MODEL_VARIANTS, type ModelVariant, SCALES, type Scale } from './models.ts';
 export {
   chooseVariant,

@@ -71,14 +71,14 @@ describe('upscaler core', () => {
     expect(description).toMatchObject({
       id: 'upscale',
       maxPixels: MAX_INPUT_PIXELS.medium[2],
-      oversize: 'refuse',
+      oversize: 'downscale',
     });
     expect(description.params).toMatchObject({
       type: 'object',
       additionalProperties: false,
       properties: { scale: { enum: [2, 4], default: 2 }, model: { default: 'auto' } },
     });
-    expect(description.description).toMatch(/refused rather than shrunk/);
+    expect(description.description).toMatch(/a larger image is first reduced/);
   });
 
   it.each([
@@ -178,22 +178,25 @@ describe('upscaler core', () => {
   }, 30_000);
 
   it.each([
-    ['slim', 4, 513, 512],
-    ['medium', 4, 600, 600],
-    ['medium', 2, 1025, 1024],
+    ['slim', 4, 1025, 640],
+    ['medium', 4, 810, 810],
+    ['medium', 2, 2049, 1280],
     ['thick', 2, 257, 256],
-    ['auto', 2, 1024, 1025],
-  ] as const)('refuses a %s ×%i input of %i×%i with IMAGE_TOO_LARGE', async (model, scale, width, height) => {
-    const baseline = tf.memory().numTensors;
-    const image = { data: new Uint8Array(width * height * 3), width, height };
-    let reports = 0;
-    const context = { progress: () => reports++, signal: new AbortController().signal };
-    await expect(patched.convert(image, { scale, model }, context)).rejects.toMatchObject({
-      code: 'IMAGE_TOO_LARGE',
-    });
-    expect(reports).toBe(0);
-    expect(tf.memory().numTensors).toBe(baseline);
-  });
+    ['auto', 2, 2048, 1281],
+  ] as const)(
+    'refuses a %s ×%i input of %i×%i with IMAGE_TOO_LARGE (the service reduces it first)',
+    async (model, scale, width, height) => {
+      const baseline = tf.memory().numTensors;
+      const image = { data: new Uint8Array(width * height * 3), width, height };
+      let reports = 0;
+      const context = { progress: () => reports++, signal: new AbortController().signal };
+      await expect(patched.convert(image, { scale, model }, context)).rejects.toMatchObject({
+        code: 'IMAGE_TOO_LARGE',
+      });
+      expect(reports).toBe(0);
+      expect(tf.memory().numTensors).toBe(baseline);
+    },
+  );
 
   it('says which model is missing when asked for one it did not load', async () => {
     await expect(patched.convert(photo, { scale: 4, model: 'medium' }, quiet())).rejects.toThrow(

@@ -3,12 +3,9 @@ import type { ConvertContext, ModelConverter, RawImage } from '@pixelflow/conver
 import { type BackendOptions, selectBackend } from '@pixelflow/tfjs-backend';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { MAX_INPUT_PIXELS } from './limits.ts';
+import { chooseVariant, MAX_INPUT_PIXELS, type ModelChoice } from './limits.ts';
 import { loadModel, MODEL_VARIANTS, type ModelVariant, SCALES, type Scale, VARIANTS } from './models.ts';
 import { cropPixels, type PatchOptions, pastePixels, planPatches, type Rect } from './patches.ts';
-
-/** `auto` picks per scale and size: see `chooseVariant`. */
-export type ModelChoice = 'auto' | ModelVariant;
 
 export interface UpscaleParams {
   scale: Scale;
@@ -37,30 +34,14 @@ export interface UpscalerOptions {
    */
   context?: Partial<Record<ModelVariant, number>>;
   /**
-   * Largest input per model and scale, in pixels; a larger one is refused (IMAGE_TOO_LARGE).
+   * Largest input per model and scale, in pixels; a larger one is refused (IMAGE_TOO_LARGE). The
+   * service reduces an upload to these first (sizing.ts), so only direct callers of the core meet it.
    * @default MAX_INPUT_PIXELS
    */
   maxPixels?: Record<ModelVariant, Record<Scale, number>>;
 }
 
-export { MAX_INPUT_PIXELS } from './limits.ts';
-
-/**
- * The network `auto` means. At ×2, medium: on photo crops (bench/quality.bench.ts) it beats
- * sharp's resize by 1.8–3.6 dB PSNR and slim by up to 0.4 dB at about 3× slim's time (×2 of
- * 512×512: 10 s with 2 threads, 18 s with one). At ×4 slim and medium are no better than sharp's
- * resize on smooth content, while thick beats even a pixel-aligned bicubic by 0.5–1 dB: thick
- * while the input is within its limit.
- */
-export function chooseVariant(
-  model: ModelChoice,
-  scale: Scale,
-  pixels: number,
-  maxPixels: Record<ModelVariant, Record<Scale, number>> = MAX_INPUT_PIXELS,
-): ModelVariant {
-  if (model !== 'auto') return model;
-  return scale === 4 && pixels <= maxPixels.thick[4] ? 'thick' : 'medium';
-}
+export { chooseVariant, MAX_INPUT_PIXELS, type ModelChoice } from './limits.ts';
 
 const abortError = () => Object.assign(new Error('aborted'), { name: 'AbortError' });
 

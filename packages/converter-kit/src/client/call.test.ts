@@ -128,3 +128,16 @@ describe('a converter answering without end', () => {
     expect(await call(await url)).toMatchObject({ kind: 'rejected', code: 'CONVERTER_REJECTED' });
   });
 });
+
+describe('a converter with something to say of its result', () => {
+  it('passes X-Converter-Notice on, decoded, with the image', async () => {
+    const url = await converter((response) => {
+      response.writeHead(200, {
+        'content-type': 'image/png',
+        'x-converter-notice': encodeURIComponent('capped at 8192×5120 pixels'),
+      });
+      response.end('PNG');
+    });
+    expect(await call(url)).toMatchObject({ kind: 'ok', notice: 'capped at 8192×5120 pixels' });
+  });
+});

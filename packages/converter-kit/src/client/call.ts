@@ -1,7 +1,7 @@
 import { type ErrorCode, isErrorCode } from '@pixelflow/errors';
 import { MAX_RESULT_BYTES } from '@pixelflow/product';
 import { type Dispatcher, request } from 'undici';
-import { PARAMS_HEADER } from '../contract.ts';
+import { decodeNotice, NOTICE_HEADER, PARAMS_HEADER } from '../contract.ts';
 import { mixedBoundary, progressAccept, readProgressStream } from '../progress-stream.ts';
 import { converterAgent } from './agent.ts';
 import { readAtMost } from './read.ts';
@@ -23,7 +23,8 @@ export interface ConvertRequest {
 }
 
 export type ConvertOutcome =
-  | { kind: 'ok'; data: Buffer; contentType: string }
+  /** `notice`: what the converter said of the result for the user (X-Converter-Notice). */
+  | { kind: 'ok'; data: Buffer; contentType: string; notice: string | null }
   /** 4xx: the converter refused this input; retrying cannot help. */
   | { kind: 'rejected'; code: ErrorCode; message: string }
   /** 503: the converter is busy; retry after the delay. */
@@ -47,7 +48,9 @@ async function readProgressAnswer(
 ): Promise<ConvertOutcome> {
   try {
     for await (const event of readProgressStream(body, contentType, MAX_ANSWER_BYTES)) {
-      if (event.type === 'image') return { kind: 'ok', data: event.data, contentType: event.contentType };
+      if (event.type === 'image') {
+        return { kind: 'ok', data: event.data, contentType: event.contentType, notice: event.notice };
+      }
       if (event.type === 'progress') {
         onProgress?.(event.fraction);
         continue;
@@ -129,7 +132,7 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
           message: `the converter answered 200 with ${data.length} bytes of "${type}"`,
         };
       }
-      return { kind: 'ok', data, contentType: type };
+      return { kind: 'ok', data, contentType: type, notice: decodeNotice(headers[NOTICE_HEADER]) };
     }
     const text = ((await readAtMost(response.body, MAX_ERROR_BYTES).catch(() => null)) ?? '').toString();
     if (statusCode === 503) {

@@ -20,6 +20,9 @@ export function parseDescription(value: unknown): ConverterDescription {
   if (!isObject(params)) throw new Error("the description's params is not a JSON Schema object");
   const progress = value.progress ?? false;
   if (typeof progress !== 'boolean') throw new Error("the description's progress is not a boolean");
+  if (value.cost !== undefined && value.cost !== 'light' && value.cost !== 'heavy') {
+    throw new Error("the description's cost is neither light nor heavy");
+  }
   return { ...(value as unknown as ConverterDescription), params, progress };
 }
 
