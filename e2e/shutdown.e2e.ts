@@ -61,21 +61,33 @@ describe('pnpm start, stopped during a conversion and started again', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pixelflow-restart-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('exits 0 at once, keeps the running job and finishes it after the restart', async () => {
+  it('exits 0 at once, keeps the running, the queued and the finished jobs across the restart', async () => {
     const port = await freePort();
     const env = {
       AI_CONVERTERS: 'false',
       EXTRA_CONVERTERS: `slow=${faults.urls.slow}`,
       SHUTDOWN_DRAIN_MS: '1000',
+      // One job at a time: the second one waits in the queue through the restart.
+      RUNNER_CONCURRENCY: '1',
     };
     let embedded = await startEmbedded({ port, dataDir, env });
     const client = new PixelflowClient(embedded.url, undefined, { reconnects: 100 });
     try {
+      // A finished job: its result is kept for the retention, a restart included.
+      const finished = (await client.convert(input(), 'grayscale')).data!.convertImage.id;
+      await client.subscribe(finished).until((e) => e.status === 'SUCCEEDED', 10_000);
+      const finishedResult = await client.result(finished);
+      expect(finishedResult.status).toBe(200);
+
       const { data, errors } = await client.convert(input(), 'slow', { params: { delayMs: 6000 } });
       expect(errors, JSON.stringify(errors)).toBeUndefined();
       const id = data!.convertImage.id;
       const subscription = client.subscribe(id);
       await subscription.until((e) => e.status === 'RUNNING', 10_000);
+      const queued = (await client.convert(input(), 'slow', { params: { delayMs: 200 } })).data!.convertImage
+        .id;
+      const waiting = client.subscribe(queued);
+      expect((await client.poll(queued)).job?.status).toBe('QUEUED');
       const upload = abandonUpload(embedded.url, '/graphql');
       const socket = await idleSocket(embedded.url);
       await sleep(200);
@@ -95,8 +107,64 @@ describe('pnpm start, stopped during a conversion and started again', () => {
       // It ran again after the restart: the first run was stopped and given back, not failed.
       expect(faults.calls.filter((c) => c.jobId === id)).toHaveLength(2);
       expect(subscription.events.map((e) => e.status)).not.toContain('FAILED');
+      // The queued one ran after it, and the finished one's result is still there, the same bytes.
+      expect((await waiting.until((e) => e.status === 'SUCCEEDED', 30_000)).status).toBe('SUCCEEDED');
+      const kept = await client.result(finished);
+      expect([kept.status, kept.body.equals(finishedResult.body)]).toEqual([200, true]);
     } finally {
       // A socket still retrying rejects its dispose with the last connection error.
+      await client.close().catch(() => undefined);
+      embedded.child.kill('SIGTERM');
+      await embedded.exited;
+    }
+  });
+});
+
+describe('pnpm start, killed during a conversion and started again', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pixelflow-crash-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('takes the running job up again, runs the queued one and keeps the finished one', async () => {
+    const port = await freePort();
+    const env = {
+      AI_CONVERTERS: 'false',
+      EXTRA_CONVERTERS: `slow=${faults.urls.slow}`,
+      RUNNER_CONCURRENCY: '1',
+      // A dead instance's running job is reclaimed once its lease lapses: short here.
+      LEASE_MS: '2000',
+      HEARTBEAT_MS: '500',
+    };
+    let embedded = await startEmbedded({ port, dataDir, env });
+    const client = new PixelflowClient(embedded.url, undefined, { reconnects: 100 });
+    try {
+      const finished = (await client.convert(input(), 'grayscale')).data!.convertImage.id;
+      await client.subscribe(finished).until((e) => e.status === 'SUCCEEDED', 10_000);
+      const finishedResult = await client.result(finished);
+      const running = (await client.convert(input(), 'slow', { params: { delayMs: 6000 } })).data!
+        .convertImage.id;
+      const subscription = client.subscribe(running);
+      await subscription.until((e) => e.status === 'RUNNING', 10_000);
+      const queued = (await client.convert(input(), 'slow', { params: { delayMs: 200 } })).data!.convertImage
+        .id;
+      const waiting = client.subscribe(queued);
+      expect((await client.poll(queued)).job?.status).toBe('QUEUED');
+      // The state is written every second while it changes: give it that second.
+      await sleep(1500);
+
+      embedded.child.kill('SIGKILL');
+      expect(await embedded.exited).toBe('SIGKILL');
+      embedded = await startEmbedded({ port, dataDir, env });
+
+      // The running job's subscriber sees it through: taken up again and finished, not failed.
+      const done = await subscription.until((e) => e.status === 'SUCCEEDED', 30_000);
+      expect(done.resultUrl).toContain(running);
+      expect(subscription.events.map((e) => e.status)).not.toContain('FAILED');
+      expect(faults.calls.filter((c) => c.jobId === running).length).toBeGreaterThanOrEqual(2);
+      expect((await client.result(running)).status).toBe(200);
+      expect((await waiting.until((e) => e.status === 'SUCCEEDED', 30_000)).status).toBe('SUCCEEDED');
+      const kept = await client.result(finished);
+      expect([kept.status, kept.body.equals(finishedResult.body)]).toEqual([200, true]);
+    } finally {
       await client.close().catch(() => undefined);
       embedded.child.kill('SIGTERM');
       await embedded.exited;

@@ -20,7 +20,12 @@ import { type ModelConverterSettings, modelConverterSettings } from '@pixelflow/
 import { converterIds, createSharpConverterService } from '@pixelflow/converter-sharp';
 import { type SharpSettings, sharpSettings } from '@pixelflow/converter-sharp/env';
 import { createUpscaleService } from '@pixelflow/converter-upscale';
-import { createFsObjectStore, createMemoryDrivers, createPgliteSql } from '@pixelflow/drivers';
+import {
+  createFsBlobStore,
+  createFsObjectStore,
+  createMemoryDrivers,
+  createPgliteSql,
+} from '@pixelflow/drivers';
 import { createGalleryService } from '@pixelflow/gallery';
 import { type GallerySettings, gallerySettings } from '@pixelflow/gallery/env';
 import { createGateway } from '@pixelflow/gateway';
@@ -114,8 +119,18 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
   const logger = (service: string) => createLogger({ service, level });
   const loopback = '127.0.0.1';
   const started: Closable[] = [];
-  // Queued and running jobs (handed back at shutdown), their inputs and results survive a restart.
-  const drivers = createMemoryDrivers({ snapshotFile: join(dataDir, 'jobs.snapshot') });
+  // Jobs, the queue and the quotas survive a restart: written at shutdown (running jobs handed
+  // back first) and every second while they change, so that a crash loses at most that second;
+  // running jobs then come back as the queue's pending entries and are reclaimed, as in the
+  // cluster. The bytes are files: finished results stay for the retention (an hour by default),
+  // up to 64 MiB each, and the inputs of queued jobs up to 5 MiB each, too much to hold in this
+  // process's memory and rewrite every second.
+  const drivers = createMemoryDrivers({
+    snapshotFile: join(dataDir, 'jobs.snapshot'),
+    snapshotIntervalMs: 1000,
+  });
+  const results = createFsBlobStore(join(dataDir, 'results'));
+  const inputs = createFsBlobStore(join(dataDir, 'inputs'));
   // PostgreSQL in WASM, its files under the data directory; auth and gallery each keep to their
   // own schema in it, as they do on a shared PostgreSQL server.
   const sql = await createPgliteSql(join(dataDir, 'pglite'));
@@ -172,7 +187,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     const galleryUrl = (await gallery.listen()).url;
 
     const jobs = await createJobsService({
-      drivers,
+      drivers: { ...drivers, blobs: results },
       logger: logger('jobs'),
       internalSecret: secret,
       publicUrl,
@@ -183,7 +198,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
     const jobsUrl = (await jobs.listen()).url;
 
     const conversion = await createConversionService({
-      drivers,
+      drivers: { ...drivers, blobs: inputs },
       logger: logger('conversion'),
       internalSecret: secret,
       jobsUrls: [jobsUrl],
@@ -221,12 +236,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded>
       close: async () => {
         await all.close();
         await drivers.close();
+        results.close();
+        inputs.close();
         await sql.close();
       },
     };
   } catch (error) {
     await closeInOrder([...started].reverse()).close();
     await drivers.close();
+    results.close();
+    inputs.close();
     await sql.close();
     throw error;
   }

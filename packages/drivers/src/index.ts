@@ -1,3 +1,4 @@
+export { createFsBlobStore, type FsBlobStore } from './blobs/fs.ts';
 export { createMemoryDrivers, type MemoryDriversOptions } from './memory/drivers.ts';
 export { checkContentType, checkObjectKey } from './objects/checks.ts';
 export { createFsObjectStore } from './objects/fs.ts';

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { describeBlobsContract } from './blobs.suite.ts';
 import { collector, events, type OpenDrivers } from './collector.ts';
 
 /** RecordStore and BlobStore: TTLs, seq, guards, atomic publish. */
@@ -164,29 +165,5 @@ export function describeRecordsContract(open: OpenDrivers): void {
     });
   });
 
-  describe('blobs', () => {
-    it('round-trips binary data', async () => {
-      const { blobs } = open();
-      const data = Buffer.from(Array.from({ length: 256 * 4 }, (_, i) => i % 256));
-      await blobs.put('blob:bin', data, 5000);
-      const read = await blobs.get('blob:bin');
-      expect(Buffer.isBuffer(read)).toBe(true);
-      expect(read?.equals(data)).toBe(true);
-      await blobs.put('blob:empty', Buffer.alloc(0), 5000);
-      expect((await blobs.get('blob:empty'))?.length).toBe(0);
-      expect(await blobs.get('blob:absent')).toBeNull();
-    });
-
-    it('overwrites, deletes and expires', async () => {
-      const { blobs } = open();
-      await blobs.put('blob:x', Buffer.from('one'), 5000);
-      await blobs.put('blob:x', Buffer.from('two'), 150);
-      expect((await blobs.get('blob:x'))?.toString()).toBe('two');
-      await sleep(300);
-      expect(await blobs.get('blob:x')).toBeNull();
-      await blobs.put('blob:y', Buffer.from('y'), 5000);
-      await blobs.delete('blob:y');
-      expect(await blobs.get('blob:y')).toBeNull();
-    });
-  });
+  describeBlobsContract(() => open().blobs);
 }
