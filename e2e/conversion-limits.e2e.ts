@@ -119,6 +119,16 @@ describe('per-client limits, over both conversion instances', () => {
     await account.client.close();
   });
 
+  it('publishes the configured share with each converter, as the refusals apply it', async () => {
+    const { data } = await new PixelflowClient(env.cluster.gatewayUrl).graphql<{
+      converters: Array<{ id: string; jobsAtOnce: { anonymous: number; signedIn: number } }>;
+    }>('{ converters { id jobsAtOnce { anonymous signedIn } } }');
+    expect(data!.converters.find((c) => c.id === 'invert')!.jobsAtOnce).toEqual({
+      anonymous: 2,
+      signedIn: 4,
+    });
+  });
+
   it('an address may have MAX_ACTIVE_JOBS_ANONYMOUS jobs queued or running; one more when one ends', async () => {
     const ip = address();
     const first = jobId(await convertFrom(ip, small, 'slow'));

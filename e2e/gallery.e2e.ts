@@ -206,4 +206,26 @@ describe('nobody else sees, fetches or deletes it', () => {
     expect((await fetch(image!.url)).status).toBe(404);
     expect((await fetch(image!.thumbnailUrl)).status).toBe(404);
   });
+
+  it('lets the owner cancel a running job without a token, nobody else; nothing reaches the gallery', async () => {
+    const before = (await page(alice)).edges.length;
+    const { data } = await alice.client.convert(photo('mate/nature/Garden.jpg'), 'slow');
+    const id = data!.convertImage.id;
+    const subscription = alice.client.subscribe(id);
+    await subscription.until((e) => e.status === 'RUNNING');
+    const cancel = `mutation($id: ID!) { cancelJob(id: $id) { id status } }`;
+    // Bob, and an anonymous caller, learn nothing of Alice's job, not even that it exists.
+    for (const stranger of [bob.client, env.client]) {
+      const refused = await stranger.graphql(cancel, { id });
+      expect(refused.errors?.[0]?.extensions?.code).toBe('JOB_NOT_FOUND');
+    }
+    const cancelled = await alice.client.graphql<{ cancelJob: { status: string } }>(cancel, { id });
+    expect(cancelled.data?.cancelJob).toEqual({ id, status: 'CANCELLED' });
+    await subscription.done;
+    expect(subscription.events.at(-1)?.status).toBe('CANCELLED');
+    // The slow converter would have finished by now: its result was dropped, not saved.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect((await page(alice)).edges.length).toBe(before);
+    expect(faults.calls.some((call) => call.jobId === id)).toBe(true);
+  });
 });

@@ -3,18 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { useCluster } from './helpers/cluster.ts';
 import { useFaultConverters } from './helpers/faults.ts';
 
-// Jobs are ephemeral: a job is gone after the TTL without a heartbeat (100 s in production,
-// 3 s here), and so is a finished job and its result.
+// A job that waits or runs is gone after the TTL without a heartbeat (100 s in production, 3 s
+// here); a finished one and its result stay for the retention (1 hour in production, 8 s here).
 const faults = useFaultConverters({ delayMs: 1000 });
 
 const ttl = 3000;
+const retention = 8000;
 const env = useCluster('job-ttl', {
   jobsInstances: 1,
   conversionInstances: 2,
   get extraConverters() {
     return { slow: faults.urls.slow };
   },
-  env: { JOB_TTL_MS: String(ttl) },
+  env: { JOB_TTL_MS: String(ttl), RESULT_RETENTION_MS: String(retention) },
   serviceEnv: {
     // One job at a time per instance: the last of several waits in the queue longer than the TTL.
     conversion: { HEARTBEAT_MS: '500', LEASE_MS: '2000', RUNNER_CONCURRENCY: '1' },
@@ -34,7 +35,7 @@ describe('job expiry', () => {
         async () => (await env.client.convert(photo('mate/nature/Garden.jpg'), 'slow')).data!.convertImage.id,
       ),
     );
-    // Subscribed at once: a finished job lives only the TTL, and they finish at different times.
+    // Subscribed at once: they finish at different times.
     const subscriptions = ids.map((id) => env.client.subscribe(id));
     for (const subscription of subscriptions) {
       const done = await subscription.until((e) => e.status === 'SUCCEEDED', 20_000);
@@ -45,14 +46,80 @@ describe('job expiry', () => {
     expect(Math.max(...started) - Math.min(...started)).toBeGreaterThan(ttl);
   });
 
-  it('a finished job and its result are gone after the TTL', async () => {
+  it('a finished job and its result stay for the retention, far past the TTL, then are gone', async () => {
     const { data } = await env.client.convert(photo('mate/nature/Garden.jpg'), 'grayscale');
     const id = data!.convertImage.id;
     await env.client.subscribe(id).until((e) => e.status === 'SUCCEEDED');
-    expect((await env.client.result(id)).status).toBe(200);
-    await sleep(ttl + 500);
+    const finishedAt = Date.now();
+    const first = await env.client.result(id);
+    expect(first.status).toBe(200);
+    const expiresAt = async () => {
+      const { data: polled } = await env.client.graphql<{ job: { job?: { expiresAt: string | null } } }>(
+        'query($id: ID!) { job(id: $id) { ... on JobDone { job { expiresAt } } } }',
+        { id },
+      );
+      return polled?.job.job?.expiresAt;
+    };
+    const until = Date.parse((await expiresAt()) ?? '');
+    expect(until - finishedAt).toBeGreaterThan(retention - 1000);
+    expect(until - finishedAt).toBeLessThanOrEqual(retention);
+    // Twice the heartbeat TTL later (what deleted results before): still there, the same bytes.
+    await sleep(2 * ttl);
+    expect(await env.client.poll(id)).toMatchObject({ outcome: 'JobDone' });
+    const later = await env.client.result(id);
+    expect([later.status, later.body.equals(first.body)]).toEqual([200, true]);
+    // Past the retention, the job and its result are gone.
+    await sleep(Math.max(0, until - Date.now()) + 500);
     expect(await env.client.poll(id)).toEqual({ outcome: 'JobNotFound', job: null });
     expect((await env.client.result(id)).status).toBe(404);
+  });
+
+  it('tells a waiting job its place in line, falling as the jobs ahead finish, with estimates', async () => {
+    // One run first, so that this installation has measured the slow converter (about 1 s).
+    const warm = (await env.client.convert(photo('mate/nature/Garden.jpg'), 'slow')).data!.convertImage.id;
+    await env.client.subscribe(warm).until((e) => e.status === 'SUCCEEDED', 20_000);
+    // Two runners, one job each: of six jobs, the last waits behind four.
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push((await env.client.convert(photo('mate/nature/Garden.jpg'), 'slow')).data!.convertImage.id);
+    }
+    type Place = { position: number; estimatedStartAt: string | null; estimatedFinishAt: string | null };
+    const events: Array<{ status: string; queue: Place | null }> = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not done: ${JSON.stringify(events)}`)), 30_000);
+      env.client.rawSubscribe<{ jobUpdated: (typeof events)[number] }>(
+        `subscription($id: ID!) { jobUpdated(id: $id) {
+          status queue { position estimatedStartAt estimatedFinishAt } } }`,
+        { id: ids.at(-1) },
+        (result) => {
+          const event = result.data?.jobUpdated;
+          if (!event) return reject(new Error(JSON.stringify(result)));
+          events.push(event);
+          if (event.status === 'SUCCEEDED') {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      );
+    });
+    const places = events.flatMap((event) => (event.queue ? [event.queue] : []));
+    const positions = places.map((place) => place.position);
+    // It fell as the jobs ahead finished (the keeper looks every 500 ms, the jobs take 1 s on two
+    // runners: it sees most places, not necessarily every one), then the job ran.
+    expect(new Set(positions).size).toBeGreaterThanOrEqual(2);
+    expect(positions[0]).toBeGreaterThanOrEqual(3);
+    expect(positions.at(-1)).toBeLessThanOrEqual(2);
+    expect(positions).toEqual([...positions].sort((a, b) => b - a));
+    expect(events.at(-1)).toMatchObject({ status: 'SUCCEEDED', queue: null });
+    // Estimates from the measured duration: the start before the finish, about a run apart.
+    for (const place of places) {
+      const [start, finish] = [
+        Date.parse(place.estimatedStartAt ?? ''),
+        Date.parse(place.estimatedFinishAt ?? ''),
+      ];
+      expect(finish - start).toBeGreaterThan(500);
+      expect(finish - start).toBeLessThan(5000);
+    }
   });
 
   it('queued jobs outlive the instance that took them: another one keeps them alive and runs them', async () => {

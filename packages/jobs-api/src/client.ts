@@ -1,6 +1,6 @@
 import { AppError } from '@pixelflow/errors';
 import { callRoute, type ServiceClientOptions, Upstream } from '@pixelflow/service-kit';
-import { type JobJson, type JobStatus, jobSchema, jobsRoutes } from './routes.ts';
+import { type JobJson, type JobStatus, jobSchema, jobsRoutes, type QueuePlace } from './routes.ts';
 
 /** A change the jobs service refused: the job is gone, or in a state that forbids it. */
 export type JobChange =
@@ -15,7 +15,7 @@ export class JobsClient {
     this.#upstream = new Upstream({ urls, secret: internalSecret, name: 'jobs' });
   }
 
-  create(input: { id: string; converter: string; owner: string | null }): Promise<JobJson> {
+  create(input: { id: string; converter: string; owner: string | null; steps?: string[] }): Promise<JobJson> {
     return callRoute(this.#upstream, jobsRoutes.create, { body: input });
   }
 
@@ -33,6 +33,18 @@ export class JobsClient {
     return this.#change(callRoute(this.#upstream, jobsRoutes.requeue, { params: { id } }));
   }
 
+  /** Tells QUEUED jobs their place in line; answers how many changed. */
+  async queuePlaces(places: ReadonlyArray<QueuePlace & { id: string }>): Promise<number> {
+    if (places.length === 0) return 0;
+    const body = { places: [...places] };
+    return (await callRoute(this.#upstream, jobsRoutes.queuePlaces, { body })).changed;
+  }
+
+  /** CANCELLED, while it is QUEUED or RUNNING; a conflict once it finished. */
+  cancel(id: string): Promise<JobChange> {
+    return this.#change(callRoute(this.#upstream, jobsRoutes.cancel, { params: { id } }));
+  }
+
   progress(id: string, progress: number): Promise<JobChange> {
     return this.#change(
       callRoute(this.#upstream, jobsRoutes.progress, { params: { id }, body: { progress } }),
@@ -45,8 +57,15 @@ export class JobsClient {
     return this.#change(callRoute(this.#upstream, jobsRoutes.fail, { params: { id }, body }));
   }
 
-  complete(id: string, attempt: number, data: Buffer, contentType: string): Promise<JobChange> {
-    const input = { params: { id }, query: { attempt }, body: { data, contentType } };
+  complete(
+    id: string,
+    attempt: number,
+    data: Buffer,
+    contentType: string,
+    notice?: string | null,
+  ): Promise<JobChange> {
+    const query = notice ? { attempt, notice } : { attempt };
+    const input = { params: { id }, query, body: { data, contentType } };
     return this.#change(callRoute(this.#upstream, jobsRoutes.complete, input));
   }
 

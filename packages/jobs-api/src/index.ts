@@ -1,2 +1,10 @@
 export { type JobChange, JobsClient } from './client.ts';
-export { type JobJson, type JobStatus, jobIdParams, jobSchema, jobsRoutes } from './routes.ts';
+export {
+  isJobId,
+  type JobJson,
+  type JobStatus,
+  jobIdParams,
+  jobSchema,
+  jobsRoutes,
+  type QueuePlace,
+} from './routes.ts';

@@ -1,4 +1,4 @@
-import { JOB_TTL_MS, MAX_UPLOAD_MB } from './limits.ts';
+import { JOB_TTL_MS, MAX_UPLOAD_MB, RESULT_RETENTION_MS } from './limits.ts';
 
 interface ErrorCodeInfo {
   /** The HTTP status this code maps to on plain HTTP routes. */
@@ -80,7 +80,9 @@ export const errorCodes = {
   INVALID_SIGNATURE: { status: 403, description: 'The signed URL was changed or has expired.' },
   JOB_NOT_FOUND: {
     status: 404,
-    description: `The job is unknown or expired (${JOB_TTL_MS / 1000} s without a heartbeat).`,
+    description:
+      `The job is unknown or expired: ${JOB_TTL_MS / 1000} s without a heartbeat while it waited or ran, ` +
+      `or ${RESULT_RETENTION_MS / 60_000} min after it finished (by default).`,
   },
   UNKNOWN_CONVERTER: { status: 400, description: 'No converter has this id.' },
   PAYLOAD_TOO_LARGE: {
@@ -94,6 +96,10 @@ export const errorCodes = {
   JOB_CONFLICT: {
     status: 409,
     description: 'The job is not in a state that allows this change (e.g. it finished).',
+  },
+  JOB_CANCELLED: {
+    status: 410,
+    description: 'The job was cancelled by whoever started it; it has no result.',
   },
   JOB_PENDING: { status: 202, description: 'The job is queued or running; its result is not ready yet.' },
   CONVERTER_REJECTED: { status: 502, description: 'The converter refused the input (it answered 4xx).' },

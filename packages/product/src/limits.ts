@@ -14,8 +14,14 @@ export const MAX_UPLOAD_MB = MAX_UPLOAD_BYTES / (1024 * 1024);
 /** The most pixels (width × height) an uploaded image may have. */
 export const MAX_PIXELS = 50_000_000;
 
-/** A job whose worker stops heart-beating is gone after this long; a finished one too. */
+/** The most steps (converter + params) one job runs, one after the other. */
+export const MAX_STEPS = 8;
+
+/** A queued or running job whose worker stops heart-beating is gone after this long. */
 export const JOB_TTL_MS = 100_000;
+
+/** A finished job (SUCCEEDED or FAILED) and its result stay this long after it ended (1 hour). */
+export const RESULT_RETENTION_MS = 3_600_000;
 
 /**
  * The largest result a conversion may store, and the largest image the gallery keeps: results may

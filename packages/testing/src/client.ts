@@ -148,8 +148,14 @@ export class PixelflowClient {
   async convert(
     file: string | Buffer,
     converter: string,
-    options: { params?: unknown; filename?: string; contentType?: string } = {},
-  ): Promise<GraphQLResponse<{ convertImage: JobEvent }>> {
+    options: {
+      params?: unknown;
+      filename?: string;
+      contentType?: string;
+      /** Steps after the first, run on the server one after the other. */
+      andThen?: Array<{ converter: string; params?: unknown }>;
+    } = {},
+  ): Promise<GraphQLResponse<{ convertImage: JobEvent & { cancelToken: string | null } }>> {
     const bytes = typeof file === 'string' ? readFileSync(file) : file;
     const filename = options.filename ?? (typeof file === 'string' ? basename(file) : 'image');
     const type =
@@ -158,9 +164,15 @@ export class PixelflowClient {
     form.set(
       'operations',
       JSON.stringify({
-        query: `mutation($file: Upload!, $converter: ID!, $params: JSON) {
-          convertImage(file: $file, converter: $converter, params: $params) { ${jobFields} } }`,
-        variables: { file: null, converter, params: options.params ?? null },
+        query: `mutation($file: Upload!, $converter: ID!, $params: JSON, $andThen: [ConversionStep!]) {
+          convertImage(file: $file, converter: $converter, params: $params, andThen: $andThen) {
+            ${jobFields} cancelToken } }`,
+        variables: {
+          file: null,
+          converter,
+          params: options.params ?? null,
+          andThen: options.andThen ?? null,
+        },
       }),
     );
     form.set('map', JSON.stringify({ 0: ['variables.file'] }));

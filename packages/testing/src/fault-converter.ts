@@ -19,9 +19,11 @@ export type FaultMode =
   /** Reports progress (multipart/mixed, when asked) in five steps over `delayMs`, then the input. */
   | 'progress'
   /** Answers the first two calls of each job 503 with `Retry-After: 1`, then the input. */
-  | 'busy';
+  | 'busy'
+  /** Like `slow`, but describes itself as `cost: heavy` and takes two conversions at a time. */
+  | 'heavy';
 
-const modes: readonly FaultMode[] = ['slow', 'fail', 'die', 'progress', 'busy'];
+const modes: readonly FaultMode[] = ['slow', 'fail', 'die', 'progress', 'busy', 'heavy'];
 
 export interface ConverterCall {
   mode: FaultMode;
@@ -58,6 +60,7 @@ function faultConverter(mode: FaultMode, delayMs: number): HttpConverter {
         properties: { delayMs: { type: 'integer', minimum: 0, maximum: 600_000 } },
       },
       progress: mode === 'progress',
+      ...(mode === 'heavy' ? { cost: 'heavy' as const } : {}),
     },
     async convert(input, params, { contentType, signal, progress }) {
       const delay = typeof params.delayMs === 'number' ? params.delayMs : delayMs;
@@ -67,7 +70,7 @@ function faultConverter(mode: FaultMode, delayMs: number): HttpConverter {
           await sleep(delay / 5, undefined, { signal });
           progress(step / 5);
         }
-      } else if (mode === 'slow') {
+      } else if (mode === 'slow' || mode === 'heavy') {
         await sleep(delay, undefined, { signal });
       }
       return { data: input, contentType };
@@ -107,8 +110,15 @@ export async function startFaultConverters({
   });
   // No limit of their own: the tests decide how much runs at once.
   const limit = createInFlightLimit(Number.POSITIVE_INFINITY);
+  // The heavy one stands for a model converter: a couple of workers, then 503 busy.
+  const heavyLimit = createInFlightLimit(2);
   for (const mode of modes) {
-    service.mount(faultConverter(mode, delayMs), { prefix: `/${mode}`, limit, progressEveryMs: 0 });
+    const modeLimit = mode === 'heavy' ? heavyLimit : limit;
+    service.mount(faultConverter(mode, delayMs), {
+      prefix: `/${mode}`,
+      limit: modeLimit,
+      progressEveryMs: 0,
+    });
   }
   const { url } = await service.listen();
   return {

@@ -17,6 +17,10 @@ export interface ConversionLimits {
   anonymousActive: number;
   /** Jobs one signed-in user may have queued or running at once. */
   userActive: number;
+  /** Of anonymousActive, jobs of heavy converters (`cost: heavy`). */
+  anonymousActiveHeavy: number;
+  /** Of userActive, jobs of heavy converters. */
+  userActiveHeavy: number;
   /** Conversions queued or running over all instances; past it convertImage answers QUEUE_FULL. */
   maxQueueLength: number;
   /** Longest time a job waits in the queue before it fails with QUEUE_TIMEOUT. */
@@ -67,8 +71,19 @@ export class Admission {
     return this.#o.limits;
   }
 
-  /** Takes a slot and a use of the rate for `jobId`, or throws QUEUE_FULL or RATE_LIMITED. */
-  async admit(client: Client, jobId: string): Promise<void> {
+  /** How many jobs of one converter a client may have queued or running at once. */
+  jobsAtOnce(heavy: boolean): { anonymous: number; signedIn: number } {
+    const { limits } = this.#o;
+    return heavy
+      ? { anonymous: limits.anonymousActiveHeavy, signedIn: limits.userActiveHeavy }
+      : { anonymous: limits.anonymousActive, signedIn: limits.userActive };
+  }
+
+  /**
+   * Takes a slot (and one of the heavy converters' slots for a heavy one) and a use of the rate
+   * for `jobId`, or throws QUEUE_FULL or RATE_LIMITED.
+   */
+  async admit(client: Client, jobId: string, { heavy = false }: { heavy?: boolean } = {}): Promise<void> {
     const { quotas, queue, limits, slotTtlMs } = this.#o;
     // A soft bound: instances admitting at the same moment may pass it by a few entries.
     const queued = await queue.length();
@@ -86,6 +101,19 @@ export class Admission {
         `you have ${active} conversions queued or running; wait for one to finish`,
         { retryAfter: ACTIVE_RETRY_AFTER_S, limit: 'active', maxActive: active },
       );
+    }
+    if (heavy) {
+      // A neural network per image: one client's many jobs must not fill the few workers there are.
+      const share = client.signedIn ? limits.userActiveHeavy : limits.anonymousActiveHeavy;
+      const heavySlot = await quotas.acquire(heavyKey(client.key), jobId, { limit: share, ttlMs: slotTtlMs });
+      if (!heavySlot.ok) {
+        await this.release(client.key, jobId);
+        throw new AppError(
+          'RATE_LIMITED',
+          `you have ${share} ${share === 1 ? 'conversion' : 'conversions'} of a heavy converter (DeepDream, upscaling) queued or running; wait for ${share === 1 ? 'it' : 'one'} to finish`,
+          { retryAfter: ACTIVE_RETRY_AFTER_S, limit: 'active-heavy', maxActive: share },
+        );
+      }
     }
     const rate = client.signedIn ? limits.userRate : limits.anonymousRate;
     const use = await quotas.take(rateKey(client.key), rate, limits.rateWindowMs).catch(async (error) => {
@@ -105,14 +133,34 @@ export class Admission {
 
   /** Keeps the slots of jobs still alive (queued or running). */
   async renew(clientKey: string, jobIds: readonly string[]): Promise<void> {
-    await this.#o.quotas.renew(activeKey(clientKey), jobIds, this.#o.slotTtlMs);
+    const { quotas, slotTtlMs } = this.#o;
+    // A light job has no heavy slot: renewing what is not held does nothing.
+    await Promise.all(
+      [activeKey, heavyKey, heavyTurnKey].map((key) => quotas.renew(key(clientKey), jobIds, slotTtlMs)),
+    );
   }
 
-  /** Frees a finished (or given-up) job's slot. */
+  /**
+   * Whether `jobId` may be the client's one heavy conversion that runs now (its turn is then held
+   * like its slots, until the job ends). While another of the client's heavy jobs runs, this one
+   * waits, and the converter goes to other clients' jobs: one person's many jobs take turns with
+   * everyone else's instead of going first.
+   */
+  async takeHeavyTurn(clientKey: string, jobId: string): Promise<boolean> {
+    const { quotas, slotTtlMs } = this.#o;
+    return (await quotas.acquire(heavyTurnKey(clientKey), jobId, { limit: 1, ttlMs: slotTtlMs })).ok;
+  }
+
+  /** Frees a finished (or given-up) job's slots, and its heavy turn. */
   async release(clientKey: string, jobId: string): Promise<void> {
-    await this.#o.quotas.release(activeKey(clientKey), jobId);
+    const { quotas } = this.#o;
+    await Promise.all(
+      [activeKey, heavyKey, heavyTurnKey].map((key) => quotas.release(key(clientKey), jobId)),
+    );
   }
 }
 
 const activeKey = (clientKey: string) => `quota:active:${clientKey}`;
+const heavyKey = (clientKey: string) => `quota:active-heavy:${clientKey}`;
+const heavyTurnKey = (clientKey: string) => `quota:heavy-turn:${clientKey}`;
 const rateKey = (clientKey: string) => `quota:rate:${clientKey}`;

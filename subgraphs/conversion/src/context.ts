@@ -1,4 +1,6 @@
 import type { Identity } from '@pixelflow/service-kit';
+import type { Admission } from './admission.ts';
+import type { JobCancel } from './cancel.ts';
 import type { ConverterRegistry } from './converters/registry.ts';
 import type { ConversionIntake } from './intake.ts';
 
@@ -7,4 +9,6 @@ export interface ConversionContext {
   identity: Identity;
   registry: ConverterRegistry;
   intake: ConversionIntake;
+  cancels: JobCancel;
+  admission: Admission;
 }

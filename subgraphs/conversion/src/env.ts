@@ -75,6 +75,10 @@ export const conversionSettings = defineSettings(
     MAX_ACTIVE_JOBS_ANONYMOUS: positiveInt(3),
     /** Jobs one signed-in user may have queued or running at once. */
     MAX_ACTIVE_JOBS_USER: positiveInt(6),
+    /** Of those, jobs of heavy converters (DeepDream, upscaling: `cost: heavy`) from one address. */
+    MAX_ACTIVE_HEAVY_JOBS_ANONYMOUS: positiveInt(1),
+    /** Of those, jobs of heavy converters from one signed-in user. */
+    MAX_ACTIVE_HEAVY_JOBS_USER: positiveInt(2),
     /** Conversions queued or running over all instances; more are refused with QUEUE_FULL. */
     MAX_QUEUE_LENGTH: positiveInt(1000),
     /** Longest wait in the queue; a job still queued after it fails with QUEUE_TIMEOUT. */
@@ -110,6 +114,8 @@ export const conversionSettings = defineSettings(
       userRate: env.CONVERT_RATE_USER,
       anonymousActive: env.MAX_ACTIVE_JOBS_ANONYMOUS,
       userActive: env.MAX_ACTIVE_JOBS_USER,
+      anonymousActiveHeavy: env.MAX_ACTIVE_HEAVY_JOBS_ANONYMOUS,
+      userActiveHeavy: env.MAX_ACTIVE_HEAVY_JOBS_USER,
       maxQueueLength: env.MAX_QUEUE_LENGTH,
       maxQueueWaitMs: env.MAX_QUEUE_WAIT_MS,
     },

@@ -1,21 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore, WorkQueue } from '@pixelflow/drivers';
+import { AppError } from '@pixelflow/errors';
 import type { JobsClient } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
+import { MAX_STEPS } from '@pixelflow/product';
 import type { Identity } from '@pixelflow/service-kit';
 import type { FileUpload } from 'graphql-upload/Upload.mjs';
 import { type Admission, clientOf } from './admission.ts';
+import { checkConverterLimits } from './converter-limits.ts';
 import type { ConverterRegistry } from './converters/registry.ts';
 import { inspectImage } from './image-check.ts';
 import { readUpload } from './upload.ts';
 
 export const inputKey = (jobId: string) => `input:${jobId}`;
 
+/** One step of a job: a converter and its params, checked and with their defaults filled in. */
+export interface Step {
+  converter: string;
+  params: Record<string, unknown>;
+}
+
 /** The fields of a queue entry: everything a runner needs besides the input bytes. */
 export interface QueuedConversion {
   jobId: string;
+  /** The first step's converter (and, in entries queued before steps, the only one). */
   converter: string;
+  /** The first step's params, as JSON. */
   params: string;
+  /** Every step, the first included, as JSON (Step[]); '' in entries queued before steps. */
+  steps?: string;
   contentType: string;
   owner: string;
   /** The quota key whose slot the job holds (Admission); '' in entries queued before quotas. */
@@ -54,22 +67,55 @@ export class ConversionIntake {
     file: Promise<FileUpload>;
     converter: string;
     params: unknown;
+    /** Steps after the first, each run on the result of the one before. */
+    andThen?: ReadonlyArray<{ converter: string; params?: unknown }> | null;
     identity: Identity;
   }): Promise<{ id: string }> {
     const { registry, jobs, queue, blobs, admission, jobTtlMs, maxBytes, maxPixels, maxAnimationPixels } =
       this.#options;
-    const converter = await registry.require(input.converter);
-    const params = registry.validateParams(converter, input.params);
+    const asked = [{ converter: input.converter, params: input.params }, ...(input.andThen ?? [])];
+    if (asked.length > MAX_STEPS) {
+      throw new AppError(
+        'BAD_REQUEST',
+        `a job runs at most ${MAX_STEPS} steps; this one has ${asked.length}`,
+        {
+          maxSteps: MAX_STEPS,
+        },
+      );
+    }
+    const described = [];
+    const steps: Step[] = [];
+    for (const [index, step] of asked.entries()) {
+      const converter = await registry.require(step.converter);
+      described.push(converter);
+      try {
+        steps.push({ converter: step.converter, params: registry.validateParams(converter, step.params) });
+      } catch (error) {
+        // Which step: the same converter may appear twice with different params.
+        if (error instanceof AppError && index > 0) {
+          throw new AppError(error.code, `step ${index + 1} (${step.converter}): ${error.message}`, {
+            ...error.details,
+            step: index + 1,
+          });
+        }
+        throw error;
+      }
+    }
+    const converter = described[0]!;
+    const params = steps[0]!.params;
     const data = await readUpload(input.file, maxBytes);
     const image = await inspectImage(data, {
       maxPixels,
       maxAnimationPixels,
       maxJpegScans: this.#options.maxJpegScans,
     });
+    checkConverterLimits(converter.description, image);
 
     const id = randomUUID();
     const client = clientOf(input.identity);
-    await admission.admit(client, id);
+    await admission.admit(client, id, {
+      heavy: described.some((step) => step.description?.cost === 'heavy'),
+    });
     const owner = input.identity.userId;
     const entry: QueuedConversion = {
       jobId: id,
@@ -78,10 +124,16 @@ export class ConversionIntake {
       contentType: image.contentType,
       owner: owner ?? '',
       client: client.key,
+      steps: JSON.stringify(steps),
     };
     let created = false;
     try {
-      await jobs.create({ id, converter: input.converter, owner });
+      await jobs.create({
+        id,
+        converter: input.converter,
+        owner,
+        steps: steps.map((step) => step.converter),
+      });
       created = true;
       await blobs.put(inputKey(id), data, jobTtlMs);
       await queue.add({ ...entry });

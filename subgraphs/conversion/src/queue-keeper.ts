@@ -1,7 +1,8 @@
 import type { BlobStore, QuotaStore, RecordStore, WorkQueue } from '@pixelflow/drivers';
-import type { JobsClient } from '@pixelflow/jobs-api';
+import type { JobStatus, JobsClient, QueuePlace } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
 import type { Admission } from './admission.ts';
+import type { ConverterDurations } from './durations.ts';
 import { inputKey, type QueuedConversion } from './intake.ts';
 
 export interface QueueKeeperOptions {
@@ -16,7 +17,11 @@ export interface QueueKeeperOptions {
   heartbeatMs: number;
   jobTtlMs: number;
   logger: Logger;
+  /** Each converter's measured duration, for the waiting jobs' estimates. */
+  durations: ConverterDurations;
 }
+
+type Entry = QueuedConversion & { queuedAt: number; status: JobStatus | null };
 
 /** The lease whose holder keeps the queue: one instance at a time does the work. */
 const KEEPER_LEASE = 'lease:queue-keeper';
@@ -74,6 +79,7 @@ export class QueueKeeper {
     // admitted at once past it.
     const entries = await queue.peek(admission.limits.maxQueueLength + 100);
     const now = Date.now();
+    const seen: Entry[] = [];
     for (let i = 0; i < entries.length; i += BATCH) {
       const batch = entries.slice(i, i + BATCH).map((entry) => ({
         ...(entry.fields as unknown as QueuedConversion),
@@ -85,6 +91,7 @@ export class QueueKeeper {
         batch.map((job) => job.jobId),
         'QUEUED',
       );
+      for (const job of batch) seen.push({ ...job, status: statuses[job.jobId] ?? null });
       const waiting = batch.filter((job) => statuses[job.jobId] === 'QUEUED');
       const overdue = waiting.filter((job) => now - job.queuedAt > admission.limits.maxQueueWaitMs);
       const keep = waiting.filter((job) => !overdue.includes(job));
@@ -103,6 +110,34 @@ export class QueueKeeper {
       }
       await Promise.all(overdue.map((job) => this.#giveUp(job)));
     }
+    await this.#tellPlaces(seen, now);
+  }
+
+  /**
+   * Each waiting job's place in its converter's line and, once this installation has measured the
+   * converter, when it should start and finish: the running ones have half a run left on average,
+   * each waiting one ahead a whole run, shared by as many as run at once.
+   */
+  async #tellPlaces(entries: readonly Entry[], now: number): Promise<void> {
+    const places: Array<QueuePlace & { id: string }> = [];
+    for (const [converter, lined] of Map.groupBy(entries, (entry) => entry.converter)) {
+      const running = lined.filter((entry) => entry.status === 'RUNNING').length;
+      const waiting = lined.filter((entry) => entry.status === 'QUEUED');
+      if (waiting.length === 0) continue;
+      const averageMs = await this.#o.durations.average(converter);
+      const parallel = Math.max(1, running);
+      waiting.forEach((entry, index) => {
+        const at = (ms: number) => (averageMs === null ? null : new Date(now + ms).toISOString());
+        const startInMs = averageMs === null ? 0 : (running * averageMs * 0.5 + index * averageMs) / parallel;
+        places.push({
+          id: entry.jobId,
+          position: index + 1,
+          estimatedStartAt: at(startInMs),
+          estimatedFinishAt: at(startInMs + (averageMs ?? 0)),
+        });
+      });
+    }
+    for (let i = 0; i < places.length; i += BATCH) await this.#o.jobs.queuePlaces(places.slice(i, i + BATCH));
   }
 
   /**

@@ -1,13 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ConvertOutcome, callConverter } from '@pixelflow/converter-kit/client';
-import type { BlobStore, QueueEntry, RecordStore, WorkQueue } from '@pixelflow/drivers';
+import type { BlobStore, PubSub, QueueEntry, RecordStore, WorkQueue } from '@pixelflow/drivers';
 import type { ErrorCode } from '@pixelflow/errors';
 import type { JobsClient } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
 import type { Admission } from './admission.ts';
+import { CANCEL_CHANNEL } from './cancel.ts';
 import type { ConverterRegistry } from './converters/registry.ts';
+import type { ConverterDurations } from './durations.ts';
 import type { GallerySaves } from './gallery-saves.ts';
-import { inputKey, type QueuedConversion } from './intake.ts';
+import { inputKey, type QueuedConversion, type Step } from './intake.ts';
 
 export interface RunnerOptions {
   queue: WorkQueue;
@@ -43,15 +45,23 @@ export interface RunnerOptions {
   jobTtlMs: number;
   /** Saves signed-in users' conversions to their gallery; without it nothing is saved. */
   saves?: GallerySaves;
-  /** Renews a running job's slot in its client's quota with each heartbeat and frees it at the end. */
-  admission?: Pick<Admission, 'renew' | 'release'>;
+  /**
+   * Renews a running job's slot in its client's quota with each heartbeat and frees it at the end,
+   * and gives each client's heavy jobs their turns one at a time.
+   */
+  admission?: Pick<Admission, 'renew' | 'release' | 'takeHeavyTurn'>;
+  /** Where cancels are announced (cancel.ts); without it a cancel is seen at the next heartbeat. */
+  pubsub?: PubSub;
+  /** Where each successful conversion's duration goes, for the queue's estimates. */
+  durations?: ConverterDurations;
 }
 
-type Settings = Required<Omit<RunnerOptions, 'saves' | 'admission'>> &
-  Pick<RunnerOptions, 'saves' | 'admission'>;
+type Optional = 'saves' | 'admission' | 'pubsub' | 'durations';
+
+type Settings = Required<Omit<RunnerOptions, Optional>> & Pick<RunnerOptions, Optional>;
 
 type Finish =
-  | { ok: true; data: Buffer; contentType: string }
+  | { ok: true; data: Buffer; contentType: string; notice: string | null }
   | { ok: false; code: ErrorCode; message: string };
 
 /**
@@ -64,6 +74,9 @@ export class JobRunner {
   readonly #active = new Map<string, Promise<void>>();
   /** Aborted at the end of the drain: what still converts then is handed back. */
   readonly #handBack = new AbortController();
+  /** The jobs this instance runs, each with what stops its conversion when it is cancelled. */
+  readonly #cancels = new Map<string, AbortController>();
+  #unsubscribe: Promise<() => Promise<void>> | undefined;
   #running = false;
   #loop: Promise<void> | undefined;
   #slotFreed: (() => void) | undefined;
@@ -81,6 +94,12 @@ export class JobRunner {
 
   start(): void {
     this.#running = true;
+    this.#unsubscribe = this.#o.pubsub
+      ?.subscribe(CANCEL_CHANNEL, (jobId) => this.#cancels.get(jobId)?.abort('the job was cancelled'))
+      .catch((error: unknown) => {
+        this.#o.logger.warn({ err: error }, 'cannot hear cancels; they are seen at the heartbeat');
+        return async () => {};
+      });
     this.#loop = this.#run();
   }
 
@@ -93,10 +112,12 @@ export class JobRunner {
     this.#running = false;
     this.#slotFreed?.();
     await this.#loop;
-    if (this.#active.size === 0) return;
-    const timer = setTimeout(() => this.#handBack.abort('the instance is shutting down'), this.#o.drainMs);
-    await Promise.allSettled(this.#active.values());
-    clearTimeout(timer);
+    if (this.#active.size > 0) {
+      const timer = setTimeout(() => this.#handBack.abort('the instance is shutting down'), this.#o.drainMs);
+      await Promise.allSettled(this.#active.values());
+      clearTimeout(timer);
+    }
+    await (await this.#unsubscribe)?.();
   }
 
   async #run(): Promise<void> {
@@ -144,6 +165,8 @@ export class JobRunner {
     const jobId = fields.jobId;
     const log = logger.child({ jobId, converter: fields.converter, delivery: entry.deliveries });
     const lost = new AbortController();
+    const cancelled = new AbortController();
+    this.#cancels.set(jobId, cancelled);
 
     const heartbeat = setInterval(async () => {
       try {
@@ -155,6 +178,7 @@ export class JobRunner {
         ]);
         if (!held.includes(entry.id)) lost.abort('another instance took the job over');
         else if (!statuses[jobId]) lost.abort('the job expired');
+        else if (statuses[jobId] === 'CANCELLED') cancelled.abort('the job was cancelled');
       } catch (error) {
         log.warn({ err: error }, 'heartbeat failed');
       }
@@ -170,16 +194,24 @@ export class JobRunner {
         });
         return;
       }
+      // A client's heavy jobs run one at a time. While another one of theirs runs, this entry goes
+      // back to the queue (QUEUED still, no attempt counted) and the runner takes the next one:
+      // other clients' jobs go first, and this one is taken again at a later reclaim.
+      if (!(await this.#heavyTurn(fields))) {
+        await queue.release(consumer, [entry.id]);
+        log.debug("another of the client's heavy jobs runs; the entry waits its turn");
+        return;
+      }
       // The converter starts while the jobs service marks the job RUNNING: that round trip is off
       // the critical path. A job that turns out not runnable has its conversion cancelled.
       const starting = jobs.start(jobId, entry.deliveries);
       const input = await blobs.get(inputKey(jobId));
       const notRunnable = new AbortController();
       const converting = input
-        ? this.#convert(
+        ? this.#runSteps(
             fields,
             input,
-            AbortSignal.any([lost.signal, notRunnable.signal, this.#handBack.signal]),
+            AbortSignal.any([lost.signal, notRunnable.signal, cancelled.signal, this.#handBack.signal]),
             log,
           )
         : undefined;
@@ -192,9 +224,12 @@ export class JobRunner {
         notRunnable.abort('the job is not runnable');
         log.info({ reason: started.reason }, 'job not runnable; dropping the entry');
         await converting;
-        await queue.ack([entry.id]);
-        await this.#releaseSlot(fields, log);
-        if (started.reason === 'missing') await blobs.delete(inputKey(jobId));
+        if (started.reason === 'missing' || started.job?.status === 'CANCELLED') {
+          await this.#drop(entry, fields, log);
+        } else {
+          await queue.ack([entry.id]);
+          await this.#releaseSlot(fields, log);
+        }
         return;
       }
       if (!converting) {
@@ -206,6 +241,12 @@ export class JobRunner {
         return;
       }
       const outcome = await converting;
+      if (cancelled.signal.aborted) {
+        // The job says CANCELLED already: its result, if one came, is dropped and nothing is saved.
+        log.info('the job was cancelled; its conversion stopped');
+        await this.#drop(entry, fields, log);
+        return;
+      }
       if (lost.signal.aborted) {
         log.warn({ reason: String(lost.signal.reason) }, 'lost the job while converting; leaving it');
         return;
@@ -221,7 +262,9 @@ export class JobRunner {
         await this.#o.saves.save({
           jobId,
           owner: fields.owner,
-          converter: fields.converter,
+          converter: stepsOf(fields)
+            .map((step) => step.converter)
+            .join('+'),
           // converting exists, so the input did.
           original: { data: input!, contentType: fields.contentType },
           result: { data: outcome.data, contentType: outcome.contentType },
@@ -234,7 +277,27 @@ export class JobRunner {
       log.error({ err: error }, 'job run failed; it will be retried');
     } finally {
       clearInterval(heartbeat);
+      this.#cancels.delete(jobId);
     }
+  }
+
+  /**
+   * Whether the job may run now: always a light one (or one queued before clients were known); a
+   * heavy one (a step on a `cost: heavy` converter) only while no other heavy job of its client
+   * runs, and its turn is then held until it ends.
+   */
+  async #heavyTurn(fields: QueuedConversion): Promise<boolean> {
+    const { admission, registry } = this.#o;
+    const heavy = stepsOf(fields).some((step) => registry.get(step.converter)?.description?.cost === 'heavy');
+    if (!heavy || !fields.client || !admission) return true;
+    return admission.takeHeavyTurn(fields.client, fields.jobId);
+  }
+
+  /** Done with an entry whose job will not run (cancelled or gone): the entry, its slot, its input. */
+  async #drop(entry: QueueEntry, fields: QueuedConversion, log: Logger): Promise<void> {
+    await this.#o.queue.ack([entry.id]);
+    await this.#releaseSlot(fields, log);
+    await this.#o.blobs.delete(inputKey(fields.jobId));
   }
 
   /**
@@ -259,7 +322,7 @@ export class JobRunner {
     // The slot goes first: a client that sees its job finish may queue the next one at once.
     await this.#releaseSlot(entry.fields as unknown as QueuedConversion, this.#o.logger.child({ jobId }));
     const change = outcome.ok
-      ? await jobs.complete(jobId, entry.deliveries, outcome.data, outcome.contentType)
+      ? await jobs.complete(jobId, entry.deliveries, outcome.data, outcome.contentType, outcome.notice)
       : await jobs.fail(jobId, outcome.code, outcome.message);
     if (!change.ok) this.#o.logger.info({ jobId, reason: change.reason }, 'job already finished or gone');
     await queue.ack([entry.id]);
@@ -308,35 +371,81 @@ export class JobRunner {
     };
   }
 
-  /** Calls the converter, retrying failures and waiting out a busy converter, within bounds. */
-  async #convert(fields: QueuedConversion, input: Buffer, signal: AbortSignal, log: Logger): Promise<Finish> {
+  /**
+   * Runs the job's steps one after the other, each on the result of the one before, with progress
+   * over them all; the first failure ends the job, naming its step when there are several.
+   */
+  async #runSteps(
+    fields: QueuedConversion,
+    input: Buffer,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<Finish> {
+    const steps = stepsOf(fields);
+    const report = this.#progressReporter(fields.jobId, log);
+    const notices: string[] = [];
+    let current = { data: input, contentType: fields.contentType };
+    for (const [index, step] of steps.entries()) {
+      const startedAt = performance.now();
+      const outcome = await this.#convert(fields.jobId, step, current, signal, log, (fraction) =>
+        report((index + fraction) / steps.length),
+      );
+      if (!outcome.ok) {
+        if (steps.length === 1) return outcome;
+        return {
+          ...outcome,
+          message: `step ${index + 1} of ${steps.length} (${step.converter}): ${outcome.message}`,
+        };
+      }
+      await this.#o.durations
+        ?.record(step.converter, performance.now() - startedAt)
+        .catch((error: unknown) => {
+          log.debug({ err: error }, 'recording the duration failed');
+        });
+      if (outcome.notice)
+        notices.push(steps.length === 1 ? outcome.notice : `${step.converter}: ${outcome.notice}`);
+      current = outcome;
+      if (index < steps.length - 1) report((index + 1) / steps.length);
+    }
+    return { ok: true, ...current, notice: notices.length > 0 ? notices.join(' · ') : null };
+  }
+
+  /** Calls one step's converter, retrying failures and waiting out a busy converter, within bounds. */
+  async #convert(
+    jobId: string,
+    step: Step,
+    input: { data: Buffer; contentType: string },
+    signal: AbortSignal,
+    log: Logger,
+    onProgress: (fraction: number) => void,
+  ): Promise<Finish> {
     const { registry, converterRetries, busyWaitMs, converterTimeoutMs } = this.#o;
     let failures = 0;
     const busyUntil = Date.now() + busyWaitMs;
     for (;;) {
-      const converter = registry.get(fields.converter);
+      const converter = registry.get(step.converter);
       if (!converter) {
         return {
           ok: false,
           code: 'UNKNOWN_CONVERTER',
-          message: `no converter "${fields.converter}" any more`,
+          message: `no converter "${step.converter}" any more`,
         };
       }
       const outcome: ConvertOutcome = await callConverter({
         url: converter.url,
-        input,
-        contentType: fields.contentType,
-        params: JSON.parse(fields.params) as Record<string, unknown>,
+        input: input.data,
+        contentType: input.contentType,
+        params: step.params,
         signal,
         timeoutMs: converterTimeoutMs,
-        requestId: fields.jobId,
+        requestId: jobId,
         runnerId: this.#o.consumer,
-        onProgress: converter.description?.progress ? this.#progressReporter(fields.jobId, log) : undefined,
+        onProgress: converter.description?.progress ? onProgress : undefined,
       });
       if (signal.aborted) return { ok: false, code: 'CONVERTER_FAILED', message: 'cancelled' };
       switch (outcome.kind) {
         case 'ok':
-          return { ok: true, data: outcome.data, contentType: outcome.contentType };
+          return { ok: true, data: outcome.data, contentType: outcome.contentType, notice: outcome.notice };
         case 'rejected':
           return { ok: false, code: outcome.code, message: outcome.message };
         case 'timeout':
@@ -355,4 +464,10 @@ export class JobRunner {
       }
     }
   }
+}
+
+/** A queue entry's steps; an entry queued before steps has its one converter. */
+function stepsOf(fields: QueuedConversion): Step[] {
+  if (fields.steps) return JSON.parse(fields.steps) as Step[];
+  return [{ converter: fields.converter, params: JSON.parse(fields.params) as Record<string, unknown> }];
 }

@@ -5,8 +5,10 @@ import { createSubgraphService, type SubgraphServiceBase } from '@pixelflow/grap
 import { JobsClient } from '@pixelflow/jobs-api';
 import type { HttpService } from '@pixelflow/service-kit';
 import { Admission } from './admission.ts';
+import { JobCancel } from './cancel.ts';
 import type { ConversionContext } from './context.ts';
 import { type ConverterEntry, ConverterRegistry } from './converters/registry.ts';
+import { ConverterDurations } from './durations.ts';
 import type { ConversionSettings } from './env.ts';
 import { GallerySaves } from './gallery-saves.ts';
 import { ConversionIntake } from './intake.ts';
@@ -66,7 +68,9 @@ export async function createConversionService(options: ConversionServiceOptions)
     maxJpegScans: options.maxJpegScans,
     logger,
   });
+  const durations = new ConverterDurations(drivers.records);
   const keeper = new QueueKeeper({
+    durations,
     queue,
     jobs,
     blobs: drivers.blobs,
@@ -88,8 +92,11 @@ export async function createConversionService(options: ConversionServiceOptions)
         retryEveryMs: options.galleryRetryMs,
       })
     : undefined;
+  const cancels = new JobCancel({ jobs, pubsub: drivers.pubsub, admission, secret: internalSecret, logger });
   const runner = new JobRunner({
     saves,
+    pubsub: drivers.pubsub,
+    durations,
     queue,
     blobs: drivers.blobs,
     records: drivers.records,
@@ -112,7 +119,7 @@ export async function createConversionService(options: ConversionServiceOptions)
     name: 'conversion',
     schemaFile: new URL('./schema.graphql', import.meta.url),
     resolvers,
-    context: (identity) => ({ registry, intake, identity }),
+    context: (identity) => ({ registry, intake, cancels, admission, identity }),
     uploads: { maxFileSize: maxUploadBytes },
     readiness: () => drivers.ping(),
   });

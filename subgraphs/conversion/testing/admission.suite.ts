@@ -11,6 +11,8 @@ const limits: ConversionLimits = {
   userRate: 5,
   anonymousActive: 2,
   userActive: 3,
+  anonymousActiveHeavy: 1,
+  userActiveHeavy: 2,
   maxQueueLength: 4,
 };
 
@@ -126,6 +128,53 @@ export function describeAdmission(name: string, openStore: () => TestStore) {
       await b.admission.release(anonymous.key, 'job-1');
       await a.admission.admit(anonymous, 'job-3');
       expect((await refusal(b.admission.admit(anonymous, 'job-4'))).code).toBe('RATE_LIMITED');
+    });
+
+    it('gives each client a smaller share of heavy converters, over every instance, light jobs unaffected', async () => {
+      const [a, b] = instances({ anonymousRate: 100, userRate: 100 });
+      const { anonymous, user } = fresh();
+      await a.admission.admit(anonymous, 'dream-1', { heavy: true });
+      const error = await refusal(b.admission.admit(anonymous, 'dream-2', { heavy: true }));
+      expect(error.code).toBe('RATE_LIMITED');
+      expect(error.details).toMatchObject({ limit: 'active-heavy', maxActive: 1 });
+      expect(error.message).toMatch(/heavy converter/);
+      // The refusal kept no slot: a light job still fits beside the heavy one (2 in all).
+      await b.admission.admit(anonymous, 'grayscale-1');
+      expect((await refusal(a.admission.admit(anonymous, 'grayscale-2'))).details).toMatchObject({
+        limit: 'active',
+      });
+      // Another client is not held back by this one; a signed-in user gets two.
+      await a.admission.admit(user, 'user-dream-1', { heavy: true });
+      await b.admission.admit(user, 'user-dream-2', { heavy: true });
+      expect((await refusal(a.admission.admit(user, 'user-dream-3', { heavy: true }))).details).toMatchObject(
+        {
+          limit: 'active-heavy',
+          maxActive: 2,
+        },
+      );
+      // The heavy job ends, on any instance: its heavy slot is free again.
+      await b.admission.release(anonymous.key, 'dream-1');
+      await a.admission.release(anonymous.key, 'grayscale-1');
+      await a.admission.admit(anonymous, 'dream-3', { heavy: true });
+    });
+
+    it("gives a client's heavy jobs one turn at a time, over every instance, until the job ends", async () => {
+      const [a, b] = instances({ userRate: 100 });
+      const { user, anonymous } = fresh();
+      for (const [admission, jobId] of [
+        [a.admission, 'dream-1'],
+        [b.admission, 'dream-2'],
+      ] as const) {
+        await admission.admit(user, jobId, { heavy: true });
+      }
+      expect(await a.admission.takeHeavyTurn(user.key, 'dream-1')).toBe(true);
+      expect(await a.admission.takeHeavyTurn(user.key, 'dream-1')).toBe(true); // taken again: still its
+      expect(await b.admission.takeHeavyTurn(user.key, 'dream-2')).toBe(false);
+      // Another client's turn is its own.
+      await a.admission.admit(anonymous, 'other', { heavy: true });
+      expect(await b.admission.takeHeavyTurn(anonymous.key, 'other')).toBe(true);
+      await b.admission.release(user.key, 'dream-1');
+      expect(await b.admission.takeHeavyTurn(user.key, 'dream-2')).toBe(true);
     });
 
     it('frees the slot of a conversion the rate refused', async () => {

@@ -13,8 +13,7 @@ let drivers: KeyValueDrivers;
 let store: JobStore;
 const opened: Array<AsyncIterableIterator<JobUpdate>> = [];
 
-const storeWith = (ttlMs: number) =>
-  new JobStore({ records: drivers.records, blobs: drivers.blobs, pubsub: drivers.pubsub, ttlMs });
+const storeWith = (ttlMs: number) => new JobStore({ ...drivers, ttlMs, retentionMs: ttlMs });
 
 beforeEach(() => {
   drivers = createMemoryDrivers();

@@ -100,7 +100,8 @@ describe('GET /jobs/:id/result', () => {
 
   it('serves a kept result that is no raster image as an opaque download, never as a page', async () => {
     // As a result kept before the check at completion (or changed since) would be.
-    const store = new JobStore({ ...drivers, ttlMs: jobsSettings.defaults.jobTtlMs });
+    const { jobTtlMs, retentionMs } = jobsSettings.defaults;
+    const store = new JobStore({ ...drivers, ttlMs: jobTtlMs, retentionMs });
     const id = await runningJob();
     expect((await store.complete(id, notRaster.svg, 'image/svg+xml', 1)).ok).toBe(true);
     const answer = await result(id);
@@ -146,10 +147,29 @@ describe('the internal API', () => {
       reason: 'conflict',
       job: { id, status: 'SUCCEEDED' },
     });
+    expect(await jobs.cancel(id)).toMatchObject({
+      ok: false,
+      reason: 'conflict',
+      job: { status: 'SUCCEEDED' },
+    });
     const unknown = randomUUID();
     expect(await jobs.get(unknown)).toBeNull();
+    expect(await jobs.cancel(unknown)).toEqual({ ok: false, reason: 'missing' });
     expect(await jobs.requeue(unknown)).toEqual({ ok: false, reason: 'missing' });
     expect(await jobs.heartbeat([])).toEqual({});
+  });
+
+  it('answers 410 JOB_CANCELLED for the result of a cancelled job, and keeps no late result', async () => {
+    const id = await runningJob();
+    const cancelled = await internal('POST', `/internal/jobs/${id}/cancel`, {});
+    expect([cancelled.statusCode, cancelled.json()]).toMatchObject([
+      200,
+      { status: 'CANCELLED', error: { code: 'JOB_CANCELLED' }, expiresAt: expect.any(String) },
+    ]);
+    expect((await complete(id, images['image/png'], 'image/png')).statusCode).toBe(409);
+    const answer = await result(id);
+    expect(answer.statusCode).toBe(410);
+    expect(answer.json()).toMatchObject({ error: { code: 'JOB_CANCELLED' } });
   });
 
   it('answers hostile input with a 4xx, never a 500', async () => {

@@ -75,6 +75,9 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
         else reply.type('application/octet-stream').header('content-disposition', 'attachment');
         return reply.code(200).send(data);
       }
+      if (job.status === 'CANCELLED') {
+        return reply.code(410).send(errorBody('JOB_CANCELLED', `job ${id} was cancelled`, { jobId: id }));
+      }
       if (job.status === 'FAILED') {
         const code = job.error && isErrorCode(job.error.code) ? job.error.code : 'CONVERTER_FAILED';
         return reply
@@ -98,8 +101,8 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
     );
 
     serveRoutes(internal, jobsRoutes, {
-      create: async ({ body: { id, converter, owner = null } }) =>
-        store.create({ id: requireJobId(id), converter, owner }),
+      create: async ({ body: { id, converter, owner = null, steps } }) =>
+        store.create({ id: requireJobId(id), converter, owner, steps }),
       get: async (request) => {
         const id = requireJobId(request.params.id);
         const job = await store.get(id);
@@ -123,6 +126,15 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
         const id = requireJobId(params.id);
         return answer(await store.progress(id, body.progress), id);
       },
+      queuePlaces: async ({ body }) => {
+        const places = body.places.filter((place) => isJobId(place.id));
+        const changed = await Promise.all(places.map(({ id, ...place }) => store.place(id, place)));
+        return { changed: changed.filter(Boolean).length };
+      },
+      cancel: async ({ params }) => {
+        const id = requireJobId(params.id);
+        return answer(await store.cancel(id), id);
+      },
       fail: async ({ params, body: { code, message, onlyWhile } }) => {
         const id = requireJobId(params.id);
         return answer(await store.fail(id, code, message, onlyWhile), id);
@@ -145,7 +157,8 @@ export function registerJobRoutes(app: FastifyInstance, options: JobRoutesOption
           const message = `the converter's result is not a JPEG, PNG, WebP, GIF, AVIF or TIFF image (it said ${declared})`;
           return answer(await store.fail(id, 'CONVERTER_FAILED', message), id);
         }
-        return answer(await store.complete(id, body, type, request.query.attempt), id);
+        const { attempt, notice } = request.query;
+        return answer(await store.complete(id, body, type, attempt, notice), id);
       },
     });
   });

@@ -21,12 +21,13 @@ export interface JobsServiceOptions extends SubgraphServiceBase, JobsSettings {
 
 /** The jobs subgraph: job state, the polling query, `jobUpdated`, results and the internal API. */
 export async function createJobsService(options: JobsServiceOptions): Promise<HttpService> {
-  const { drivers, logger, internalSecret, publicUrl, jobTtlMs, recheckMs } = options;
+  const { drivers, logger, internalSecret, publicUrl, jobTtlMs, retentionMs, recheckMs } = options;
   const store = new JobStore({
     records: drivers.records,
     blobs: drivers.blobs,
     pubsub: drivers.pubsub,
     ttlMs: jobTtlMs,
+    retentionMs,
   });
   const shared = { store, publicUrl, updates: { recheckMs }, logger };
   const { service, schema } = await createSubgraphService<JobsContext>({

@@ -17,38 +17,91 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** A step of a job: a converter and its params (checked against its schema like the first step's). */
+export type ConversionStep = {
+  converter: Scalars['ID']['input'];
+  params?: InputMaybe<Scalars['JSON']['input']>;
+};
+
 export type Converter = {
   __typename?: 'Converter';
+  /** HEAVY for a converter that takes seconds to minutes per image: each client gets fewer of its jobs at once. */
+  cost: ConverterCost;
   description: Scalars['String']['output'];
   /** Whether the converter answered its last health check. */
   healthy: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
+  /** How many of this converter's jobs one client may have queued or running at once. */
+  jobsAtOnce: JobsAtOnce;
+  /** The largest result it makes, in pixels, for converters that enlarge. */
+  maxOutputPixels?: Maybe<Scalars['Int']['output']>;
+  /** The largest image it takes, in pixels (width × height); null when only the upload limits apply. */
+  maxPixels?: Maybe<Scalars['Int']['output']>;
+  /** What it does with an image over maxPixels: DOWNSCALE it first, or REFUSE it (before any job). */
+  oversize?: Maybe<Oversize>;
   /** A JSON Schema for the params of convertImage. */
   params: Scalars['JSON']['output'];
   title: Scalars['String']['output'];
 };
 
+export type ConverterCost =
+  | 'HEAVY'
+  | 'LIGHT';
+
 export type Job = {
   __typename?: 'Job';
+  /**
+   * What cancels this job (cancelJob) without an account: only in convertImage's answer, to the
+   * client that started it; null everywhere else.
+   */
+  cancelToken?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
+};
+
+/** A per-client limit of jobs queued or running at once (this installation's settings). */
+export type JobsAtOnce = {
+  __typename?: 'JobsAtOnce';
+  /** For a client that is not signed in, counted by its address. */
+  anonymous: Scalars['Int']['output'];
+  /** For a signed-in user. */
+  signedIn: Scalars['Int']['output'];
 };
 
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Cancels a job while it is QUEUED (it never starts) or RUNNING (the converter stops; nothing is
+   * saved): CANCELLED for its subscribers. Its signed-in owner may; an anonymous job takes the
+   * `cancelToken` that convertImage answered. JOB_CONFLICT once the job has ended.
+   */
+  cancelJob: Job;
+  /**
    * Starts a conversion and returns its job at once. The file is checked first (at most 5 MB, an
    * accepted image format, not truncated, a bounded pixel count) and so are the converter and its
-   * params; bad input gets an error with a code and never a job.
+   * params, of every step; bad input gets an error with a code and never a job. With `andThen`, the
+   * job runs the steps one after the other on the server, its progress spans them all, and its
+   * result is the last step's.
    */
   convertImage: Job;
 };
 
 
+export type MutationCancelJobArgs = {
+  cancelToken?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationConvertImageArgs = {
+  andThen?: InputMaybe<Array<ConversionStep>>;
   converter: Scalars['ID']['input'];
   file: Scalars['Upload']['input'];
   params?: InputMaybe<Scalars['JSON']['input']>;
 };
+
+export type Oversize =
+  | 'DOWNSCALE'
+  | 'REFUSE';
 
 export type Query = {
   __typename?: 'Query';
@@ -61,6 +114,17 @@ export type ResolversObject<TObject> = WithIndex<TObject>;
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
 
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
   resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
@@ -124,40 +188,63 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
   info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
 
+/** Mapping of federation types */
+export type FederationTypes = ResolversObject<{
+  Job: Job;
+}>;
 
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = ResolversObject<{
+  Job:
+    ( { __typename: 'Job' }
+    & GraphQLRecursivePick<FederationTypes['Job'], {"id":true}> );
+}>;
 
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
+  ConversionStep: ConversionStep;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Converter: ResolverTypeWrapper<Converter>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  ConverterCost: ConverterCost;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Job: ResolverTypeWrapper<Job>;
+  JobsAtOnce: ResolverTypeWrapper<JobsAtOnce>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Oversize: Oversize;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Upload: ResolverTypeWrapper<Scalars['Upload']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
+  ConversionStep: ConversionStep;
+  ID: Scalars['ID']['output'];
   Converter: Converter;
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
-  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
-  Job: Job;
+  Job: Job | FederationReferenceTypes['Job'];
+  JobsAtOnce: JobsAtOnce;
   Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
   Upload: Scalars['Upload']['output'];
 }>;
 
 export type ConverterResolvers<ContextType = ConversionContext, ParentType extends ResolversParentTypes['Converter'] = ResolversParentTypes['Converter']> = ResolversObject<{
+  cost?: Resolver<ResolversTypes['ConverterCost'], ParentType, ContextType>;
   description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   healthy?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  jobsAtOnce?: Resolver<ResolversTypes['JobsAtOnce'], ParentType, ContextType>;
+  maxOutputPixels?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  maxPixels?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  oversize?: Resolver<Maybe<ResolversTypes['Oversize']>, ParentType, ContextType>;
   params?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
@@ -166,11 +253,19 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
-export type JobResolvers<ContextType = ConversionContext, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job']> = ResolversObject<{
+export type JobResolvers<ContextType = ConversionContext, ParentType extends ResolversParentTypes['Job'] = ResolversParentTypes['Job'], FederationReferenceType extends FederationReferenceTypes['Job'] = FederationReferenceTypes['Job']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Job']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  cancelToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
+export type JobsAtOnceResolvers<ContextType = ConversionContext, ParentType extends ResolversParentTypes['JobsAtOnce'] = ResolversParentTypes['JobsAtOnce']> = ResolversObject<{
+  anonymous?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  signedIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = ConversionContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  cancelJob?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationCancelJobArgs, 'id'>>;
   convertImage?: Resolver<ResolversTypes['Job'], ParentType, ContextType, RequireFields<MutationConvertImageArgs, 'converter' | 'file'>>;
 }>;
 
@@ -186,6 +281,7 @@ export type Resolvers<ContextType = ConversionContext> = ResolversObject<{
   Converter?: ConverterResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Job?: JobResolvers<ContextType>;
+  JobsAtOnce?: JobsAtOnceResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Upload?: GraphQLScalarType;

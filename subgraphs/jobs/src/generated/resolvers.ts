@@ -17,20 +17,38 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
-/** A conversion. Ephemeral: gone 100 s after its last heartbeat (or after it finished). */
+/**
+ * A conversion. While it waits or runs it lives as long as its worker heart-beats (gone 100 s after
+ * the last heartbeat); once SUCCEEDED or FAILED, it and its result stay until `expiresAt`.
+ */
 export type Job = {
   __typename?: 'Job';
+  /** The first step's converter. */
   converter: Scalars['ID']['output'];
   createdAt: Scalars['DateTime']['output'];
   error?: Maybe<JobError>;
+  /**
+   * When the finished job and its result are deleted (the retention, 1 hour by default, after it
+   * ended); null while it is QUEUED or RUNNING. After it, the job is JobNotFound.
+   */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
+  /**
+   * What the converter said of the result for the user, when it did something to mention (capped
+   * the size, worked on a smaller copy); null otherwise.
+   */
+  notice?: Maybe<Scalars['String']['output']>;
   /** 0..1 while RUNNING when the converter reports progress; 1 when SUCCEEDED. */
   progress?: Maybe<Scalars['Float']['output']>;
+  /** While QUEUED: its place in its converter's line, and when it should start and finish. */
+  queue?: Maybe<QueuePlace>;
   /** Where the result can be downloaded (GET, plain HTTP) once SUCCEEDED. */
   resultUrl?: Maybe<Scalars['String']['output']>;
   /** Grows with every state change; a client drops any event whose sequence is not above the last it saw. */
   sequence: Scalars['Int']['output'];
   status: JobStatus;
+  /** Every step's converter, in the order they run (one for a single conversion); the result is the last one's. */
+  steps: Array<Scalars['ID']['output']>;
   updatedAt: Scalars['DateTime']['output'];
 };
 
@@ -47,7 +65,7 @@ export type JobError = {
   message: Scalars['String']['output'];
 };
 
-/** The job failed (HTTP 5xx). */
+/** The job failed (HTTP 5xx), or was cancelled (status CANCELLED, error JOB_CANCELLED; HTTP 410). */
 export type JobFailed = {
   __typename?: 'JobFailed';
   job: Job;
@@ -68,6 +86,8 @@ export type JobPending = {
 export type JobPoll = JobDone | JobFailed | JobNotFound | JobPending;
 
 export type JobStatus =
+  /** Cancelled by whoever started it (cancelJob): it never ran, or its result was discarded. */
+  | 'CANCELLED'
   | 'FAILED'
   | 'QUEUED'
   | 'RUNNING'
@@ -87,11 +107,22 @@ export type QueryJobArgs = {
   id: Scalars['ID']['input'];
 };
 
+/** Where a queued job stands. Updated every few seconds while it waits. */
+export type QueuePlace = {
+  __typename?: 'QueuePlace';
+  /** When it should be done, likewise. */
+  estimatedFinishAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When it should start, from the durations measured on this installation; null until there are some. */
+  estimatedStartAt?: Maybe<Scalars['DateTime']['output']>;
+  /** 1 for the next job of its converter to start, 2 for the one after it, … */
+  position: Scalars['Int']['output'];
+};
+
 export type Subscription = {
   __typename?: 'Subscription';
   /**
    * The job's state on every change. The first event is the current state; later events are newer
-   * than it (compare `sequence`). Completes after SUCCEEDED or FAILED. Unknown or expired jobs end
+   * than it (compare `sequence`). Completes after SUCCEEDED, FAILED or CANCELLED. Unknown or expired jobs end
    * with the error code JOB_NOT_FOUND.
    */
   jobUpdated: Job;
@@ -209,8 +240,8 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Job: ResolverTypeWrapper<JobModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JobDone: ResolverTypeWrapper<Omit<JobDone, 'job'> & { job: ResolversTypes['Job'] }>;
   JobError: ResolverTypeWrapper<JobError>;
@@ -220,6 +251,7 @@ export type ResolversTypes = ResolversObject<{
   JobPoll: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['JobPoll']>;
   JobStatus: JobStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  QueuePlace: ResolverTypeWrapper<QueuePlace>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
@@ -229,8 +261,8 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   Job: JobModel;
   ID: Scalars['ID']['output'];
-  Float: Scalars['Float']['output'];
   String: Scalars['String']['output'];
+  Float: Scalars['Float']['output'];
   Int: Scalars['Int']['output'];
   JobDone: Omit<JobDone, 'job'> & { job: ResolversParentTypes['Job'] };
   JobError: JobError;
@@ -239,6 +271,7 @@ export type ResolversParentTypes = ResolversObject<{
   JobPending: Omit<JobPending, 'job'> & { job: ResolversParentTypes['Job'] };
   JobPoll: ResolversUnionTypes<ResolversParentTypes>['JobPoll'];
   Query: Record<PropertyKey, never>;
+  QueuePlace: QueuePlace;
   Subscription: Record<PropertyKey, never>;
   Boolean: Scalars['Boolean']['output'];
 }>;
@@ -252,11 +285,15 @@ export type JobResolvers<ContextType = JobsContext, ParentType extends Resolvers
   converter?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['JobError']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  notice?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   progress?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  queue?: Resolver<Maybe<ResolversTypes['QueuePlace']>, ParentType, ContextType>;
   resultUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   sequence?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['JobStatus'], ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
 }>;
 
@@ -293,6 +330,12 @@ export type QueryResolvers<ContextType = JobsContext, ParentType extends Resolve
   job?: Resolver<ResolversTypes['JobPoll'], ParentType, ContextType, RequireFields<QueryJobArgs, 'id'>>;
 }>;
 
+export type QueuePlaceResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['QueuePlace'] = ResolversParentTypes['QueuePlace']> = ResolversObject<{
+  estimatedFinishAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  estimatedStartAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  position?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type SubscriptionResolvers<ContextType = JobsContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
   jobUpdated?: SubscriptionResolver<ResolversTypes['Job'], "jobUpdated", ParentType, ContextType, RequireFields<SubscriptionJobUpdatedArgs, 'id'>>;
 }>;
@@ -307,6 +350,7 @@ export type Resolvers<ContextType = JobsContext> = ResolversObject<{
   JobPending?: JobPendingResolvers<ContextType>;
   JobPoll?: JobPollResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  QueuePlace?: QueuePlaceResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
 }>;
 

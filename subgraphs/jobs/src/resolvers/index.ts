@@ -18,6 +18,7 @@ function pollOutcome(job: JobModel) {
     case 'SUCCEEDED':
       return { __typename: 'JobDone' as const, job };
     case 'FAILED':
+    case 'CANCELLED':
       return { __typename: 'JobFailed' as const, job };
     default:
       return { __typename: 'JobPending' as const, job };

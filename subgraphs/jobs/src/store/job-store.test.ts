@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemoryDrivers, type KeyValueDrivers } from '@pixelflow/drivers';
-import { JOB_TTL_MS } from '@pixelflow/product';
+import { JOB_TTL_MS, RESULT_RETENTION_MS } from '@pixelflow/product';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobModel } from '../job.ts';
 import { type Change, JobStore } from './job-store.ts';
@@ -14,8 +14,8 @@ afterEach(async () => {
   await drivers.close();
 });
 
-const storeWith = (ttlMs = JOB_TTL_MS, now?: () => Date) =>
-  new JobStore({ records: drivers.records, blobs: drivers.blobs, pubsub: drivers.pubsub, ttlMs, now });
+const storeWith = (ttlMs = JOB_TTL_MS, now?: () => Date, retentionMs = RESULT_RETENTION_MS) =>
+  new JobStore({ ...drivers, ttlMs, retentionMs, now });
 
 async function queued(store: JobStore, owner: string | null = null): Promise<JobModel> {
   return store.create({ id: randomUUID(), converter: 'grayscale', owner });
@@ -39,6 +39,7 @@ describe('JobStore', () => {
     expect(await store.create({ id, converter: 'grayscale', owner: 'user-1' })).toEqual({
       id,
       converter: 'grayscale',
+      steps: ['grayscale'],
       status: 'QUEUED',
       progress: null,
       error: null,
@@ -48,6 +49,9 @@ describe('JobStore', () => {
       owner: 'user-1',
       attempts: 0,
       result: null,
+      expiresAt: null,
+      notice: null,
+      queue: null,
     });
     expect((await queued(store)).owner).toBeNull();
   });
@@ -229,6 +233,95 @@ describe('JobStore', () => {
     }
     expect(await store.get(waiting.id)).toMatchObject({ status: 'QUEUED' });
     expect(await store.get(running.id)).toBeNull();
+  });
+
+  it("keeps a queued job's place in line, publishes only changes, and forgets it once the job runs", async () => {
+    const store = storeWith();
+    const job = await queued(store);
+    const events: JobModel[] = [];
+    const stop = await store.listen(job.id, (event) => events.push(event));
+    const place = {
+      position: 3,
+      estimatedStartAt: '2026-12-02T10:00:40.000Z',
+      estimatedFinishAt: '2026-12-02T10:01:00.000Z',
+    };
+    expect(await store.place(job.id, place)).toBe(true);
+    expect((await store.get(job.id))?.queue).toEqual(place);
+    // The same place, or estimates that moved by a second: no change, no event.
+    expect(await store.place(job.id, place)).toBe(false);
+    expect(await store.place(job.id, { ...place, estimatedStartAt: '2026-12-02T10:00:41.000Z' })).toBe(false);
+    expect(await store.place(job.id, { ...place, position: 2 })).toBe(true);
+    applied(await store.start(job.id, 1));
+    expect((await store.get(job.id))?.queue).toBeNull();
+    expect(await store.place(job.id, { ...place, position: 1 })).toBe(false);
+    await sleep(20);
+    await stop();
+    expect(events.map((event) => event.queue?.position ?? event.status)).toEqual([3, 2, 'RUNNING']);
+  });
+
+  describe('retention', () => {
+    it('keeps a finished job and its result for the retention, far past the heartbeat TTL', async () => {
+      const store = storeWith(200, undefined, 900);
+      const [done, failed] = [await queued(store), await queued(store)];
+      applied(await store.start(done.id, 1));
+      const before = Date.now();
+      const succeeded = applied(await store.complete(done.id, Buffer.from('result'), 'image/png', 1));
+      applied(await store.fail(failed.id, 'CONVERTER_FAILED', 'broke'));
+      const expiresAt = Date.parse(succeeded.expiresAt ?? '');
+      expect(expiresAt).toBeGreaterThanOrEqual(before + 900);
+      expect(expiresAt).toBeLessThanOrEqual(Date.now() + 900);
+      await sleep(500); // more than twice the heartbeat TTL
+      expect((await store.result(done.id))?.data?.toString()).toBe('result');
+      const resultKey = (await drivers.records.get(`job:${done.id}`))?.fields.resultKey ?? '';
+      expect(await store.get(failed.id)).toMatchObject({ status: 'FAILED', expiresAt: expect.any(String) });
+      await sleep(600); // past the retention: both are gone, the result bytes too
+      expect(await store.result(done.id)).toBeNull();
+      expect(await store.get(failed.id)).toBeNull();
+      expect(resultKey).not.toBe('');
+      expect(await drivers.blobs.get(resultKey)).toBeNull();
+    });
+
+    it('cancels a queued or running job, keeps it for the retention, and lets nothing run or finish it', async () => {
+      const store = storeWith(200, undefined, 900);
+      const [waiting, running] = [await queued(store), await queued(store)];
+      applied(await store.start(running.id, 1));
+      for (const job of [waiting, running]) {
+        expect(applied(await store.cancel(job.id))).toMatchObject({
+          status: 'CANCELLED',
+          error: { code: 'JOB_CANCELLED' },
+          expiresAt: expect.any(String),
+        });
+      }
+      expect(conflict(await store.start(waiting.id, 1)).status).toBe('CANCELLED');
+      expect(conflict(await store.complete(running.id, Buffer.from('late'), 'image/png', 1)).status).toBe(
+        'CANCELLED',
+      );
+      expect(conflict(await store.cancel(running.id)).status).toBe('CANCELLED');
+      expect(await store.heartbeat([waiting.id, running.id])).toEqual(['CANCELLED', 'CANCELLED']);
+      await sleep(450); // past twice the heartbeat TTL, within the retention
+      expect(await store.get(running.id)).toMatchObject({ status: 'CANCELLED' });
+    });
+
+    it('has no expiry while a job waits or runs', async () => {
+      const store = storeWith();
+      const job = await queued(store);
+      expect(job.expiresAt).toBeNull();
+      expect(applied(await store.start(job.id, 1)).expiresAt).toBeNull();
+    });
+
+    it('does not cut a finished job short when a late heartbeat names it', async () => {
+      const store = storeWith(200, undefined, 900);
+      const job = await queued(store);
+      applied(await store.start(job.id, 1));
+      applied(await store.complete(job.id, Buffer.from('result'), 'image/png', 1));
+      // The runner of a second attempt still heart-beats the job for a while.
+      for (let beat = 0; beat < 3; beat++) {
+        expect(await store.heartbeat([job.id])).toEqual(['SUCCEEDED']);
+        await sleep(150);
+      }
+      await sleep(200); // 650 ms after it finished, more than three heartbeat TTLs
+      expect(await store.get(job.id)).toMatchObject({ status: 'SUCCEEDED' });
+    });
   });
 
   it('fails a job on a queue timeout only while it is still queued', async () => {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore, PubSub, RecordStore, StoredRecord } from '@pixelflow/drivers';
+import type { QueuePlace } from '@pixelflow/jobs-api';
 import {
   activeStatuses,
   clampProgress,
+  isTerminal,
   type JobModel,
   jobChannel,
   jobKey,
@@ -10,12 +12,29 @@ import {
   toJobModel,
 } from '../job.ts';
 
+const noPlace = { queuePosition: '', estimatedStartAt: '', estimatedFinishAt: '' };
+
+/** Estimates that moved by less than this are not news: no event for them. */
+const ESTIMATE_SLACK_MS = 5_000;
+
+function isSamePlace(current: QueuePlace | null, next: QueuePlace): boolean {
+  if (!current || current.position !== next.position) return false;
+  const near = (a: string | null, b: string | null) =>
+    a === b || (a !== null && b !== null && Math.abs(Date.parse(a) - Date.parse(b)) < ESTIMATE_SLACK_MS);
+  return (
+    near(current.estimatedStartAt, next.estimatedStartAt) &&
+    near(current.estimatedFinishAt, next.estimatedFinishAt)
+  );
+}
+
 export interface JobStoreOptions {
   records: RecordStore;
   blobs: BlobStore;
   pubsub: PubSub;
-  /** Time a job lives after its last heartbeat or state change. */
+  /** Time a queued or running job lives after its last heartbeat or state change. */
   ttlMs: number;
+  /** Time a finished job and its result stay after it ended. */
+  retentionMs: number;
   now?: () => Date;
 }
 
@@ -32,13 +51,15 @@ export class JobStore {
   readonly #blobs: BlobStore;
   readonly #pubsub: PubSub;
   readonly #ttlMs: number;
+  readonly #retentionMs: number;
   readonly #now: () => Date;
 
-  constructor({ records, blobs, pubsub, ttlMs, now = () => new Date() }: JobStoreOptions) {
+  constructor({ records, blobs, pubsub, ttlMs, retentionMs, now = () => new Date() }: JobStoreOptions) {
     this.#records = records;
     this.#blobs = blobs;
     this.#pubsub = pubsub;
     this.#ttlMs = ttlMs;
+    this.#retentionMs = retentionMs;
     this.#now = now;
   }
 
@@ -47,7 +68,12 @@ export class JobStore {
   }
 
   /** Creates a QUEUED job; creating an existing id again returns the existing job (idempotent). */
-  async create(input: { id: string; converter: string; owner: string | null }): Promise<JobModel> {
+  async create(input: {
+    id: string;
+    converter: string;
+    owner: string | null;
+    steps?: readonly string[];
+  }): Promise<JobModel> {
     const created = await this.#records.create(
       jobKey(input.id),
       newJobFields(input, this.#now()),
@@ -66,7 +92,22 @@ export class JobStore {
 
   /** A runner took the job (again, after a reclaim): RUNNING, progress reset. */
   start(id: string, attempt: number): Promise<Change> {
-    return this.#change(id, { status: 'RUNNING', progress: '0', attempts: String(attempt) });
+    return this.#change(id, { status: 'RUNNING', progress: '0', attempts: String(attempt), ...noPlace });
+  }
+
+  /**
+   * A QUEUED job's place in line. Only a change is written (and published): the queue keeper
+   * sends every place every round. Answers whether it changed.
+   */
+  async place(id: string, place: QueuePlace): Promise<boolean> {
+    const job = await this.get(id);
+    if (job?.status !== 'QUEUED' || isSamePlace(job.queue, place)) return false;
+    const fields = {
+      queuePosition: String(place.position),
+      estimatedStartAt: place.estimatedStartAt ?? '',
+      estimatedFinishAt: place.estimatedFinishAt ?? '',
+    };
+    return (await this.#change(id, fields, ['QUEUED'])).ok;
   }
 
   /**
@@ -74,7 +115,7 @@ export class JobStore {
    * until another runner takes it. Only a RUNNING job goes back; a finished one stays finished.
    */
   requeue(id: string): Promise<Change> {
-    return this.#change(id, { status: 'QUEUED', progress: '' }, ['RUNNING']);
+    return this.#change(id, { status: 'QUEUED', progress: '', ...noPlace }, ['RUNNING']);
   }
 
   progress(id: string, value: number): Promise<Change> {
@@ -84,18 +125,31 @@ export class JobStore {
   /** FAILED with the error; `onlyWhile` narrows it to a job still in that state (a queue timeout). */
   fail(id: string, code: string, message: string, onlyWhile?: 'QUEUED'): Promise<Change> {
     const fields = { status: 'FAILED', errorCode: code, errorMessage: message };
-    return this.#change(id, fields, onlyWhile ? [onlyWhile] : activeStatuses);
+    return this.#finish(id, fields, onlyWhile ? [onlyWhile] : activeStatuses);
+  }
+
+  /** CANCELLED by whoever started it, while it waits or runs: it keeps the retention of a finished job. */
+  cancel(id: string): Promise<Change> {
+    const fields = { status: 'CANCELLED', errorCode: 'JOB_CANCELLED', errorMessage: 'the job was cancelled' };
+    return this.#finish(id, fields);
   }
 
   /**
    * Stores the result and marks the job SUCCEEDED. When the job already finished (a second run
    * after a reclaim), the first result stands and this one is discarded.
    */
-  async complete(id: string, data: Buffer, contentType: string, attempt: number): Promise<Change> {
+  async complete(
+    id: string,
+    data: Buffer,
+    contentType: string,
+    attempt: number,
+    notice?: string,
+  ): Promise<Change> {
     // Unique per call: a retried call must not overwrite, then delete, the stored result.
     const key = `${jobKey(id)}:result:${attempt}:${randomUUID()}`;
-    await this.#blobs.put(key, data, this.#ttlMs);
-    const change = await this.#change(id, {
+    await this.#blobs.put(key, data, this.#retentionMs);
+    const change = await this.#finish(id, {
+      ...(notice ? { notice: notice.slice(0, 2000) } : {}),
       status: 'SUCCEEDED',
       progress: '1',
       resultKey: key,
@@ -122,18 +176,27 @@ export class JobStore {
    * returns each job's status, or null when gone.
    */
   async heartbeat(ids: readonly string[], onlyWhile?: 'QUEUED'): Promise<Array<JobModel['status'] | null>> {
-    if (onlyWhile) {
-      const jobs = await Promise.all(ids.map((id) => this.get(id)));
-      const renew = ids.filter((_, i) => jobs[i]?.status === onlyWhile);
-      const alive = new Map(renew.map((id, i) => [id, i]));
-      const touched = await this.#records.touch(renew.map(jobKey), this.#ttlMs);
-      return jobs.map((job, i) =>
-        job && (job.status !== onlyWhile || touched[alive.get(ids[i]!)!]) ? job.status : null,
-      );
-    }
-    const alive = await this.#records.touch(ids.map(jobKey), this.#ttlMs);
-    const jobs = await Promise.all(ids.map((id, i) => (alive[i] ? this.get(id) : null)));
-    return jobs.map((job) => job?.status ?? null);
+    const renewable: readonly string[] = onlyWhile ? [onlyWhile] : activeStatuses;
+    const jobs = await Promise.all(ids.map((id) => this.get(id)));
+    // A finished job keeps its retention: the heartbeat TTL is for jobs that wait or run.
+    const renew = ids.filter((_, i) => renewable.includes(jobs[i]?.status ?? ''));
+    const touched = await this.#records.touch(renew.map(jobKey), this.#ttlMs);
+    const renewed = new Map(renew.map((id, i) => [id, touched[i]!]));
+    const after = await Promise.all(ids.map((id) => (renewed.get(id) ? this.get(id) : null)));
+    // One that finished between the read and the touch got the heartbeat TTL: give its retention back.
+    await Promise.all(
+      after.map((job) => (job && isTerminal(job.status) ? this.#keepUntilExpiry(job) : null)),
+    );
+    return ids.map((id, i) => {
+      if (!renewed.has(id)) return jobs[i]?.status ?? null;
+      return renewed.get(id) ? (after[i]?.status ?? null) : null;
+    });
+  }
+
+  async #keepUntilExpiry(job: JobModel): Promise<void> {
+    if (!job.expiresAt) return;
+    const leftMs = Math.max(1, Date.parse(job.expiresAt) - this.#now().getTime());
+    await this.#records.touch([jobKey(job.id)], leftMs);
   }
 
   /** Calls `onEvent` with every later state of the job, in order; resolves once listening. */
@@ -143,15 +206,22 @@ export class JobStore {
     });
   }
 
+  /** The last change of a job (SUCCEEDED or FAILED): from now on it lives for the retention. */
+  #finish(id: string, fields: Record<string, string>, allowedFrom?: readonly string[]): Promise<Change> {
+    const expiresAt = new Date(this.#now().getTime() + this.#retentionMs).toISOString();
+    return this.#change(id, { ...fields, expiresAt }, allowedFrom, this.#retentionMs);
+  }
+
   async #change(
     id: string,
     fields: Record<string, string>,
     allowedFrom: readonly string[] = activeStatuses,
+    ttlMs = this.#ttlMs,
   ): Promise<Change> {
     const result = await this.#records.update(
       jobKey(id),
       { ...fields, updatedAt: this.#now().toISOString() },
-      { ttlMs: this.#ttlMs, when: { field: 'status', oneOf: allowedFrom }, publish: jobChannel(id) },
+      { ttlMs, when: { field: 'status', oneOf: allowedFrom }, publish: jobChannel(id) },
     );
     if (result.ok) return { ok: true, job: toJobModel(result.record) };
     if (result.reason === 'missing') return { ok: false, reason: 'missing' };
