@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { photo } from '@pixelflow/testing';
-import type { Page } from 'playwright-core';
+import type { Locator, Page, Request } from 'playwright-core';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { register } from './helpers/accounts.ts';
 import { pageErrors, screenshot, seriousA11yViolations, useBrowser } from './helpers/browser.ts';
@@ -10,15 +12,19 @@ import { useFaultConverters } from './helpers/faults.ts';
 // The web app in Debian's Chromium against the whole system in multi-process mode (real Redis and
 // PostgreSQL): what a person does with it, each test ending with a screenshot in
 // .test-env/screenshots/.
-// A converter that reports progress in five steps over 2.5 s, so that the bar has time to move.
+// A converter that reports progress in five steps over 2.5 s, so that the bar has time to move,
+// and one that takes as long as its `delayMs` param says, to keep the one runner busy.
 const faults = useFaultConverters({ delayMs: 2500 });
 
 const env = useCluster('web', {
   jobsInstances: 1,
   conversionInstances: 1,
   get extraConverters() {
-    return { progress: faults.urls.progress };
+    return { progress: faults.urls.progress, slow: faults.urls.slow };
   },
+  // One job at a time, so that a job started from the page waits behind another; queue places
+  // are told every second rather than every five.
+  serviceEnv: { conversion: { RUNNER_CONCURRENCY: '1', HEARTBEAT_MS: '1000' } },
 });
 const browser = useBrowser();
 
@@ -47,6 +53,28 @@ async function signIn(page: Page, email: string, password: string) {
 
 async function expectAccessible(page: Page, what: string): Promise<void> {
   expect(await seriousA11yViolations(page), `serious or critical axe violations on ${what}`).toEqual([]);
+}
+
+// The tests' TypeScript has no DOM types: what they read in the page, declared as used (and
+// named inside each evaluated function, which runs in the page without this module's scope).
+type InPage = {
+  innerHeight: number;
+  scrollY: number;
+  document: { activeElement: unknown };
+};
+
+/** Whether the element is at least partly inside the viewport. */
+function onScreen(locator: Locator): Promise<boolean> {
+  return locator.evaluate((element) => {
+    type Box = { top: number; bottom: number };
+    const box = (element as unknown as { getBoundingClientRect(): Box }).getBoundingClientRect();
+    return box.bottom > 0 && box.top < (globalThis as unknown as InPage).innerHeight;
+  });
+}
+
+/** Whether the element has the keyboard focus. */
+function hasFocus(locator: Locator): Promise<boolean> {
+  return locator.evaluate((element) => (globalThis as unknown as InPage).document.activeElement === element);
 }
 
 describe('the editor', () => {
@@ -142,6 +170,313 @@ describe('the editor', () => {
       .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/not an image/);
     await screenshot(page, 'editor-not-an-image');
+  });
+});
+
+describe('results a person can rely on', () => {
+  it('says until when the result can be downloaded, saves only a checked image, and converts again once it expired', async () => {
+    const page = await browser.page();
+    await open(page);
+    await convert(page, 'grayscale');
+    await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor();
+    const notice = page.getByText(/^Download available until/);
+    const until = await notice.locator('time').getAttribute('datetime');
+    // The service's default retention: an hour after the job ended.
+    const left = Date.parse(until ?? '') - Date.now();
+    expect(left).toBeGreaterThan(55 * 60_000);
+    expect(left).toBeLessThanOrEqual(60 * 60_000);
+    const localTime = await page.evaluate(
+      (at) => new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }),
+      until ?? '',
+    );
+    expect(await notice.textContent()).toBe(`Download available until ${localTime}.`);
+
+    const link = page.getByRole('link', { name: 'Download' });
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(download.suggestedFilename()).toMatch(/^Garden-grayscale\.(jpg|png|webp)$/);
+    const saved = await sharp(await readFile(await download.path())).metadata();
+    expect(saved.width).toBeGreaterThan(0);
+
+    // From now on the server answers as it does once the retention has passed.
+    const firstResult = await link.getAttribute('href');
+    const expired = JSON.stringify({ error: { code: 'JOB_NOT_FOUND', message: 'unknown or expired' } });
+    await page.route('**/jobs/*/result', (route) =>
+      route.fulfill({ status: 404, contentType: 'application/json', body: expired }),
+    );
+    const downloads: string[] = [];
+    page.on('download', (started) => downloads.push(started.suggestedFilename()));
+    await link.click();
+    await page.getByRole('status').filter({ hasText: 'This result has expired' }).waitFor();
+    expect(downloads, 'the error body was not saved').toEqual([]);
+    await screenshot(page, 'editor-result-expired');
+    await expectAccessible(page, 'the editor with an expired result');
+
+    await page.unroute('**/jobs/*/result');
+    await page.getByRole('button', { name: 'Convert again' }).click();
+    await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor();
+    expect(await link.getAttribute('href')).not.toBe(firstResult);
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('brings the status and then the result into view, with focus on it, on a phone', async () => {
+    const page = await browser.page({ phone: true });
+    await open(page);
+    await convert(page, 'progress');
+    const heading = page.getByRole('heading', { name: '3. Result' });
+    await expect.poll(() => hasFocus(heading)).toBe(true);
+    await expect
+      .poll(() => onScreen(page.getByRole('region', { name: '3. Result' }).getByRole('status')))
+      .toBe(true);
+    await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => onScreen(page.getByRole('img', { name: 'Result' }))).toBe(true);
+    expect(await hasFocus(heading)).toBe(true);
+    // It was below the fold: the page scrolled there by itself.
+    expect(await page.evaluate(() => (globalThis as unknown as InPage).scrollY)).toBeGreaterThan(0);
+    await screenshot(page, 'editor-result-phone');
+  });
+
+  it('keeps the photo, the settings and the result after a visit to the gallery, Back and a reload', async () => {
+    const page = await browser.page();
+    await open(page);
+    await page.locator('input[type=file]').setInputFiles(garden());
+    await page.getByRole('img', { name: /^Your photo/ }).waitFor();
+    await page.getByLabel('Converter', { exact: true }).selectOption('blur');
+    await page.getByLabel('Strength', { exact: true }).fill('7');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor();
+    const result = await page.getByRole('link', { name: 'Download' }).getAttribute('href');
+
+    const expectAsLeft = async (when: string) => {
+      await page.getByRole('img', { name: 'Your photo: Garden.jpg' }).waitFor();
+      expect(await page.getByLabel('Converter', { exact: true }).inputValue(), when).toBe('blur');
+      expect(await page.getByLabel('Strength', { exact: true }).inputValue(), when).toBe('7');
+      // Re-attached to the same job: its result, the comparison and until when it stays.
+      await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor();
+      expect(await page.getByRole('link', { name: 'Download' }).getAttribute('href'), when).toBe(result);
+      await page.getByRole('slider', { name: /Before and after/ }).waitFor();
+      await page.getByText(/^Download available until/).waitFor();
+    };
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Gallery' }).click();
+    await page.getByRole('heading', { name: 'Your gallery' }).waitFor();
+    await nav.getByRole('link', { name: 'Editor' }).click();
+    await expectAsLeft('back from the gallery');
+    await nav.getByRole('link', { name: 'Gallery' }).click();
+    await page.getByRole('heading', { name: 'Your gallery' }).waitFor();
+    await page.goBack();
+    await expectAsLeft('after the browser’s Back button');
+    await page.reload();
+    await expectAsLeft('after a reload');
+    await screenshot(page, 'editor-after-reload');
+    expect(pageErrors(page)).toEqual([]);
+  });
+});
+
+/** A job of the slow converter started through the API: it holds the one runner for `ms`. */
+async function slowJob(ms: number): Promise<{ id: string; cancel(): Promise<void> }> {
+  const { data, errors } = await env.client.convert(garden(), 'slow', { params: { delayMs: ms } });
+  if (!data) throw new Error(JSON.stringify(errors));
+  const { id, cancelToken } = data.convertImage;
+  const cancel = async () => {
+    await env.client.graphql(
+      'mutation($id: ID!, $token: String) { cancelJob(id: $id, cancelToken: $token) { id } }',
+      {
+        id,
+        token: cancelToken,
+      },
+    );
+  };
+  return { id, cancel };
+}
+
+/** The job the page follows, from what it keeps for a reload. */
+const pageJobId = (page: Page) =>
+  page.evaluate(() => {
+    const kept = (globalThis as unknown as { sessionStorage: { getItem(key: string): string | null } })
+      .sessionStorage;
+    return (
+      (JSON.parse(kept.getItem('pixelflow:editor') ?? '{}') as { run?: { jobId: string } }).run?.jobId ?? ''
+    );
+  });
+
+/** convertImage's request: the only multipart one the page sends (it carries the photo). */
+const isUpload = (request: Request) =>
+  request.method() === 'POST' &&
+  request.url().endsWith('/graphql') &&
+  (request.headers()['content-type'] ?? '').startsWith('multipart/form-data');
+
+/** Picks the slow converter with a delay of `ms` (its form is generated from its schema). */
+async function pickSlow(page: Page, ms: number): Promise<void> {
+  await page.locator('input[type=file]').setInputFiles(garden());
+  await page.getByRole('img', { name: /^Your photo/ }).waitFor();
+  await page.getByLabel('Converter', { exact: true }).selectOption('slow');
+  await page.getByLabel('Delay Ms', { exact: true }).fill(String(ms));
+}
+
+describe('steps, waiting and cancelling', () => {
+  it('shows the job’s place in line while it waits, live, and cancels it from the page', async () => {
+    // Timed once, so that the line has estimates; then one job runs and one waits ahead.
+    const timed = await slowJob(200);
+    await env.client.subscribe(timed.id).until((e) => e.status === 'SUCCEEDED', 30_000);
+    const running = await slowJob(60_000);
+    const ahead = await slowJob(60_000);
+    try {
+      const page = await browser.page();
+      await open(page);
+      await pickSlow(page, 1000);
+      await page.getByRole('button', { name: 'Start' }).click();
+      const status = page.getByRole('region', { name: '3. Result' }).getByRole('status');
+      await expect
+        .poll(() => status.textContent(), { timeout: 15_000 })
+        .toMatch(/^Waiting for a converter… 2nd in line: starts /);
+      expect(await status.textContent()).toMatch(/, done (in about|in a few|any moment)/);
+      await screenshot(page, 'editor-queued');
+      await expectAccessible(page, 'the editor with a queued job');
+
+      // The job ahead goes: the page moves up without a reload.
+      await ahead.cancel();
+      await expect
+        .poll(() => status.textContent(), { timeout: 10_000 })
+        .toMatch(/^Waiting for a converter… Next in line/);
+
+      const id = await pageJobId(page);
+      await page.getByRole('button', { name: 'Cancel conversion' }).click();
+      await expect
+        .poll(() => status.textContent(), { timeout: 10_000 })
+        .toBe('The conversion was cancelled.');
+      // Focus moved from the Cancel button, now gone, to what replaced it.
+      await expect.poll(() => hasFocus(page.getByRole('button', { name: 'Convert again' }))).toBe(true);
+      expect((await env.client.poll(id)).job?.status).toBe('CANCELLED');
+      await screenshot(page, 'editor-cancelled');
+      await expectAccessible(page, 'the editor with a cancelled job');
+      expect(pageErrors(page)).toEqual([]);
+    } finally {
+      await Promise.all([running.cancel(), ahead.cancel()]);
+    }
+  });
+
+  it('cancels a running job from the page, and an anonymous one when the page is left, not on a visit to the gallery', async () => {
+    const page = await browser.page();
+    await open(page);
+    await pickSlow(page, 60_000);
+    await page.getByRole('button', { name: 'Start' }).click();
+    const status = page.getByRole('region', { name: '3. Result' }).getByRole('status');
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/^Converting…/);
+    await page.getByRole('button', { name: 'Cancel conversion' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toBe('The conversion was cancelled.');
+
+    await page.getByRole('button', { name: 'Convert again' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 15_000 }).toMatch(/^Converting…/);
+    const id = await pageJobId(page);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Gallery' }).click();
+    await page.getByRole('heading', { name: 'Your gallery' }).waitFor();
+    await nav.getByRole('link', { name: 'Editor' }).click();
+    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toMatch(/^Converting…/);
+    expect((await env.client.poll(id)).job?.status).toBe('RUNNING');
+
+    // Another site: pagehide sends the cancel, which outlives the page (keepalive).
+    await page.goto('about:blank');
+    await expect
+      .poll(async () => (await env.client.poll(id)).job?.status, { timeout: 10_000 })
+      .toBe('CANCELLED');
+  });
+
+  it('runs the steps built in the page as one job, and undoes taking its result on', async () => {
+    const page = await browser.page();
+    const uploads: string[] = [];
+    page.on('request', (request) => {
+      if (isUpload(request)) uploads.push(request.url());
+    });
+    await open(page);
+    await page.locator('input[type=file]').setInputFiles(garden());
+    await page.getByRole('img', { name: 'Your photo: Garden.jpg' }).waitFor();
+    const converter = page.getByLabel('Converter', { exact: true });
+    await converter.selectOption('grayscale');
+    for (const next of ['flip', 'blur', 'sharpen']) {
+      await page.getByRole('button', { name: 'Add a step' }).click();
+      await converter.selectOption(next);
+    }
+    const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+    const titles = () => steps.locator('strong').allTextContents();
+    expect(await titles()).toEqual([
+      'Step 1: Grayscale',
+      'Step 2: Flip horizontally',
+      'Step 3: Blur',
+      'Step 4: Sharpen',
+    ]);
+    await page.getByRole('button', { name: 'Remove step 2 (Flip horizontally)' }).click();
+    // By keyboard: focus the button and press Enter.
+    await page.getByRole('button', { name: 'Move up step 3 (Sharpen)' }).focus();
+    await page.keyboard.press('Enter');
+    expect(await titles()).toEqual(['Step 1: Grayscale', 'Step 2: Sharpen', 'Step 3: Blur']);
+    await expect
+      .poll(() => hasFocus(page.getByRole('button', { name: 'Move up step 2 (Sharpen)' })))
+      .toBe(true);
+    await screenshot(page, 'editor-steps');
+    await expectAccessible(page, 'the editor with three steps');
+
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor({ timeout: 30_000 });
+    expect(uploads).toHaveLength(1);
+    const href = (await page.getByRole('link', { name: 'Download' }).getAttribute('href')) ?? '';
+    const id = /\/jobs\/([\w-]+)\/result$/.exec(href)?.[1] ?? '';
+    const { data } = await env.client.graphql<{ job: { job: { steps: string[] } } }>(
+      'query($id: ID!) { job(id: $id) { ... on JobDone { job { steps } } } }',
+      { id },
+    );
+    expect(data?.job.job.steps).toEqual(['grayscale', 'sharpen', 'blur']);
+    expect(await page.getByRole('img', { name: 'Result' }).count()).toBe(1);
+
+    await page.getByRole('button', { name: 'Apply another converter to this result' }).click();
+    await page.getByRole('img', { name: /^Your photo: Garden-blur\./ }).waitFor();
+    await page.getByRole('button', { name: 'Undo: back to the original photo' }).click();
+    await page.getByRole('img', { name: 'Your photo: Garden.jpg' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Done.' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Download' }).getAttribute('href')).toBe(href);
+    expect(uploads, 'Undo asks no server').toHaveLength(1);
+    expect(pageErrors(page)).toEqual([]);
+  });
+
+  it('shows each converter’s limits before the start, and flags a photo too large for it before any upload', async () => {
+    const page = await browser.page();
+    await open(page);
+    const converter = page.getByLabel('Converter', { exact: true });
+    await converter.selectOption('grayscale');
+    const limits = page.getByRole('list', { name: 'Limits' });
+    expect(await limits.getByRole('listitem').allTextContents()).toEqual([
+      'Takes images up to 50 MP; larger ones are refused.',
+      'Makes results of up to 25 MP.',
+    ]);
+    await converter.selectOption('progress');
+    expect(await limits.count()).toBe(0);
+
+    // 7200×7000 is 50.4 MP, over the 50 MP the sharp converters take; one flat colour, a small file.
+    const large = await sharp({ create: { width: 7200, height: 7000, channels: 3, background: '#3a7' } })
+      .png()
+      .toBuffer();
+    const uploads: string[] = [];
+    page.on('request', (request) => {
+      if (isUpload(request)) uploads.push(request.url());
+    });
+    await converter.selectOption('grayscale');
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'large.png', mimeType: 'image/png', buffer: large });
+    const flag = page.getByRole('alert');
+    await expect
+      .poll(() => flag.textContent(), { timeout: 15_000 })
+      .toMatch(
+        /^This photo is 7200×7000 \(50\.4 MP\); Grayscale takes at most 50 MP\. Scale it down to about \d+×\d+ first/,
+      );
+    const start = page.getByRole('button', { name: 'Start' });
+    expect(await start.isDisabled()).toBe(true);
+    await screenshot(page, 'editor-photo-too-large');
+    await expectAccessible(page, 'the editor with a photo too large for the converter');
+    await converter.selectOption('progress');
+    expect(await flag.count()).toBe(0);
+    expect(await start.isDisabled()).toBe(false);
+    expect(uploads).toEqual([]);
   });
 });
 

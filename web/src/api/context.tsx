@@ -1,11 +1,14 @@
 import type { Session } from '@pixelflow/product';
 import { createContext, type ReactNode, useContext, useSyncExternalStore } from 'react';
 import type { JobTransport } from '../features/editor/job/job-transport.ts';
+import type { EditorStore } from '../features/editor/state/editor-store.ts';
 import type { SessionManager, SessionStatus } from './session.ts';
 
 export interface Api {
   session: SessionManager;
   jobs: JobTransport;
+  /** The editor's photo, settings and last run, kept while the person visits other pages. */
+  editor: EditorStore;
 }
 
 const ApiContext = createContext<Api | null>(null);

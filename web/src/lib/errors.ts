@@ -21,6 +21,7 @@ const messages = {
   CONVERTER_TIMEOUT: 'The converter took too long. Try a smaller image or lighter settings.',
   ATTEMPTS_EXHAUSTED: 'The conversion failed several times. Try again later.',
   JOB_NOT_FOUND: 'The job expired or is unknown. Start it again.',
+  JOB_CANCELLED: 'The conversion was cancelled.',
   INVALID_CREDENTIALS: 'Wrong email or password.',
   EMAIL_TAKEN: 'An account with this email exists already. Sign in instead.',
   WEAK_PASSWORD: 'This password is too weak',
@@ -124,6 +125,8 @@ export function describeError(error: unknown): ApiFailure {
   if (message && withServerDetail.has(code) && serverMessage) message = `${message}: ${serverMessage}.`;
   else if (message && withServerDetail.has(code)) message = `${message}.`;
   if (code === 'RATE_LIMITED') message = rateLimitMessage(details);
+  // A converter's own pixel limit: the server's words name the converter and the size that fits.
+  if (code === 'IMAGE_TOO_LARGE' && details.fits && serverMessage) message = serverMessage;
   if (!message) message = serverMessage ?? (error instanceof Error ? error.message : 'Something went wrong.');
   return { code, message, serverMessage, details };
 }
@@ -134,6 +137,12 @@ function rateLimitMessage(details: Record<string, unknown>): string {
   // The conversion service says which of its limits it was: conversions running at once, or the rate.
   if (details.limit === 'active')
     return `You have ${typeof details.maxActive === 'number' ? details.maxActive : 'several'} conversions waiting or running. Wait for one to finish.`;
+  if (details.limit === 'active-heavy') {
+    const one = details.maxActive === 1 || typeof details.maxActive !== 'number';
+    return one
+      ? 'You already have a heavy conversion (such as DeepDream or upscaling) waiting or running. Wait for it to finish, or cancel it.'
+      : `You already have ${details.maxActive} heavy conversions (such as DeepDream or upscaling) waiting or running. Wait for one to finish, or cancel one.`;
+  }
   if (details.limit === 'rate') return `You converted many images in a short time. Try again${wait}.`;
   return wait ? `Too many attempts. Try again${wait}.` : messages.RATE_LIMITED;
 }

@@ -1,129 +1,154 @@
-import { useMutation, useQuery } from '@apollo/client/react';
-import { useEffect, useState } from 'react';
+import { useQuery } from '@apollo/client/react';
+import { useCallback, useEffect, useId, useState } from 'react';
 import { useApi, useSession } from '../../api/context.tsx';
-import { graphql } from '../../gql';
 import { describeError } from '../../lib/errors.ts';
-import { linkTo } from '../../lib/router.ts';
-import { CompareSlider } from './compare-slider.tsx';
-import { ConverterPicker, ConvertersDocument } from './converter-picker.tsx';
-import { DropZone } from './drop-zone.tsx';
+import { type Converter, ConvertersDocument } from './converter-picker.tsx';
 import { fileProblem } from './file-checks.ts';
-import { JobStatus } from './job/job-status.tsx';
 import { useJob } from './job/use-job.ts';
-import { ParamsForm } from './params/params-form.tsx';
-
-const ConvertImageDocument = graphql(`
-  mutation ConvertImage($file: Upload!, $converter: ID!, $params: JSON) {
-    convertImage(file: $file, converter: $converter, params: $params) {
-      id
-      status
-      sequence
-    }
-  }
-`);
-
-interface InputImage {
-  file: File;
-  /** An object URL for the preview; revoked when the input changes. */
-  url: string;
-}
+import { oversizeProblem, type PixelSize } from './limits/converter-limits.ts';
+import { PhotoSection } from './photo-section.tsx';
+import { ResultSection } from './result/result-section.tsx';
+import { useTimeUp } from './result/use-time-up.ts';
+import { useEditorState } from './state/editor-store.ts';
+import type { Run } from './state/stored-editor.ts';
+import { StepEditor } from './steps/step-editor.tsx';
+import { StepList } from './steps/step-list.tsx';
+import { readSteps } from './steps/step-summary.ts';
+import { useStartRun } from './use-start-run.ts';
 
 // The converters' health changes while the page is open.
 const CONVERTERS_POLL_MS = 20_000;
 
-/** Upload → pick a converter and its settings → follow the job → compare, download or go on. */
+const runSteps = (run: Run) => [{ converter: run.converterId, params: run.params }, ...run.nextSteps];
+
+/** Why "Convert again" cannot run now; null when it can. */
+function againBlockedFor(run: Run | null, hasPhoto: boolean, list: readonly Converter[]): string | null {
+  if (!hasPhoto)
+    return 'Choose your photo again first: it is no longer in the page (too large to keep across a reload).';
+  const used = run ? runSteps(run).map((step) => list.find((c) => c.id === step.converter)) : [];
+  if (used.some((converter) => !converter)) return 'This converter is no longer available.';
+  if (used.some((converter) => !converter?.healthy)) return 'This converter is unavailable right now.';
+  return null;
+}
+
+/**
+ * Upload → build the steps (converters and their settings) → follow the job → compare, download,
+ * cancel, or take the result on as the photo (and undo that). The photo, steps and last run live in
+ * the EditorStore, so they outlast this page's unmounting (a visit to the gallery) and, through
+ * sessionStorage, a reload.
+ */
 export function EditorPage() {
-  const { jobs } = useApi();
-  const { session } = useSession();
-  const [input, setInput] = useState<InputImage | null>(null);
+  const { jobs, editor } = useApi();
+  const { session, status: sessionStatus } = useSession();
+  const { input, steps, current, run, history } = useEditorState(editor);
   const [inputError, setInputError] = useState<string | null>(null);
-  const [converterId, setConverterId] = useState<string | null>(null);
-  const [jobId, setJobId] = useState<string | null>(null);
-  const [startError, setStartError] = useState<{ message: string; params: boolean } | null>(null);
-  const [chaining, setChaining] = useState(false);
+  const [revealPhoto, setRevealPhoto] = useState(false);
+  const [measured, setMeasured] = useState<(PixelSize & { url: string }) | null>(null);
+  const [check, setCheck] = useState<{ stepId: string; nonce: number } | null>(null);
+  const { start, starting, startError, setStartError, revealJob, setRevealJob } = useStartRun(editor);
+  const formId = useId();
+  const signedIn = session !== null;
 
   const converters = useQuery(ConvertersDocument, { pollInterval: CONVERTERS_POLL_MS });
-  const [convert, { loading: starting }] = useMutation(ConvertImageDocument);
-  const job = useJob(jobId, jobs);
+  // Re-attaches by id after a visit elsewhere or a reload: the first event is the job's state now.
+  // A signed-in person's job is visible to them only: after a reload, not before the sign-in is back.
+  const waitForSignIn = run?.signedIn === true && sessionStatus === 'restoring';
+  const job = useJob(run && !run.expired && !waitForSignIn ? run.jobId : null, jobs);
+  const timeUp = useTimeUp(run?.expiresAt ?? null);
+  // Only a result can expire: a failed (or cancelled) job's time passing changes nothing on screen.
+  const resultless = job?.status === 'FAILED' || job?.status === 'CANCELLED';
+  const expired = run !== null && (run.expired || job?.status === 'NOT_FOUND' || (timeUp && !resultless));
 
   const list = converters.data?.converters ?? [];
-  const converter = list.find((c) => c.id === converterId) ?? null;
-  // The first healthy converter, until the person picks one.
+  const titleOf = (id: string) => list.find((c) => c.id === id)?.title ?? id;
+  const openStep = steps[current] ?? steps[0]!;
+  const converter = list.find((c) => c.id === openStep.converterId) ?? null;
+  const firstConverter = list.find((c) => c.id === steps[0]?.converterId) ?? null;
+  // The first healthy converter, for steps without one (a new page) or whose converter is gone.
   useEffect(() => {
-    if (converterId === null && list.length > 0) setConverterId((list.find((c) => c.healthy) ?? list[0])!.id);
-  }, [converterId, list]);
+    if (list.length === 0) return;
+    const known = new Set(list.map((c) => c.id));
+    if (steps.every((step) => step.converterId !== null && known.has(step.converterId))) return;
+    editor.replaceMissingConverters(known, (list.find((c) => c.healthy) ?? list[0])!.id);
+  }, [editor, steps, list]);
 
-  useEffect(() => () => (input ? URL.revokeObjectURL(input.url) : undefined), [input]);
+  // Kept for a reload: when the result goes, and that it is gone (then nothing is followed).
+  const runJobId = run?.jobId ?? null;
+  const jobExpiresAt = job?.expiresAt ?? null;
+  useEffect(() => {
+    if (runJobId && jobExpiresAt) editor.noteExpiry(runJobId, jobExpiresAt);
+  }, [editor, runJobId, jobExpiresAt]);
+  useEffect(() => {
+    if (runJobId && expired) editor.markExpired(runJobId);
+  }, [editor, runJobId, expired]);
 
-  const takeFile = (file: File) => {
+  const photoSize = measured && input && measured.url === input.url ? measured : null;
+  const tooLarge = firstConverter && photoSize ? oversizeProblem(firstConverter, photoSize) : null;
+
+  const takeFile = (file: File, asResult = false) => {
     const problem = fileProblem(file);
     setInputError(problem);
     if (problem) return;
-    setInput({ file, url: URL.createObjectURL(file) });
-    setJobId(null);
+    if (asResult) {
+      editor.applyResult(file);
+      setRevealPhoto(true);
+    } else editor.takeInput(file);
     setStartError(null);
   };
 
-  const start = async (params: Record<string, unknown>) => {
-    if (!input || !converter) return;
+  const undo = () => {
+    editor.undo();
+    setInputError(null);
     setStartError(null);
-    setJobId(null);
-    try {
-      const { data } = await convert({ variables: { file: input.file, converter: converter.id, params } });
-      if (data) setJobId(data.convertImage.id);
-    } catch (error) {
-      const failure = describeError(error);
-      setStartError({ message: failure.message, params: failure.code === 'INVALID_PARAMS' });
-    }
+    setRevealPhoto(true);
   };
 
-  const continueWithResult = async () => {
-    if (!job?.resultUrl || !input) return;
-    setChaining(true);
-    try {
-      const response = await fetch(job.resultUrl);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const blob = await response.blob();
-      const extension = blob.type.split('/')[1] ?? 'png';
-      const base = input.file.name.replace(/\.[^.]+$/, '');
-      takeFile(new File([blob], `${base}-${converter?.id ?? 'result'}.${extension}`, { type: blob.type }));
-    } catch {
-      setInputError(
-        'Could not fetch the result to use it as the new input. Check your connection and try again.',
-      );
-    } finally {
-      setChaining(false);
+  // The open step's form checked its settings; every other step is read from what was typed.
+  const startSteps = (params: Record<string, unknown>) => {
+    const read = readSteps(steps, list, { index: current, params });
+    if (read.ok) {
+      setCheck(null);
+      void start(read.steps);
+      return;
     }
+    editor.openStep(read.index);
+    const failing = steps[read.index];
+    if (read.settings && failing) setCheck({ stepId: failing.id, nonce: (check?.nonce ?? 0) + 1 });
+    setStartError({ message: read.reason, params: false, again: false, step: read.index });
   };
 
+  const revealed = useCallback(() => setRevealJob(null), [setRevealJob]);
+  const photoRevealed = useCallback(() => setRevealPhoto(false), []);
   const running = starting || (job !== null && !job.done);
-  const succeeded = job?.status === 'SUCCEEDED' && job.resultUrl;
+  const why = !input
+    ? 'Choose a photo first.'
+    : tooLarge
+      ? 'The photo is too large for the first step (see above).'
+      : converter && !converter.healthy
+        ? 'This converter is unavailable.'
+        : null;
+  const whyId = `${formId}-why`;
 
   return (
     <div className="editor">
-      <section className="panel" aria-labelledby="input-heading">
-        <h2 id="input-heading">1. Your photo</h2>
-        <DropZone onFile={takeFile} compact={input !== null} />
-        {inputError && (
-          <p className="error" role="alert">
-            {inputError}
-          </p>
-        )}
-        {input && (
-          <img
-            className="preview"
-            src={input.url}
-            alt={`Your photo: ${input.file.name}`}
-            onError={() => {
-              setInputError(`"${input.file.name}" could not be read as an image. Choose another file.`);
-              setInput(null);
-            }}
-          />
-        )}
-      </section>
+      <PhotoSection
+        input={input}
+        history={history}
+        error={inputError}
+        onFile={(file) => takeFile(file)}
+        onUndo={undo}
+        onSize={setMeasured}
+        onUnreadable={() => {
+          if (!input) return;
+          setInputError(`"${input.file.name}" could not be read as an image. Choose another file.`);
+          editor.clearInput();
+        }}
+        reveal={revealPhoto}
+        onRevealed={photoRevealed}
+      />
 
       <section className="panel" aria-labelledby="convert-heading">
-        <h2 id="convert-heading">2. Converter</h2>
+        <h2 id="convert-heading">2. Steps</h2>
         {converters.error && !converters.data && (
           <p className="error" role="alert">
             Could not load the converters: {describeError(converters.error).message}
@@ -131,61 +156,86 @@ export function EditorPage() {
         )}
         {converters.loading && !converters.data && <p role="status">Loading converters…</p>}
         {list.length > 0 && (
-          <ConverterPicker converters={list} value={converterId} onChange={setConverterId} />
-        )}
-        {converter && (
-          <ParamsForm
-            key={converter.id}
-            schema={converter.params}
-            onSubmit={start}
-            serverError={startError?.params ? startError.message : null}
-            disabled={!input || running || !converter.healthy}
-            submitLabel={starting ? 'Starting…' : 'Start'}
-            footer={
-              !input ? (
-                <span className="hint">Choose a photo first.</span>
-              ) : !converter.healthy ? (
-                <span className="hint">This converter is unavailable.</span>
-              ) : null
+          <StepList
+            steps={steps}
+            current={current}
+            converters={list}
+            onOpen={(index) => editor.openStep(index)}
+            onMove={(index, delta) => editor.moveStep(index, delta)}
+            onRemove={(index) => editor.removeStep(index)}
+            onAdd={() => editor.addStep(converter?.id ?? null)}
+            editor={
+              <StepEditor
+                step={openStep}
+                index={current}
+                converters={list}
+                signedIn={signedIn}
+                photoSize={photoSize}
+                formId={formId}
+                serverError={
+                  startError?.params && !startError.again && startError.step === current
+                    ? startError.message
+                    : null
+                }
+                checkNonce={check?.stepId === openStep.id ? check.nonce : 0}
+                onConverterChange={(id) => {
+                  editor.setConverter(id);
+                  setStartError(null);
+                }}
+                onValuesChange={(converterId, values) => {
+                  editor.setValues(converterId, values);
+                  // "Step 2 has settings to check" is stale once they change; the server's words stay.
+                  if (startError && !startError.params && !startError.again) setStartError(null);
+                }}
+                onSubmit={startSteps}
+              />
+            }
+            actions={
+              converter && (
+                <>
+                  <button
+                    type="submit"
+                    form={formId}
+                    className="primary"
+                    disabled={running || why !== null}
+                    aria-describedby={why ? whyId : undefined}
+                  >
+                    {starting ? 'Starting…' : 'Start'}
+                  </button>
+                  {why && (
+                    <span className="hint" id={whyId}>
+                      {why}
+                    </span>
+                  )}
+                </>
+              )
             }
           />
         )}
-        {startError && !startError.params && (
+        {startError && !startError.params && !startError.again && (
           <p className="error" role="alert">
             {startError.message}
           </p>
         )}
       </section>
 
-      {job && (
-        <section className="panel result" aria-labelledby="result-heading">
-          <h2 id="result-heading">3. Result</h2>
-          <JobStatus view={job} />
-          {succeeded && input && (
-            <>
-              <CompareSlider before={input.url} after={job.resultUrl!} />
-              <div className="form-actions">
-                <a className="button-like primary" href={job.resultUrl!} download>
-                  Download
-                </a>
-                <button type="button" onClick={continueWithResult} disabled={chaining}>
-                  {chaining ? 'Loading…' : 'Apply another converter to this result'}
-                </button>
-              </div>
-              <p className="hint">
-                {job.savedImage ? (
-                  <>
-                    Saved to <a {...linkTo('/gallery')}>your gallery</a>.
-                  </>
-                ) : session ? null : (
-                  <>
-                    <a {...linkTo('/account')}>Sign in</a> to keep your originals and results in a gallery.
-                  </>
-                )}
-              </p>
-            </>
-          )}
-        </section>
+      {run && (
+        <ResultSection
+          run={run}
+          job={job}
+          expired={expired}
+          input={input}
+          signedIn={signedIn}
+          stepTitles={runSteps(run).map((step) => titleOf(step.converter))}
+          reveal={revealJob === run.jobId}
+          onRevealed={revealed}
+          againBlocked={againBlockedFor(run, input !== null, list)}
+          starting={starting}
+          againError={startError?.again ? startError.message : null}
+          onConvertAgain={() => void start(runSteps(run), true)}
+          onExpired={() => editor.markExpired(run.jobId)}
+          onUseResult={(file) => takeFile(file, true)}
+        />
       )}
     </div>
   );

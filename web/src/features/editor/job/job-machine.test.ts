@@ -77,6 +77,44 @@ describe('jobReducer', () => {
     });
   });
 
+  it('keeps when a finished job’s result expires', () => {
+    const view = run([
+      { type: 'update', job: job({ status: 'RUNNING', sequence: 1, expiresAt: null }) },
+      {
+        type: 'update',
+        job: job({ status: 'SUCCEEDED', sequence: 2, resultUrl: 'r', expiresAt: '2030-01-01T14:32:00.000Z' }),
+      },
+    ]);
+    expect(view).toMatchObject({ status: 'SUCCEEDED', expiresAt: '2030-01-01T14:32:00.000Z' });
+  });
+
+  it('keeps the place in line while queued only, and the converter’s notice with the result', () => {
+    const place = { position: 3, estimatedStartAt: '2030-01-01T12:00:40.000Z', estimatedFinishAt: null };
+    const queued = run([{ type: 'update', job: job({ sequence: 1, queue: place }) }]);
+    expect(queued.queue).toEqual(place);
+    const closer = jobReducer(queued, { type: 'update', job: job({ sequence: 2, queue: { position: 1 } }) });
+    expect(closer.queue).toEqual({ position: 1 });
+    // A stale place on a running job (the server clears it a beat later) is not shown.
+    const running = jobReducer(closer, {
+      type: 'update',
+      job: job({ status: 'RUNNING', sequence: 3, queue: place }),
+    });
+    expect(running.queue).toBeNull();
+    const done = jobReducer(running, {
+      type: 'update',
+      job: job({ status: 'SUCCEEDED', sequence: 4, resultUrl: 'r', notice: 'Worked on a 0.5 MP copy.' }),
+    });
+    expect(done).toMatchObject({ queue: null, notice: 'Worked on a 0.5 MP copy.' });
+  });
+
+  it('ends at CANCELLED (cancelJob), with nothing after it', () => {
+    const cancelled = run([{ type: 'update', job: job({ status: 'CANCELLED', sequence: 1 }) }]);
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', done: true });
+    expect(jobReducer(cancelled, { type: 'update', job: job({ status: 'RUNNING', sequence: 2 }) })).toBe(
+      cancelled,
+    );
+  });
+
   it('keeps the saved image of a signed-in user’s result', () => {
     const view = run([
       {

@@ -5,11 +5,20 @@
  * may overlap (a late socket event after a poll) without the view moving backwards.
  */
 
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+// CANCELLED: cancelJob (the editor's Cancel, or leaving the page) ended it without a result.
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
 export interface SavedImageRef {
   id: string;
   url: string;
+}
+
+/** Where a queued job stands in its converter's line; the estimates are ISO 8601, null until timed. */
+export interface QueuePlace {
+  /** 1: the next to start. */
+  position: number;
+  estimatedStartAt?: string | null;
+  estimatedFinishAt?: string | null;
 }
 
 /** The fields both sources deliver. */
@@ -21,6 +30,12 @@ export interface JobSnapshot {
   resultUrl?: string | null;
   error?: { code: string; message: string } | null;
   savedImage?: SavedImageRef | null;
+  /** ISO 8601: when the finished job and its result are deleted; null while it waits or runs. */
+  expiresAt?: string | null;
+  /** While QUEUED: its place in line. */
+  queue?: QueuePlace | null;
+  /** What the converter said of the result for the user. */
+  notice?: string | null;
 }
 
 export type Transport = 'socket' | 'polling';
@@ -35,10 +50,16 @@ export interface JobView {
   resultUrl: string | null;
   error: { code: string; message: string } | null;
   savedImage: SavedImageRef | null;
+  /** When the finished job and its result are deleted (ISO 8601); null until it finished. */
+  expiresAt: string | null;
+  /** Its place in line while QUEUED; null otherwise, or before the server placed it. */
+  queue: QueuePlace | null;
+  /** What the converter said of the result (it capped the size, worked on a smaller copy). */
+  notice: string | null;
   transport: Transport;
   /** Polls in a row that could not reach the server: the page says the connection is lost. */
   failedPolls: number;
-  /** SUCCEEDED, FAILED or NOT_FOUND: nothing will change any more. */
+  /** SUCCEEDED, FAILED, CANCELLED or NOT_FOUND: nothing will change any more. */
   done: boolean;
 }
 
@@ -58,6 +79,9 @@ export function initialJobView(jobId: string, transport: Transport = 'socket'): 
     resultUrl: null,
     error: null,
     savedImage: null,
+    expiresAt: null,
+    queue: null,
+    notice: null,
     transport,
     failedPolls: 0,
     done: false,
@@ -73,7 +97,7 @@ export function jobReducer(view: JobView, event: JobEvent): JobView {
       // Any answer proves the network is back.
       const reached = view.failedPolls === 0 ? view : { ...view, failedPolls: 0 };
       if (job.sequence <= view.sequence) return reached;
-      const done = job.status === 'SUCCEEDED' || job.status === 'FAILED';
+      const done = job.status === 'SUCCEEDED' || job.status === 'FAILED' || job.status === 'CANCELLED';
       return {
         ...reached,
         status: job.status,
@@ -82,6 +106,10 @@ export function jobReducer(view: JobView, event: JobEvent): JobView {
         resultUrl: job.resultUrl ?? null,
         error: job.error ?? null,
         savedImage: job.savedImage ?? view.savedImage,
+        expiresAt: job.expiresAt ?? null,
+        // A place in line means nothing once the job left it.
+        queue: job.status === 'QUEUED' ? (job.queue ?? null) : null,
+        notice: job.notice ?? null,
         done,
       };
     }

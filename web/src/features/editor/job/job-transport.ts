@@ -18,6 +18,13 @@ export const JobSnapshotFields = graphql(`
       id
       url
     }
+    expiresAt
+    queue {
+      position
+      estimatedStartAt
+      estimatedFinishAt
+    }
+    notice
   }
 `);
 

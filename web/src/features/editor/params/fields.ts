@@ -112,6 +112,24 @@ export function initialValues(fields: Field[]): FormValues {
   return values;
 }
 
+/**
+ * The starting values with what was typed before laid over them, where it still fits the field
+ * (the converter's schema may have changed since): a value of another kind is dropped.
+ */
+export function restoreValues(fields: Field[], typed: FormValues | undefined): FormValues {
+  const values = initialValues(fields);
+  if (!typed) return values;
+  for (const field of fields) {
+    const value = typed[field.name];
+    const start = values[field.name];
+    if (value === undefined || typeof value !== typeof start) continue;
+    const isOption = field.kind === 'select' && field.options.some((option) => String(option) === value);
+    if (field.kind === 'select' && value !== '' && !isOption) continue;
+    values[field.name] = value;
+  }
+  return values;
+}
+
 export interface ReadResult {
   params: Record<string, unknown>;
   /** Per field name, what is wrong with it. */

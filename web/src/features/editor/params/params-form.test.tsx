@@ -252,6 +252,34 @@ describe('ParamsForm', () => {
     expect(onSubmit).toHaveBeenCalledWith({});
   });
 
+  it('starts from values typed earlier where they still fit, and reports every change', async () => {
+    const onSubmit = vi.fn();
+    const onValuesChange = vi.fn();
+    const user = userEvent.setup();
+    render(
+      <ParamsForm
+        schema={resize}
+        onSubmit={onSubmit}
+        onValuesChange={onValuesChange}
+        // fit: an option the schema no longer has; withoutEnlargement: text where a checkbox is.
+        initialValues={{ width: '640', fit: 'squash', withoutEnlargement: 'yes', gone: '1' }}
+      />,
+    );
+    expect(screen.getByRole('spinbutton', { name: 'Width' })).toHaveProperty('value', '640');
+    expect(screen.getByRole('combobox', { name: 'Fit' })).toHaveProperty('value', 'inside');
+    expect(screen.getByRole('checkbox', { name: 'Never enlarge' })).toHaveProperty('checked', false);
+    await user.type(screen.getByRole('spinbutton', { name: 'Height' }), '4');
+    expect(onValuesChange).toHaveBeenLastCalledWith(expect.objectContaining({ width: '640', height: '4' }));
+    await user.click(screen.getByRole('button', { name: 'Start' }));
+    expect(onSubmit).toHaveBeenCalledWith({
+      width: 640,
+      height: 4,
+      fit: 'inside',
+      withoutEnlargement: false,
+      background: '#000000',
+    });
+  });
+
   it('has no serious accessibility violations, with errors shown', async () => {
     for (const schema of [deepdream, resize, upscale]) {
       const { container, start, unmount } = setup(schema);

@@ -1,11 +1,11 @@
-import { type FormEvent, type ReactNode, useId, useMemo, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useId, useMemo, useRef, useState } from 'react';
 import {
   type ChoiceValue,
   type Field,
   type FormValues,
   fieldsOf,
-  initialValues,
   readParams,
+  restoreValues,
 } from './fields.ts';
 
 export interface ParamsFormProps {
@@ -18,6 +18,19 @@ export interface ParamsFormProps {
   submitLabel?: string;
   /** Shown beside the submit button (e.g. why it is disabled). */
   footer?: ReactNode;
+  /** Values typed earlier (kept across pages and reloads); the schema's defaults fill the rest. */
+  initialValues?: FormValues;
+  /** Every change, so that the page can keep what was typed. */
+  onValuesChange?(values: FormValues): void;
+  /** The form element's id, for a submit button outside it (`<button form={id}>`). */
+  formId?: string;
+  /** No submit button of its own: one outside the form submits it (with `formId`). */
+  hideSubmit?: boolean;
+  /**
+   * Check the values at once and show what is wrong, with focus on the first such field: the
+   * page opened this form because its settings stopped a Start.
+   */
+  checkOnMount?: boolean;
 }
 
 /**
@@ -33,15 +46,29 @@ export function ParamsForm({
   disabled,
   submitLabel = 'Start',
   footer,
+  initialValues,
+  onValuesChange,
+  formId: givenFormId,
+  hideSubmit = false,
+  checkOnMount = false,
 }: ParamsFormProps) {
   const fields = useMemo(() => fieldsOf(schema), [schema]);
-  const [values, setValues] = useState<FormValues>(() => initialValues(fields));
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [formError, setFormError] = useState<string | undefined>();
-  const formId = useId();
+  const [values, setValues] = useState<FormValues>(() => restoreValues(fields, initialValues));
+  const [firstCheck] = useState(() => (checkOnMount ? readParams(fields, values, schema) : null));
+  const [errors, setErrors] = useState<Record<string, string>>(firstCheck?.errors ?? {});
+  const [formError, setFormError] = useState<string | undefined>(firstCheck?.formError);
+  const ownId = useId();
+  const formId = givenFormId ?? ownId;
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (!checkOnMount) return;
+    form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [checkOnMount]);
 
   const change = (name: string, value: FormValues[string]) => {
-    setValues((current) => ({ ...current, [name]: value }));
+    const next = { ...values, [name]: value };
+    setValues(next);
+    onValuesChange?.(next);
     setErrors(({ [name]: _, ...rest }) => rest);
     setFormError(undefined);
   };
@@ -56,7 +83,14 @@ export function ParamsForm({
 
   const problems = Object.keys(errors).length;
   return (
-    <form className="params-form" onSubmit={submit} noValidate aria-label="Converter settings">
+    <form
+      className="params-form"
+      id={formId}
+      ref={form}
+      onSubmit={submit}
+      noValidate
+      aria-label="Converter settings"
+    >
       {fields.length === 0 && <p className="hint">This converter has no settings.</p>}
       {fields.map((field) => (
         <FieldControl
@@ -78,12 +112,14 @@ export function ParamsForm({
           {serverError}
         </p>
       )}
-      <div className="form-actions">
-        <button type="submit" className="primary" disabled={disabled}>
-          {submitLabel}
-        </button>
-        {footer}
-      </div>
+      {!hideSubmit && (
+        <div className="form-actions">
+          <button type="submit" className="primary" disabled={disabled}>
+            {submitLabel}
+          </button>
+          {footer}
+        </div>
+      )}
     </form>
   );
 }
