@@ -39,7 +39,7 @@ let nextAddress = 1;
 /** A client address of its own for each test, so that no test spends another's quota. */
 const address = () => `198.51.100.${nextAddress++}`;
 
-type ConvertResponse = GraphQLResponse<{ convertImage: JobEvent }>;
+type ConvertResponse = GraphQLResponse<{ convertImage: JobEvent & { cancelToken: string | null } }>;
 
 /** `convertImage` as a client at `ip` (signed in with `token`, if given) would send it. */
 const convertFrom = (
@@ -63,6 +63,17 @@ const errorOf = (response: ConvertResponse) => ({
   extensions: response.errors?.[0]?.extensions ?? {},
   job: response.data?.convertImage ?? null,
 });
+/** `cancelJob` as a client at `ip` would send it; answers the status, or the error's code. */
+async function cancelFrom(ip: string, id: string, cancelToken: string | null | undefined) {
+  const client = new PixelflowClient(env.cluster.gatewayUrl, undefined, {
+    headers: { 'x-forwarded-for': ip },
+  });
+  const { data, errors } = await client.graphql<{ cancelJob: { status: string } }>(
+    'mutation($id: ID!, $token: String) { cancelJob(id: $id, cancelToken: $token) { status } }',
+    { id, token: cancelToken },
+  );
+  return data?.cancelJob.status ?? errors?.[0]?.extensions?.code;
+}
 const finished = (id: string) =>
   env.client.subscribe(id).until((e) => e.status === 'SUCCEEDED' || e.status === 'FAILED', 30_000);
 
@@ -191,6 +202,29 @@ describe('the upload limit: 5 MiB, inclusive', () => {
 });
 
 describe('the queue, shared by every instance', () => {
+  it('loses a cancelled job at once, and its client gets the slot back, whoever cancelled', async () => {
+    // Two slow jobs of one address hold both runners (4 s) and its whole share.
+    const busy = address();
+    const held = [await convertFrom(busy, small, 'slow'), await convertFrom(busy, small, 'slow')].map(
+      (response) => response.data!.convertImage,
+    );
+    // Clients that queue a job and cancel it: the queue (4) never fills with what nobody waits for.
+    for (let round = 0; round < 6; round += 1) {
+      const ip = address();
+      const queued = await convertFrom(ip, small, 'invert');
+      expect(queued.errors, `round ${round}: ${JSON.stringify(queued.errors)}`).toBeUndefined();
+      const { id, cancelToken } = queued.data!.convertImage;
+      expect(await cancelFrom(ip, id, cancelToken)).toBe('CANCELLED');
+    }
+    // One of the busy address's jobs cancelled from elsewhere (the token is the credential): the
+    // busy address may start another at once.
+    expect(errorOf(await convertFrom(busy, small, 'invert')).code).toBe('RATE_LIMITED');
+    expect(await cancelFrom(address(), held[1]!.id, held[1]!.cancelToken)).toBe('CANCELLED');
+    const next = jobId(await convertFrom(busy, small, 'invert'));
+    expect((await finished(next)).status).toBe('SUCCEEDED');
+    await finished(held[0]!.id);
+  });
+
   it('holds MAX_QUEUE_LENGTH jobs (then QUEUE_FULL), and a job that waits past MAX_QUEUE_WAIT_MS fails with QUEUE_TIMEOUT', async () => {
     // Four slow jobs from two addresses: two run (one per instance), two wait in the queue.
     const [a, b] = [address(), address()];

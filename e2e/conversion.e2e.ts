@@ -164,7 +164,7 @@ describe('anonymous conversion', () => {
     const tooMany = await env.client.convert(input, 'grayscale', {
       andThen: Array.from({ length: 8 }, () => ({ converter: 'invert' })),
     });
-    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_REQUEST', maxSteps: 8 });
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', maxSteps: 8 });
   });
 
   it("takes turns between clients on a heavy converter: one person's second job waits for another's first", async () => {

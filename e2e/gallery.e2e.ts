@@ -1,7 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ImageNode, imageFields } from '@pixelflow/gallery/testing';
 import { photo } from '@pixelflow/testing';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Account, register } from './helpers/accounts.ts';
 import { useCluster } from './helpers/cluster.ts';
 import { useFaultConverters } from './helpers/faults.ts';
@@ -211,9 +212,10 @@ describe('nobody else sees, fetches or deletes it', () => {
     const before = (await page(alice)).edges.length;
     const { data } = await alice.client.convert(photo('mate/nature/Garden.jpg'), 'slow');
     const id = data!.convertImage.id;
+    // Signed in, the owner cancels as themselves: no token is handed out.
+    expect(data!.convertImage.cancelToken).toBeNull();
     const subscription = alice.client.subscribe(id);
     await subscription.until((e) => e.status === 'RUNNING');
-    const cancel = `mutation($id: ID!) { cancelJob(id: $id) { id status } }`;
     // Bob, and an anonymous caller, learn nothing of Alice's job, not even that it exists.
     for (const stranger of [bob.client, env.client]) {
       const refused = await stranger.graphql(cancel, { id });
@@ -228,4 +230,28 @@ describe('nobody else sees, fetches or deletes it', () => {
     expect((await page(alice)).edges.length).toBe(before);
     expect(faults.calls.some((call) => call.jobId === id)).toBe(true);
   });
+
+  it('takes back what was saved of a job cancelled while the gallery was keeping it', async () => {
+    const before = (await page(alice)).edges.length;
+    // 49 MP: the gallery takes seconds to re-encode the original and the result and make thumbnails.
+    const large = await sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#8090a0' } })
+      .jpeg()
+      .toBuffer();
+    const { data } = await alice.client.convert(large, 'slow', { params: { delayMs: 300 } });
+    const id = data!.convertImage.id;
+    await vi.waitFor(() => expect(faults.calls.some((call) => call.jobId === id)).toBe(true), {
+      timeout: 15_000,
+      interval: 20,
+    });
+    // The converter answered 300 ms after it was called: the save is under way.
+    await sleep(900);
+    const cancelled = await alice.client.graphql<{ cancelJob: { status: string } }>(cancel, { id });
+    expect(cancelled.data?.cancelJob).toEqual({ id, status: 'CANCELLED' });
+    // Once the save ended (and lost to the cancel), what it kept is gone again.
+    await sleep(8000);
+    expect((await page(alice)).edges.length).toBe(before);
+    expect((await alice.client.poll(id)).job?.status).toBe('CANCELLED');
+  });
 });
+
+const cancel = `mutation($id: ID!) { cancelJob(id: $id) { id status } }`;

@@ -43,6 +43,8 @@ export interface RecordStore {
 export interface BlobStore {
   put(key: string, data: Buffer, ttlMs: number): Promise<void>;
   get(key: string): Promise<Buffer | null>;
+  /** Renews the TTL of each blob that exists and has not expired; returns which did, in order. */
+  touch(keys: readonly string[], ttlMs: number): Promise<boolean[]>;
   delete(key: string): Promise<void>;
 }
 

@@ -28,5 +28,19 @@ export function describeBlobsContract(open: () => BlobStore): void {
       await blobs.delete('blob:y');
       expect(await blobs.get('blob:y')).toBeNull();
     });
+
+    it('renews the TTL of the blobs that exist, and says which', async () => {
+      const blobs = open();
+      await blobs.put('blob:kept', Buffer.from('kept'), 200);
+      await blobs.put('blob:lapses', Buffer.from('lapses'), 200);
+      expect(await blobs.touch(['blob:kept', 'blob:never'], 5000)).toEqual([true, false]);
+      expect(await blobs.touch([], 5000)).toEqual([]);
+      await sleep(350);
+      expect((await blobs.get('blob:kept'))?.toString()).toBe('kept');
+      expect(await blobs.get('blob:lapses')).toBeNull();
+      // Expired is gone: touching does not bring it back.
+      expect(await blobs.touch(['blob:lapses'], 5000)).toEqual([false]);
+      expect(await blobs.get('blob:lapses')).toBeNull();
+    });
   });
 }

@@ -52,6 +52,15 @@ export class GalleryClient {
     return callRoute(this.#upstream, galleryRoutes.saveConverted, call, { timeoutMs: this.#timeoutMs });
   }
 
+  /** Deletes whatever the job saved for its owner (a save that raced a cancel); idempotent. */
+  async forgetJob(jobId: string, owner: string): Promise<number> {
+    const answer = await callRoute(this.#upstream, galleryRoutes.forgetJob, {
+      params: { jobId },
+      query: { owner },
+    });
+    return answer.deleted;
+  }
+
   /** Keeps a finished conversion: the original first, then the result linked to it. */
   async saveConversion(input: SaveConversion): Promise<{ original: ImageJson; converted: ImageJson }> {
     const { jobId, owner, converter } = input;

@@ -59,4 +59,16 @@ export const galleryRoutes = defineRoutes({
     idempotent: true,
     timeoutMs: 60_000,
   },
+  /**
+   * Deletes what a job saved for its owner, both kinds, with their bytes: a job cancelled while
+   * its save was under way keeps nothing. Answers how many images were deleted (0 when none).
+   */
+  forgetJob: {
+    method: 'POST',
+    url: '/internal/jobs/:jobId/images/forget',
+    params: jobParams,
+    querystring: z.object({ owner: text }),
+    response: z.object({ deleted: z.number() }),
+    idempotent: true,
+  },
 });

@@ -1,10 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { PubSub } from '@pixelflow/drivers';
+import type { BlobStore, PubSub, WorkQueue } from '@pixelflow/drivers';
 import { AppError } from '@pixelflow/errors';
 import { isJobId, type JobsClient } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
 import type { Identity } from '@pixelflow/service-kit';
-import { type Admission, clientOf } from './admission.ts';
+import type { Admission } from './admission.ts';
+import { inputKey } from './intake.ts';
 
 /** Where a cancel is announced to every conversion instance: its runner aborts the conversion. */
 export const CANCEL_CHANNEL = 'conversion:cancel';
@@ -12,7 +13,11 @@ export const CANCEL_CHANNEL = 'conversion:cancel';
 export interface JobCancelOptions {
   jobs: JobsClient;
   pubsub: PubSub;
-  admission: Pick<Admission, 'release'>;
+  admission: Pick<Admission, 'release' | 'limits'>;
+  /** The conversion queue: a cancelled job's entry leaves it at once. */
+  queue: WorkQueue;
+  /** Where queued jobs' inputs are kept. */
+  blobs: BlobStore;
   /** The key of the cancel tokens: the internal secret, shared by every instance. */
   secret: string;
   logger: Logger;
@@ -36,7 +41,7 @@ export class JobCancel {
   }
 
   async cancel(jobId: string, token: string | null | undefined, identity: Identity) {
-    const { jobs, pubsub, admission, logger } = this.#o;
+    const { jobs, pubsub, logger } = this.#o;
     const job = isJobId(jobId) ? await jobs.get(jobId) : null;
     // Someone else's job is answered as missing: its existence is not theirs to learn.
     const owned = job !== null && job.owner !== null && job.owner === identity.userId;
@@ -62,9 +67,31 @@ export class JobCancel {
     await pubsub.publish(CANCEL_CHANNEL, jobId).catch((error: unknown) => {
       logger.warn({ err: error, jobId }, 'announcing the cancel failed; the runner sees it at its heartbeat');
     });
-    // Free the caller's slot now rather than when a runner meets the entry (releasing is idempotent).
-    await admission.release(clientOf(identity).key, jobId).catch(() => undefined);
+    await this.#clearEntry(jobId).catch((error: unknown) => {
+      logger.warn(
+        { err: error, jobId },
+        'clearing the cancelled job out of the queue failed; a runner drops it',
+      );
+    });
     return change.job;
+  }
+
+  /**
+   * Takes the job's entry out of the queue now rather than when a runner meets it: it no longer
+   * counts toward the queue's length (or a client could fill the queue by converting and
+   * cancelling), the slot of the client that started it is freed (whoever cancels: the entry
+   * says whose it is), and its input is deleted. A runner that holds the entry loses its lease
+   * and stops; one that reads it after this finds the job CANCELLED. All of it is idempotent.
+   */
+  async #clearEntry(jobId: string): Promise<void> {
+    const { queue, admission, blobs } = this.#o;
+    // Unacknowledged entries are at most about the queue's limit (admission refuses past it).
+    const entries = await queue.peek(2 * admission.limits.maxQueueLength);
+    const entry = entries.find((candidate) => candidate.fields.jobId === jobId);
+    if (!entry) return;
+    await queue.ack([entry.id]);
+    if (entry.fields.client) await admission.release(entry.fields.client, jobId);
+    await blobs.delete(inputKey(jobId));
   }
 
   #validToken(jobId: string, token: string | null | undefined): boolean {

@@ -59,6 +59,19 @@ export class GallerySaves {
     }
   }
 
+  /**
+   * Takes back a save: deletes what the gallery kept of the job, and the bytes of a save waiting
+   * for a retry (whose retry then has nothing to save). A gallery that cannot be reached now
+   * keeps the images; that is logged.
+   */
+  async forget(jobId: string, owner: string): Promise<void> {
+    const { gallery, blobs, logger } = this.#o;
+    await Promise.all([blobs.delete(blobKey(jobId, 'original')), blobs.delete(blobKey(jobId, 'result'))]);
+    await gallery.forgetJob(jobId, owner).catch((error: unknown) => {
+      logger.warn({ err: error, jobId }, 'removing a cancelled job from the gallery failed');
+    });
+  }
+
   start(): void {
     this.#running = true;
     this.#loop = this.#run();
@@ -116,7 +129,13 @@ export class GallerySaves {
       blobs.get(blobKey(jobId, 'original')),
       blobs.get(blobKey(jobId, 'result')),
     ]);
-    if (!original || !result || Date.now() > Number(until)) {
+    if (!original || !result) {
+      // Taken back (the job was cancelled) or lapsed with the retention.
+      logger.info({ jobId, owner }, 'dropped a gallery save whose bytes are gone');
+      await queue.ack([entry.id]);
+      return;
+    }
+    if (Date.now() > Number(until)) {
       logger.error({ jobId, owner }, 'gave up saving a conversion to the gallery: it kept failing');
       await queue.ack([entry.id]);
       return;

@@ -35,6 +35,12 @@ export interface QueuedConversion {
   client: string;
 }
 
+/** A queue entry's steps; an entry queued before steps has its one converter. */
+export function stepsOf(fields: QueuedConversion): Step[] {
+  if (fields.steps) return JSON.parse(fields.steps) as Step[];
+  return [{ converter: fields.converter, params: JSON.parse(fields.params) as Record<string, unknown> }];
+}
+
 export interface IntakeOptions {
   registry: ConverterRegistry;
   jobs: JobsClient;
@@ -76,7 +82,7 @@ export class ConversionIntake {
     const asked = [{ converter: input.converter, params: input.params }, ...(input.andThen ?? [])];
     if (asked.length > MAX_STEPS) {
       throw new AppError(
-        'BAD_REQUEST',
+        'BAD_USER_INPUT',
         `a job runs at most ${MAX_STEPS} steps; this one has ${asked.length}`,
         {
           maxSteps: MAX_STEPS,

@@ -1,15 +1,14 @@
-import type { BlobStore, QuotaStore, RecordStore, WorkQueue } from '@pixelflow/drivers';
+import type { BlobStore, QuotaStore, WorkQueue } from '@pixelflow/drivers';
 import type { JobStatus, JobsClient, QueuePlace } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
 import type { Admission } from './admission.ts';
 import type { ConverterDurations } from './durations.ts';
-import { inputKey, type QueuedConversion } from './intake.ts';
+import { inputKey, type QueuedConversion, stepsOf } from './intake.ts';
 
 export interface QueueKeeperOptions {
   queue: WorkQueue;
   jobs: JobsClient;
   blobs: BlobStore;
-  records: RecordStore;
   quotas: QuotaStore;
   admission: Admission;
   /** This instance's name: the keeper's lease is held in it. */
@@ -74,7 +73,7 @@ export class QueueKeeper {
   }
 
   async #keep(): Promise<void> {
-    const { queue, jobs, records, admission, jobTtlMs } = this.#o;
+    const { queue, jobs, blobs, admission, jobTtlMs } = this.#o;
     // Every entry not acknowledged: the queue is bounded (MAX_QUEUE_LENGTH), with room for a few
     // admitted at once past it.
     const entries = await queue.peek(admission.limits.maxQueueLength + 100);
@@ -95,7 +94,7 @@ export class QueueKeeper {
       const waiting = batch.filter((job) => statuses[job.jobId] === 'QUEUED');
       const overdue = waiting.filter((job) => now - job.queuedAt > admission.limits.maxQueueWaitMs);
       const keep = waiting.filter((job) => !overdue.includes(job));
-      await records.touch(
+      await blobs.touch(
         keep.map((job) => inputKey(job.jobId)),
         jobTtlMs,
       );
@@ -114,28 +113,52 @@ export class QueueKeeper {
   }
 
   /**
-   * Each waiting job's place in its converter's line and, once this installation has measured the
-   * converter, when it should start and finish: the running ones have half a run left on average,
-   * each waiting one ahead a whole run, shared by as many as run at once.
+   * Each waiting job's place in its converter's line and, once this installation has measured
+   * every converter of its steps, when it should start and finish. A job takes the sum of its
+   * steps' average durations; the running ones have half of theirs left on average, and the line
+   * moves as fast as as many run at once. Jobs of other converters that share the runners are not
+   * counted: where runners rather than converters are the bottleneck, the estimate is early.
    */
   async #tellPlaces(entries: readonly Entry[], now: number): Promise<void> {
+    const averages = new Map<string, Promise<number | null>>();
+    const average = (converter: string) => {
+      if (!averages.has(converter)) averages.set(converter, this.#o.durations.average(converter));
+      return averages.get(converter)!;
+    };
+    /** A whole job's expected duration; null while a converter of it was never timed. */
+    const durationOf = async (entry: Entry) => {
+      let total = 0;
+      for (const step of stepsOf(entry)) {
+        const ms = await average(step.converter);
+        if (ms === null) return null;
+        total += ms;
+      }
+      return total;
+    };
     const places: Array<QueuePlace & { id: string }> = [];
-    for (const [converter, lined] of Map.groupBy(entries, (entry) => entry.converter)) {
-      const running = lined.filter((entry) => entry.status === 'RUNNING').length;
+    for (const lined of Map.groupBy(entries, (entry) => entry.converter).values()) {
+      const running = lined.filter((entry) => entry.status === 'RUNNING');
       const waiting = lined.filter((entry) => entry.status === 'QUEUED');
       if (waiting.length === 0) continue;
-      const averageMs = await this.#o.durations.average(converter);
-      const parallel = Math.max(1, running);
-      waiting.forEach((entry, index) => {
-        const at = (ms: number) => (averageMs === null ? null : new Date(now + ms).toISOString());
-        const startInMs = averageMs === null ? 0 : (running * averageMs * 0.5 + index * averageMs) / parallel;
+      const parallel = Math.max(1, running.length);
+      // Work ahead of the next waiting job, in ms of one runner; null once anything is unknown.
+      let ahead: number | null = 0;
+      for (const entry of running) {
+        const ms = await durationOf(entry);
+        ahead = ahead === null || ms === null ? null : ahead + ms / 2;
+      }
+      for (const [index, entry] of waiting.entries()) {
+        const ms = await durationOf(entry);
+        const startInMs = ahead === null ? null : ahead / parallel;
+        const at = (inMs: number | null) => (inMs === null ? null : new Date(now + inMs).toISOString());
         places.push({
           id: entry.jobId,
           position: index + 1,
           estimatedStartAt: at(startInMs),
-          estimatedFinishAt: at(startInMs + (averageMs ?? 0)),
+          estimatedFinishAt: at(startInMs === null || ms === null ? null : startInMs + ms),
         });
-      });
+        ahead = ahead === null || ms === null ? null : ahead + ms;
+      }
     }
     for (let i = 0; i < places.length; i += BATCH) await this.#o.jobs.queuePlaces(places.slice(i, i + BATCH));
   }

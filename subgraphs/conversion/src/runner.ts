@@ -1,20 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ConvertOutcome, callConverter } from '@pixelflow/converter-kit/client';
-import type { BlobStore, PubSub, QueueEntry, RecordStore, WorkQueue } from '@pixelflow/drivers';
+import type { BlobStore, PubSub, QueueEntry, WorkQueue } from '@pixelflow/drivers';
 import type { ErrorCode } from '@pixelflow/errors';
-import type { JobsClient } from '@pixelflow/jobs-api';
+import type { JobChange, JobsClient } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
 import type { Admission } from './admission.ts';
 import { CANCEL_CHANNEL } from './cancel.ts';
 import type { ConverterRegistry } from './converters/registry.ts';
 import type { ConverterDurations } from './durations.ts';
 import type { GallerySaves } from './gallery-saves.ts';
-import { inputKey, type QueuedConversion, type Step } from './intake.ts';
+import { inputKey, type QueuedConversion, type Step, stepsOf } from './intake.ts';
 
 export interface RunnerOptions {
   queue: WorkQueue;
   blobs: BlobStore;
-  records: RecordStore;
   jobs: JobsClient;
   registry: ConverterRegistry;
   logger: Logger;
@@ -160,7 +159,7 @@ export class JobRunner {
   }
 
   async #process(entry: QueueEntry): Promise<void> {
-    const { queue, blobs, records, jobs, consumer, heartbeatMs, jobTtlMs, maxDeliveries, logger } = this.#o;
+    const { queue, blobs, jobs, consumer, heartbeatMs, jobTtlMs, maxDeliveries, logger } = this.#o;
     const fields = entry.fields as unknown as QueuedConversion;
     const jobId = fields.jobId;
     const log = logger.child({ jobId, converter: fields.converter, delivery: entry.deliveries });
@@ -173,7 +172,7 @@ export class JobRunner {
         const [held, statuses] = await Promise.all([
           queue.renew(consumer, [entry.id]),
           jobs.heartbeat([jobId]),
-          records.touch([inputKey(jobId)], jobTtlMs),
+          blobs.touch([inputKey(jobId)], jobTtlMs),
           fields.client ? this.#o.admission?.renew(fields.client, [jobId]) : undefined,
         ]);
         if (!held.includes(entry.id)) lost.abort('another instance took the job over');
@@ -258,8 +257,9 @@ export class JobRunner {
       }
       // A signed-in user's conversion goes to their gallery before the job says SUCCEEDED, so that
       // its savedImage is there with the event; a gallery that is down does not hold the job up.
-      if (outcome.ok && fields.owner && this.#o.saves) {
-        await this.#o.saves.save({
+      const saving = fields.owner ? this.#o.saves : undefined;
+      if (outcome.ok && saving) {
+        await saving.save({
           jobId,
           owner: fields.owner,
           converter: stepsOf(fields)
@@ -270,7 +270,13 @@ export class JobRunner {
           result: { data: outcome.data, contentType: outcome.contentType },
         });
       }
-      await this.#finish(jobId, entry, outcome);
+      const change = await this.#finish(jobId, entry, outcome);
+      // A cancel that landed while the save was under way wins (the job says CANCELLED): what the
+      // save kept goes again, so that a cancelled job leaves nothing in the gallery.
+      if (outcome.ok && saving && !change.ok && change.job?.status === 'CANCELLED') {
+        log.info('the job was cancelled while it was saved; removing it from the gallery');
+        await saving.forget(jobId, fields.owner);
+      }
     } catch (error) {
       // The jobs service or the store failed: leave the entry pending so that it is reclaimed
       // and retried once the lease lapses, rather than dropping the job.
@@ -317,7 +323,7 @@ export class JobRunner {
     }
   }
 
-  async #finish(jobId: string, entry: QueueEntry, outcome: Finish): Promise<void> {
+  async #finish(jobId: string, entry: QueueEntry, outcome: Finish): Promise<JobChange> {
     const { jobs, queue, blobs } = this.#o;
     // The slot goes first: a client that sees its job finish may queue the next one at once.
     await this.#releaseSlot(entry.fields as unknown as QueuedConversion, this.#o.logger.child({ jobId }));
@@ -327,6 +333,7 @@ export class JobRunner {
     if (!change.ok) this.#o.logger.info({ jobId, reason: change.reason }, 'job already finished or gone');
     await queue.ack([entry.id]);
     await blobs.delete(inputKey(jobId));
+    return change;
   }
 
   /** The job is done with: its client may queue another. A slot not freed lapses after the job TTL. */
@@ -464,10 +471,4 @@ export class JobRunner {
       }
     }
   }
-}
-
-/** A queue entry's steps; an entry queued before steps has its one converter. */
-function stepsOf(fields: QueuedConversion): Step[] {
-  if (fields.steps) return JSON.parse(fields.steps) as Step[];
-  return [{ converter: fields.converter, params: JSON.parse(fields.params) as Record<string, unknown> }];
 }

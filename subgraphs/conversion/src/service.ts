@@ -74,7 +74,6 @@ export async function createConversionService(options: ConversionServiceOptions)
     queue,
     jobs,
     blobs: drivers.blobs,
-    records: drivers.records,
     quotas: drivers.quotas,
     admission,
     instanceId: consumer,
@@ -92,14 +91,21 @@ export async function createConversionService(options: ConversionServiceOptions)
         retryEveryMs: options.galleryRetryMs,
       })
     : undefined;
-  const cancels = new JobCancel({ jobs, pubsub: drivers.pubsub, admission, secret: internalSecret, logger });
+  const cancels = new JobCancel({
+    jobs,
+    pubsub: drivers.pubsub,
+    admission,
+    queue,
+    blobs: drivers.blobs,
+    secret: internalSecret,
+    logger,
+  });
   const runner = new JobRunner({
     saves,
     pubsub: drivers.pubsub,
     durations,
     queue,
     blobs: drivers.blobs,
-    records: drivers.records,
     jobs,
     registry,
     logger,

@@ -95,6 +95,14 @@ export class Gallery {
     await this.#removeObjects(deleted);
   }
 
+  /** Deletes what a job saved for its owner (both kinds) with the bytes; answers how many. */
+  async forgetJob(jobId: string, ownerId: string): Promise<number> {
+    if (!isUuid(jobId)) return 0;
+    const deleted = await this.#images.deleteJob(jobId, ownerId);
+    for (const image of deleted) await this.#removeObjects(image);
+    return deleted.length;
+  }
+
   /** The stored bytes of an image or its thumbnail; null when the image is unknown or deleted. */
   async download(id: string, variant: ImageVariant): Promise<StoredObject | null> {
     if (!isUuid(id)) return null;

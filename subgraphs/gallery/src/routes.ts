@@ -118,6 +118,9 @@ export function registerGalleryRoutes(app: FastifyInstance, options: GalleryRout
     serveRoutes(internal, galleryRoutes, {
       saveOriginal: (request) => save(request, 'ORIGINAL', null),
       saveConverted: (request) => save(request, 'CONVERTED', request.query.converter),
+      forgetJob: async (request) => ({
+        deleted: await gallery.forgetJob(request.params.jobId, request.query.owner),
+      }),
     });
   });
 }

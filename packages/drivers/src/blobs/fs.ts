@@ -70,6 +70,24 @@ export function createFsBlobStore(dir: string, { sweepIntervalMs = 60_000 } = {}
       }
     },
 
+    async touch(keys, ttlMs) {
+      const expiresAt = new Date(Date.now() + checkTtl(ttlMs));
+      return Promise.all(
+        keys.map(async (key) => {
+          const path = pathOf(key);
+          try {
+            // An expired file stays expired, as an expired key would be gone.
+            if ((await stat(path)).mtimeMs <= Date.now()) return false;
+            await utimes(path, expiresAt, expiresAt);
+            return true;
+          } catch (error) {
+            if (isMissing(error)) return false;
+            throw error;
+          }
+        }),
+      );
+    },
+
     async delete(key) {
       await rm(pathOf(key), { force: true });
     },

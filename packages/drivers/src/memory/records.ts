@@ -64,6 +64,11 @@ export function createMemoryBlobs(keyspace: Keyspace): BlobStore {
       return slot === undefined ? null : Buffer.from(slot.data);
     },
 
+    async touch(keys, ttlMs) {
+      const ttl = checkTtl(ttlMs);
+      return keys.map((key) => keyspace.get(key, 'blob') !== undefined && keyspace.expire(key, ttl));
+    },
+
     async delete(key) {
       keyspace.delete(key);
     },

@@ -76,6 +76,17 @@ export function createRedisBlobs(redis: Redis, prefix: string): BlobStore {
       return await redis.getBuffer(prefix + key);
     },
 
+    async touch(keys, ttlMs) {
+      const ttl = checkTtl(ttlMs);
+      if (keys.length === 0) return [];
+      const existed = (await touchKeys.run(
+        redis,
+        keys.map((key) => prefix + key),
+        [ttl],
+      )) as number[];
+      return existed.map((flag) => flag === 1);
+    },
+
     async delete(key) {
       await redis.del(prefix + key);
     },

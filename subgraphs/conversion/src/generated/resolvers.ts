@@ -52,7 +52,8 @@ export type Job = {
   __typename?: 'Job';
   /**
    * What cancels this job (cancelJob) without an account: only in convertImage's answer, to the
-   * client that started it; null everywhere else.
+   * anonymous client that started it; null everywhere else, and for a signed-in user's job (its
+   * owner cancels it signed in).
    */
   cancelToken?: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];

@@ -33,7 +33,8 @@ export const resolvers: Resolvers = {
   Mutation: {
     convertImage: async (_parent, { file, converter, params, andThen }, { intake, cancels, identity }) => {
       const { id } = await intake.submit({ file, converter, params, andThen, identity });
-      return { id, cancelToken: cancels.tokenFor(id) };
+      // A signed-in owner cancels as themselves: a token would be one more credential to keep.
+      return { id, cancelToken: identity.userId ? null : cancels.tokenFor(id) };
     },
     cancelJob: async (_parent, { id, cancelToken }, { cancels, identity }) => ({
       id: (await cancels.cancel(id, cancelToken, identity)).id,

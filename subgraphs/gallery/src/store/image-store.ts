@@ -135,6 +135,15 @@ export class ImageStore {
     };
   }
 
+  /** Deletes the images a job saved for the owner; answers them. */
+  async deleteJob(jobId: string, ownerId: string): Promise<ImageModel[]> {
+    const rows = await this.#sql.query<ImageRow>(
+      `DELETE FROM ${table} WHERE job_id = $1 AND owner_id = $2 RETURNING ${columns}`,
+      [jobId, ownerId],
+    );
+    return rows.map(toModel);
+  }
+
   /** Deletes the owner's image; answers it, or null when there is no such image of theirs. */
   async delete(id: string, ownerId: string): Promise<ImageModel | null> {
     const [row] = await this.#sql.query<ImageRow>(
