@@ -41,13 +41,26 @@ export function pythonWithPillow(): string | undefined {
   );
 }
 
-/** Installs what is missing from Debian's packages: PostgreSQL, Redis, Python with Pillow, Chromium. */
+/** Whether `python3 -m pip` runs (Debian's python3 has no pip without python3-pip). */
+function pythonHasPip(): boolean {
+  return spawnSync('python3', ['-m', 'pip', '--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Installs what is missing from Debian's packages: PostgreSQL, Redis, Python with Pillow,
+ * Chromium, and pip, make and g++ for native TensorFlow.
+ */
 export function ensurePackages({ chromium = true }: { chromium?: boolean } = {}): void {
   const missing = [
     ...(postgresBin() ? [] : ['postgresql']),
     ...(has('redis-server') ? [] : ['redis-server']),
     ...(pythonWithPillow() ? [] : ['python3', 'python3-pil']),
     ...(chromium && !has('chromium') ? ['chromium'] : []),
+    // Native TensorFlow's addon (launcher/src/native-tensorflow.ts): the wheel with pip, the build
+    // with node-gyp.
+    ...(pythonHasPip() ? [] : ['python3-pip']),
+    ...(has('make') ? [] : ['make']),
+    ...(has('g++') ? [] : ['g++']),
   ];
   if (missing.length === 0) return;
   process.stdout.write(`installing ${missing.join(', ')} from Debian's packages\n`);

@@ -5,6 +5,7 @@
  * servers. Arguments go to vitest, e.g. `pnpm test --project e2e`.
  */
 import { spawn } from 'node:child_process';
+import { ensureNativeTensorflow } from '../launcher/src/native-tensorflow.ts';
 import { ensurePackages, startTestServers } from './test-servers.ts';
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -28,6 +29,9 @@ const checks: Array<[string, string[]]> = [
 ];
 
 ensurePackages();
+// The AI converters' tests run on what `pnpm start` runs: native TensorFlow where it builds (the
+// wasm fallback has tests of its own), else wasm, which the tests expect then.
+ensureNativeTensorflow('cpu');
 if (vitestArgs.length === 0) {
   for (const [command, args] of checks) {
     process.stdout.write(`\n> ${command} ${args.join(' ')}\n`);

@@ -14,6 +14,7 @@ import { logLevel, parseEnv, port, positiveInt, postgresUrl, redisUrl, z } from 
 import { converterListVariable } from '@pixelflow/conversion';
 import { converterIds } from '@pixelflow/converter-sharp';
 import { request } from 'undici';
+import { ensureNativeTensorflow } from './native-tensorflow.ts';
 import {
   environmentOf,
   type ServiceDescription,
@@ -209,6 +210,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
 
   const chosen = services.filter((s) => !s.ai || options.aiConverters);
+  // The model converters run on native TensorFlow where it can be built (once; see native-tensorflow.ts).
+  if (options.aiConverters) ensureNativeTensorflow('cpu');
   const counts: Partial<Record<ServiceName, number>> = {
     jobs: options.jobsInstances ?? 2,
     conversion: options.conversionInstances ?? 2,

@@ -34,6 +34,7 @@ import { createJobsService } from '@pixelflow/jobs';
 import { type JobsSettings, jobsSettings } from '@pixelflow/jobs/env';
 import { createLogger } from '@pixelflow/logger';
 import { type Closable, closeInOrder, closeTogether, runMain } from '@pixelflow/service-kit';
+import { ensureNativeTensorflow } from './native-tensorflow.ts';
 import { embeddedConversionSlots } from './runtime.ts';
 import { ensureWebApp } from './web.ts';
 
@@ -278,6 +279,9 @@ export function embeddedOptionsFromEnv(source: Record<string, string | undefined
 if (import.meta.main) {
   await runMain(async () => {
     const { logLevel, options } = embeddedOptionsFromEnv();
+    // Native TensorFlow for DeepDream and upscaling: built once (about a minute, with the wheel's
+    // download), then a file check; where it cannot be built they run on WebAssembly.
+    if (options.aiConverters) ensureNativeTensorflow('cpu');
     const embedded = await startEmbedded({ ...options, webDir: ensureWebApp() });
     const logger = createLogger({ service: 'pixelflow', level: logLevel });
     logger.info({ url: `${embedded.url}/graphql` }, 'Pixelflow is running');

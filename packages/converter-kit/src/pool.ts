@@ -189,6 +189,7 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
+    quietTensorflow();
     const worker = new Worker(this.#o.workerUrl, { stdout: false, stderr: false });
     const slot: Slot = { worker, ready: false };
     worker.on('message', (message: FromWorker) => {
@@ -292,4 +293,14 @@ export class WorkerPool {
   #release(): void {
     this.#queue.shift()?.();
   }
+}
+
+/**
+ * Native TensorFlow writes its own info lines to stderr (CPU features, oneDNN), outside the JSON
+ * logs; only its warnings and errors should get there. It reads TF_CPP_MIN_LOG_LEVEL from the
+ * process's environment, which a worker thread's process.env (a copy) cannot change: it is set
+ * here, on the thread that starts the workers, unless the operator chose a level.
+ */
+function quietTensorflow(): void {
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { defaultBackendLabel, nativeTensorflowBuilt } from '../testing/index.ts';
 import { type BackendChoice, type BackendOptions, selectBackend } from './backend.ts';
 
 // Resolved from here: a worker's own resolution starts at the working directory. It must load the
@@ -13,15 +14,17 @@ const tfModule = import.meta.resolve('@tensorflow/tfjs-core');
  * Selects a backend in a fresh worker thread (the converter kit runs converters in one, and the
  * choice is made once per thread) and computes a small convolution there.
  */
-async function selectInWorker(options: BackendOptions): Promise<BackendChoice & { sum: number }> {
+async function selectInWorker(
+  options: BackendOptions,
+  compute = "tf.sum(tf.conv2d(tf.ones([1, 64, 64, 8]), tf.ones([3, 3, 8, 4]), 1, 'same'))",
+): Promise<BackendChoice & { sum: number }> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     (async () => {
       const tf = await import(workerData.tf);
       const { selectBackend } = await import(workerData.module);
       const choice = await selectBackend(workerData.options);
-      const x = tf.ones([1, 64, 64, 8]);
-      const sum = tf.sum(tf.conv2d(x, tf.ones([3, 3, 8, 4]), 1, 'same')).dataSync()[0];
+      const sum = (${compute}).dataSync()[0];
       parentPort.postMessage({ ...choice, sum });
     })().catch((error) => parentPort.postMessage({ error: String(error?.stack ?? error) }));
   `;
@@ -46,11 +49,26 @@ async function selectInWorker(options: BackendOptions): Promise<BackendChoice & 
 // × (62² inner pixels × 9 + 4·62 edge pixels × 6 + 4 corners × 4).
 const expectedSum = 4 * 8 * (62 * 62 * 9 + 4 * 62 * 6 + 4 * 4);
 
-// tfjs-node(-gpu) are not installed here: wasm is the best that starts.
+// The wasm builds are asked for by name: where tfjs-node's addon is built, it comes first.
+const wasmOnly = ['wasm', 'cpu'] as const;
+
 describe('selectBackend', () => {
+  it('prefers native TensorFlow where its addon is built (pnpm setup:tensorflow), else wasm', async () => {
+    const choice = await selectInWorker({});
+    expect(choice.label).toMatch(defaultBackendLabel());
+    expect(choice.sum).toBe(expectedSum);
+    if (nativeTensorflowBuilt()) {
+      expect(choice).toMatchObject({ kind: 'tfjs-node', tfBackend: 'tensorflow' });
+      // Ops that run through the helpers Node 23 removed from util (isNullOrUndefined, isArray):
+      // a gradient and a multi-output op.
+      const gradient = await selectInWorker({}, 'tf.grad((x) => tf.sum(tf.square(x)))(tf.ones([4])).sum()');
+      expect(gradient.sum).toBe(8);
+    }
+  }, 30_000);
+
   it('starts the threaded SIMD wasm build with the threads asked for, inside a worker thread', async () => {
     const threads = Math.max(2, Math.min(4, availableParallelism()));
-    const choice = await selectInWorker({ wasmThreads: threads });
+    const choice = await selectInWorker({ candidates: wasmOnly, wasmThreads: threads });
     expect(choice).toEqual({
       kind: 'wasm',
       tfBackend: 'wasm',
@@ -61,12 +79,12 @@ describe('selectBackend', () => {
   }, 30_000);
 
   it('caps the threaded build at 4 threads', async () => {
-    const choice = await selectInWorker({ wasmThreads: 16 });
+    const choice = await selectInWorker({ candidates: wasmOnly, wasmThreads: 16 });
     expect(choice).toMatchObject({ kind: 'wasm', threads: 4, sum: expectedSum });
   }, 30_000);
 
   it('runs the single-threaded wasm build when asked for one thread', async () => {
-    const choice = await selectInWorker({ wasmThreads: 1 });
+    const choice = await selectInWorker({ candidates: wasmOnly, wasmThreads: 1 });
     expect(choice).toEqual({
       kind: 'wasm',
       tfBackend: 'wasm',
@@ -77,7 +95,8 @@ describe('selectBackend', () => {
   }, 30_000);
 
   it('falls back along the candidates given, down to cpu', async () => {
-    const choice = await selectInWorker({ candidates: ['tfjs-node-gpu', 'tfjs-node', 'cpu'] });
+    // No GPU here, so tfjs-node-gpu does not start (it is not installed either).
+    const choice = await selectInWorker({ candidates: ['tfjs-node-gpu', 'cpu'] });
     expect(choice).toEqual({ kind: 'cpu', tfBackend: 'cpu', label: 'cpu', sum: expectedSum });
   }, 30_000);
 
@@ -86,9 +105,9 @@ describe('selectBackend', () => {
       process.listenerCount('uncaughtException') + process.listenerCount('unhandledRejection');
     const before = listeners();
     await expect(selectBackend({ candidates: [] })).rejects.toThrow('no TensorFlow.js backend could start');
-    const first = await selectBackend({ wasmThreads: 2 });
+    const first = await selectBackend({ candidates: wasmOnly, wasmThreads: 2 });
     expect(first).toMatchObject({ kind: 'wasm', threads: 2, label: 'wasm (simd, 2 threads)' });
-    expect(await selectBackend({ wasmThreads: 1 })).toBe(first);
+    expect(await selectBackend({ wasmThreads: 1 })).toBe(first); // whatever is asked later
     expect(tf.getBackend()).toBe(first.tfBackend);
     expect(listeners()).toBe(before);
   }, 30_000);

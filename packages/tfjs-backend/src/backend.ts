@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import util from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** The backends TensorFlow.js can run on here, best first. */
@@ -101,7 +102,22 @@ function gpuPresent(): boolean {
   }
 }
 
+/**
+ * tfjs-node 4.22's JavaScript calls `util.isNullOrUndefined` and `util.isArray`, which Node 23
+ * removed: its first op would throw "isNullOrUndefined is not a function". Put back, with their old
+ * meaning, before it loads; `util` is the one module object every importer shares.
+ */
+function restoreNodeUtil(): void {
+  const legacy = util as unknown as Record<string, unknown>;
+  legacy.isNullOrUndefined ??= (value: unknown) => value === null || value === undefined;
+  legacy.isArray ??= Array.isArray;
+}
+
 async function startNative(specifier: string): Promise<boolean> {
+  restoreNodeUtil();
+  // Its info lines (CPU features, oneDNN) are no news; on a worker thread this changes nothing,
+  // and the converter kit sets it on the thread that starts the workers.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
     // Through a variable, so that neither TypeScript nor a bundler insists that it is installed.
     await import(specifier);

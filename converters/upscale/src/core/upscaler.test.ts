@@ -1,4 +1,5 @@
 import type { ConvertContext, RawImage } from '@pixelflow/converter-kit';
+import { defaultBackendLabel } from '@pixelflow/tfjs-backend/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { columnSteps, crop, decodePhoto, transpose } from '../../testing/images.ts';
@@ -60,7 +61,7 @@ describe('upscaler core', () => {
 
   beforeAll(async () => {
     const { backend } = await patched.setup();
-    expect(backend).toMatch(/^wasm \(simd/);
+    expect(backend).toMatch(defaultBackendLabel());
     await whole.setup();
     await seamy.setup();
     // A detailed corner of the ladybird: shell, dots and legs.
