@@ -16,6 +16,7 @@ import { convertOnce } from '@pixelflow/converter-kit/testing';
 import { benchUpscale } from '@pixelflow/converter-upscale/bench';
 import { freePort } from '@pixelflow/launcher/cluster';
 import { PixelflowClient, photo } from '@pixelflow/testing';
+import { nativeTensorflowBuilt } from '@pixelflow/tfjs-backend/testing';
 import sharp from 'sharp';
 import { request } from 'undici';
 import { fmt, root, startEmbeddedProcess } from './lib.ts';
@@ -48,11 +49,12 @@ async function throughService(
   id: string,
   input: Buffer,
   params: Record<string, unknown>,
+  env: Record<string, string> = {},
 ): Promise<ServiceRun> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, [join(root, `converters/${id}/src/main.ts`)], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -90,6 +92,22 @@ function serviceRows(label: string, run: ServiceRun): string[] {
   ];
 }
 
+/** The converter process on WebAssembly (TFJS_BACKENDS) and on its default choice, in one run. */
+async function backendsCompared(
+  id: string,
+  input: Buffer,
+  params: Record<string, unknown>,
+): Promise<string[]> {
+  const wasm = await throughService(id, input, params, { TFJS_BACKENDS: 'wasm' });
+  const best = await throughService(id, input, params);
+  const ratio = (a: number, b: number) => `${fmt(a / b, 1)}×`;
+  return [
+    `| \`converters/${id}\` process: POST /convert, WebAssembly / default backend (${nativeTensorflowBuilt() ? 'native TensorFlow' : 'WebAssembly too: native not built'}) | ${fmt(wasm.seconds)} s / **${fmt(best.seconds)} s** (${ratio(wasm.seconds, best.seconds)} faster) |`,
+    `| the same, peak resident memory of the process | ${fmt(wasm.peakMiB, 0)} MiB / **${fmt(best.peakMiB, 0)} MiB** |`,
+    `| the same, resident memory once ready (model loaded) | ${fmt(wasm.idleMiB, 0)} MiB / ${fmt(best.idleMiB, 0)} MiB |`,
+  ];
+}
+
 /** One DeepDream job through the embedded product: seconds to the first progress event and to SUCCEEDED. */
 async function dreamJob(client: PixelflowClient, input: Buffer): Promise<{ first: number; total: number }> {
   const begin = performance.now();
@@ -120,6 +138,7 @@ export async function benchDeepDream(): Promise<string> {
   const core = await coreSection('converters/deepdream/bench/deepdream.bench.ts');
   const input = await photo512();
   const service = await throughService('deepdream', input, {});
+  const compared = await backendsCompared('deepdream', input, {});
 
   const server = await startEmbeddedProcess();
   const client = new PixelflowClient(server.url);
@@ -142,6 +161,7 @@ export async function benchDeepDream(): Promise<string> {
     '| measure | value |',
     '| --- | --- |',
     ...serviceRows('`converters/deepdream` process', service),
+    ...compared,
     `| job through the embedded product (\`pnpm start\`), first use: model loaded on demand | ${fmt(cold.total)} s (first progress after ${fmt(cold.first)} s) |`,
     `| the same, model already loaded | **${fmt(warm.total)} s** (first progress after ${fmt(warm.first)} s) |`,
     '',
@@ -152,6 +172,7 @@ export async function benchUpscaling(): Promise<string> {
   // Thick takes minutes per case on two cores; slim and medium are what `auto` picks here.
   const core = await benchUpscale(['slim', 'medium'], [2]);
   const service = await throughService('upscale', await photo512(), { scale: 2 });
+  const compared = await backendsCompared('upscale', await photo512(), { scale: 2 });
   return [
     core.trimEnd(),
     '',
@@ -160,6 +181,7 @@ export async function benchUpscaling(): Promise<string> {
     '| measure | value |',
     '| --- | --- |',
     ...serviceRows('`converters/upscale` process, ×2, model auto', service),
+    ...compared,
     '',
   ].join('\n');
 }

@@ -279,7 +279,7 @@ export function embeddedOptionsFromEnv(source: Record<string, string | undefined
 if (import.meta.main) {
   await runMain(async () => {
     const { logLevel, options } = embeddedOptionsFromEnv();
-    // Native TensorFlow for DeepDream and upscaling: built once (about a minute, with the wheel's
+    // Native TensorFlow for DeepDream and upscaling: built once (about 15 s, with the wheel's
     // download), then a file check; where it cannot be built they run on WebAssembly.
     if (options.aiConverters) ensureNativeTensorflow('cpu');
     const embedded = await startEmbedded({ ...options, webDir: ensureWebApp() });

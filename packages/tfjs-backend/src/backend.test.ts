@@ -17,6 +17,7 @@ const tfModule = import.meta.resolve('@tensorflow/tfjs-core');
 async function selectInWorker(
   options: BackendOptions,
   compute = "tf.sum(tf.conv2d(tf.ones([1, 64, 64, 8]), tf.ones([3, 3, 8, 4]), 1, 'same'))",
+  env: Record<string, string> = {},
 ): Promise<BackendChoice & { sum: number }> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
@@ -31,6 +32,7 @@ async function selectInWorker(
   const worker = new Worker(code, {
     eval: true,
     workerData: { module: backendModule, tf: tfModule, options },
+    env: { ...process.env, ...env },
   });
   try {
     const result = await new Promise<BackendChoice & { sum: number; error?: string }>((resolve, reject) => {
@@ -64,6 +66,14 @@ describe('selectBackend', () => {
       const gradient = await selectInWorker({}, 'tf.grad((x) => tf.sum(tf.square(x)))(tf.ones([4])).sum()');
       expect(gradient.sum).toBe(8);
     }
+  }, 30_000);
+
+  it('takes its candidates from TFJS_BACKENDS unless given, and refuses a name it does not know', async () => {
+    const wasmByEnv = await selectInWorker({ wasmThreads: 1 }, undefined, { TFJS_BACKENDS: 'wasm, cpu' });
+    expect(wasmByEnv).toMatchObject({ kind: 'wasm', threads: 1, sum: expectedSum });
+    await expect(selectInWorker({}, undefined, { TFJS_BACKENDS: 'tpu' })).rejects.toThrow(
+      'TFJS_BACKENDS: unknown backend tpu',
+    );
   }, 30_000);
 
   it('starts the threaded SIMD wasm build with the threads asked for, inside a worker thread', async () => {

@@ -13,7 +13,7 @@ export interface BackendOptions {
   /**
    * The backends to try, in order; the first that starts wins. E.g. `['wasm', 'cpu']` to measure
    * wasm where tfjs-node is installed.
-   * @default ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']
+   * @default TFJS_BACKENDS, else ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']
    */
   candidates?: readonly BackendKind[];
   /**
@@ -36,7 +36,24 @@ export interface BackendChoice {
   label: string;
 }
 
-const DEFAULT_CANDIDATES: readonly BackendKind[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+const ALL_KINDS: readonly BackendKind[] = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
+
+/**
+ * The candidates unless the caller names them: TFJS_BACKENDS (e.g. `wasm,cpu`, to run on
+ * WebAssembly where native TensorFlow is built, or to measure one against the other), else all,
+ * best first. Read where the choice is made: a worker thread sees its process's environment.
+ */
+function defaultCandidates(): readonly BackendKind[] {
+  const listed = process.env.TFJS_BACKENDS?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (!listed?.length) return ALL_KINDS;
+  const unknown = listed.filter((name) => !ALL_KINDS.includes(name as BackendKind));
+  if (unknown.length > 0) {
+    throw new Error(`TFJS_BACKENDS: unknown backend ${unknown.join(', ')} (known: ${ALL_KINDS.join(', ')})`);
+  }
+  return listed as BackendKind[];
+}
 /** The threaded build's XNNPACK pool takes at most 4 threads. */
 const MAX_WASM_THREADS = 4;
 
@@ -62,7 +79,7 @@ export function selectBackend(options: BackendOptions = {}): Promise<BackendChoi
 
 async function choose(options: BackendOptions): Promise<BackendChoice> {
   const {
-    candidates = DEFAULT_CANDIDATES,
+    candidates = defaultCandidates(),
     wasmThreads = Math.min(MAX_WASM_THREADS, os.availableParallelism()),
   } = options;
   for (const kind of candidates) {
@@ -103,14 +120,16 @@ function gpuPresent(): boolean {
 }
 
 /**
- * tfjs-node 4.22's JavaScript calls `util.isNullOrUndefined` and `util.isArray`, which Node 23
- * removed: its first op would throw "isNullOrUndefined is not a function". Put back, with their old
- * meaning, before it loads; `util` is the one module object every importer shares.
+ * tfjs-node 4.22's JavaScript calls `util.isNullOrUndefined` and `util.isArray`: Node 23 removed
+ * the first (its first op would throw "isNullOrUndefined is not a function") and warns on the
+ * second. Both are set, with their old meaning, before it loads; `util` is the one module object
+ * every importer shares.
  */
 function restoreNodeUtil(): void {
   const legacy = util as unknown as Record<string, unknown>;
   legacy.isNullOrUndefined ??= (value: unknown) => value === null || value === undefined;
-  legacy.isArray ??= Array.isArray;
+  // Still there in Node 24, but deprecated at run time: each process would warn (DEP0044).
+  legacy.isArray = Array.isArray;
 }
 
 async function startNative(specifier: string): Promise<boolean> {
