@@ -22,6 +22,8 @@ export interface ConverterServiceOptions {
   http?: Partial<HttpLimits>;
   /** Throws while the converters cannot take work yet (a model still loading). @default always ready */
   readiness?: () => void;
+  /** More of what `/healthz` says (a model converter's backend). */
+  health?: () => Record<string, unknown>;
 }
 
 export interface ConverterService extends HttpService {
@@ -48,6 +50,7 @@ export function createConverterService(options: ConverterServiceOptions): Conver
     bodyLimit: MAX_BODY_BYTES,
     limits: options.http,
     readiness: options.readiness,
+    health: options.health,
   });
   const inFlight = new ConversionsInFlight();
   // A second of the grace stays for the answers to leave before the connections are closed.

@@ -38,6 +38,8 @@ export interface HttpConvertContext extends ConvertContext {
 export interface HttpConverter {
   readonly description: ConverterDescription;
   convert(input: Buffer, params: Record<string, unknown>, context: HttpConvertContext): Promise<EncodedImage>;
+  /** What changes while it runs (a model converter's `backend`), added to `/describe` and `/healthz`. */
+  runtime?(): { backend?: string | null };
 }
 
 export interface MountOptions {
@@ -123,11 +125,15 @@ export function mountConverter(
         }
       });
 
-      scope.get('/describe', async () => description);
+      scope.get('/describe', async () => ({ ...description, ...converter.runtime?.() }));
 
       // At the root the service's own /healthz and /readyz answer for the whole process.
       if (prefix !== '') {
-        scope.get('/healthz', async () => ({ status: 'ok', converter: description.id }));
+        scope.get('/healthz', async () => ({
+          ...converter.runtime?.(),
+          status: 'ok',
+          converter: description.id,
+        }));
         scope.get('/readyz', async (_request, reply) => {
           try {
             readiness();

@@ -201,6 +201,17 @@ describe('a model converter service', () => {
     expect(ready.statusCode).toBe(200);
     await ready.body.dump();
     expect(lazy.pool.backend).toBeUndefined(); // nothing loaded yet
+    // What it runs on, for operators, at /describe and in health: nothing until a model loads.
+    const runtime = async () => {
+      const answers = await Promise.all(
+        ['/describe', '/healthz', `/${fixtureDescription('downscale').id}/healthz`].map(async (path) => {
+          const response = await request(`${lazyUrl}${path}`);
+          return ((await response.body.json()) as { backend?: string | null }).backend;
+        }),
+      );
+      return answers;
+    };
+    expect(await runtime()).toEqual([null, null, null]);
     for (let round = 0; round < 2; round++) {
       const response = await request(`${lazyUrl}/convert`, {
         method: 'POST',
@@ -210,6 +221,7 @@ describe('a model converter service', () => {
       expect(response.statusCode).toBe(200);
       await response.body.dump();
       expect(lazy.pool.backend).toBe('test');
+      if (round === 0) expect(await runtime()).toEqual(['test', 'test', 'test']);
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(lazy.pool.backend).toBeUndefined(); // unloaded again
     }

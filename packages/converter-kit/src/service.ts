@@ -34,6 +34,7 @@ export function modelHttpConverter(description: ModelDescription, pool: WorkerPo
   return {
     // A neural network per image: heavy, unless its description says otherwise.
     description: { cost: 'heavy', ...published, progress: true },
+    runtime: () => runtimeOf(pool),
     async convert(input, params, { signal, progress }) {
       // The working size, and the notice when it is a reduced copy, are decided here from the
       // upload and the params: the worker only sees the pixels it is given.
@@ -48,6 +49,13 @@ export function modelHttpConverter(description: ModelDescription, pool: WorkerPo
     },
   };
 }
+
+/**
+ * What a model converter runs on, for `/describe` and `/healthz`: the TensorFlow.js backend its
+ * workers chose (e.g. `tfjs-node`, `wasm (simd, 2 threads)`), null while no model is loaded (it
+ * loads on first use and unloads when idle).
+ */
+const runtimeOf = (pool: WorkerPool) => ({ backend: pool.backend ?? null });
 
 /**
  * One model converter as a service: at `/<id>/…` and at the root. `/readyz` says ready once
@@ -74,6 +82,7 @@ export function createModelConverterService(
     readiness: () => {
       if (!pool.ready) throw new Error('the model is still loading');
     },
+    health: () => runtimeOf(pool),
   });
   const converter = modelHttpConverter(description, pool);
   // The pool is the limit: a conversion that finds neither a free worker nor a place in its queue

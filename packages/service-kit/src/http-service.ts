@@ -33,6 +33,8 @@ export interface HttpServiceOptions {
   bodyLimit?: number;
   /** Throws (or rejects) while the service cannot serve: a dependency is down or still starting. */
   readiness?: () => unknown;
+  /** More of what `/healthz` says, e.g. a model converter's compute backend. @default nothing */
+  health?: () => Record<string, unknown>;
   /** Proxies trusted to tell the client's address (X-Forwarded-For): fastify's trustProxy. @default false */
   trustProxy?: boolean | string;
   /** Timeouts and connection caps; see HttpLimits. @default defaultHttpLimits */
@@ -141,7 +143,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     reply.code(500).send(errorBody('INTERNAL_SERVER_ERROR', 'internal error'));
   });
 
-  app.get('/healthz', async () => ({ status: 'ok', service: name }));
+  app.get('/healthz', async () => ({ ...options.health?.(), status: 'ok', service: name }));
   app.get('/readyz', async (_request, reply) => {
     if (closing) return reply.code(503).send(errorBody('SHUTTING_DOWN', `${name} is shutting down`));
     try {
