@@ -44,21 +44,29 @@ export function createRedisRecords(redis: Redis, prefix: string): RecordStore {
       return status === 1 ? { ok: false, reason: 'guard', record } : { ok: true, record };
     },
 
-    async touch(keys, ttlMs) {
-      const ttl = checkTtl(ttlMs);
-      if (keys.length === 0) return [];
-      const existed = (await touchKeys.run(
-        redis,
-        keys.map((key) => prefix + key),
-        [ttl],
-      )) as number[];
-      return existed.map((flag) => flag === 1);
-    },
+    touch: (keys, ttlMs) => touch(redis, prefix, keys, ttlMs),
 
     async delete(key) {
       await redis.del(prefix + key);
     },
   };
+}
+
+/** Renews the TTL of each key that exists, records and blobs alike; answers which did. */
+async function touch(
+  redis: Redis,
+  prefix: string,
+  keys: readonly string[],
+  ttlMs: number,
+): Promise<boolean[]> {
+  const ttl = checkTtl(ttlMs);
+  if (keys.length === 0) return [];
+  const existed = (await touchKeys.run(
+    redis,
+    keys.map((key) => prefix + key),
+    [ttl],
+  )) as number[];
+  return existed.map((flag) => flag === 1);
 }
 
 function recordFromFlatHash(hash: readonly string[]): StoredRecord {
@@ -76,16 +84,7 @@ export function createRedisBlobs(redis: Redis, prefix: string): BlobStore {
       return await redis.getBuffer(prefix + key);
     },
 
-    async touch(keys, ttlMs) {
-      const ttl = checkTtl(ttlMs);
-      if (keys.length === 0) return [];
-      const existed = (await touchKeys.run(
-        redis,
-        keys.map((key) => prefix + key),
-        [ttl],
-      )) as number[];
-      return existed.map((flag) => flag === 1);
-    },
+    touch: (keys, ttlMs) => touch(redis, prefix, keys, ttlMs),
 
     async delete(key) {
       await redis.del(prefix + key);
