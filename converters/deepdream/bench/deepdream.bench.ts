@@ -12,7 +12,9 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { RawImage } from '@pixelflow/converter-kit';
+import { gigaflopsOf, peakConvolutionRate } from '@pixelflow/tfjs-backend/testing';
 import * as tf from '@tensorflow/tfjs-core';
+import { cuts, octaveShapes } from '../src/core/dream.ts';
 import { InceptionNet } from '../src/core/inception.ts';
 import { loadInceptionFiles } from '../src/core/inception-files.ts';
 import {
@@ -88,6 +90,45 @@ async function naiveStepMs(image: RawImage): Promise<number> {
   }
 }
 
+/**
+ * The arithmetic of a default dream at `width`×`height` (the size it is dreamt at), in GFLOP: every
+ * step's tiles through the network and back, counted from the kernels that run (convolutions
+ * forward and their input gradients; see gigaflopsOf). Jitter moves the tiles' edges, not their
+ * sizes.
+ */
+async function dreamGigaflops(
+  net: InceptionNet,
+  width: number,
+  height: number,
+  tileSize = 512,
+): Promise<number> {
+  const objective = objectiveOf(DEFAULT_PARAMS.layers);
+  const perTile = new Map<string, number>();
+  let total = 0;
+  for (const [h, w] of octaveShapes([height, width], DEFAULT_PARAMS.octaves, DEFAULT_PARAMS.octaveScale)) {
+    const rows = cuts(h, tileSize);
+    const cols = cuts(w, tileSize);
+    for (let r = 0; r + 1 < rows.length; r++) {
+      for (let c = 0; c + 1 < cols.length; c++) {
+        const shape: [number, number, number, number] = [
+          1,
+          rows[r + 1]! - rows[r]!,
+          cols[c + 1]! - cols[c]!,
+          3,
+        ];
+        const key = shape.join('×');
+        if (!perTile.has(key)) {
+          const x = tf.zeros(shape) as tf.Tensor4D;
+          perTile.set(key, await gigaflopsOf(() => net.gradient(x, objective).gradient));
+          x.dispose();
+        }
+        total += perTile.get(key)! * DEFAULT_PARAMS.steps;
+      }
+    }
+  }
+  return total;
+}
+
 export async function benchDeepDream(options: { threads?: number } = {}): Promise<string> {
   const timings: DreamTiming[] = [];
   const converter = createDeepDream({
@@ -120,6 +161,16 @@ export async function benchDeepDream(options: { threads?: number } = {}): Promis
 
   const naive299 = await naiveStepMs(at299);
 
+  // What the time is made of: the arithmetic, against the best rate a convolution reaches here.
+  const net = InceptionNet.build(await loadInceptionFiles(), 'mixed5');
+  const work512 = await dreamGigaflops(net, 512, 512);
+  const workLargest = await dreamGigaflops(net, largest.width, largest.height);
+  const work2mp = await dreamGigaflops(net, 1832, 1145);
+  net.dispose();
+  const peak = peakConvolutionRate();
+  const rate = (gigaflop: number, ms: number) => `${(gigaflop / (ms / 1000)).toFixed(0)} GFLOP/s`;
+  const floor = (gigaflop: number) => `${(gigaflop / peak).toFixed(1)} s`;
+
   const row = (label: string, s: StepSplit) =>
     `| ${label} | ${seconds(s.perStep)} | ${seconds(s.forward)} | ${seconds(s.backward)} | ${seconds(s.rest)} | ${s.steps} |`;
   const { octaves, octaveScale, steps, stepSize, layers } = DEFAULT_PARAMS;
@@ -138,6 +189,13 @@ export async function benchDeepDream(options: { threads?: number } = {}): Promis
     `Default dream of a 512×512 photo: **${seconds(full.ms)} s** in total; peak process memory ${peak512.toFixed(0)} MiB.`,
     `Default dream at the preview size (${largest.width}×${largest.height}, tiled): ${seconds(fullLargest.ms)} s; ` +
       `peak process memory ${peakLargest.toFixed(0)} MiB.`,
+    '',
+    `Arithmetic (convolutions forward and their input gradients, counted from the kernels run): the default dream of 512×512 is ${work512.toFixed(0)} GFLOP, ` +
+      `done here at ${rate(work512, full.ms)}; at the preview size ${workLargest.toFixed(0)} GFLOP, done at ${rate(workLargest, fullLargest.ms)}; ` +
+      `a full-resolution dream of a 2 MP photo (1832×1145) ${work2mp.toFixed(0)} GFLOP. ` +
+      `The best rate of one large convolution on this backend, same run: ${peak.toFixed(0)} GFLOP/s; ` +
+      `at that rate throughout, the three would still take ${floor(work512)}, ${floor(workLargest)} and ${floor(work2mp)}.`,
+    '',
     `Baseline, same run: one step at 299×299 through tf.grad over plain ops takes ${seconds(naive299)} s ` +
       `(${(naive299 / step299.perStep).toFixed(1)}× this core's step).`,
   ].join('\n');

@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { photo } from '@pixelflow/testing';
+import { gigaflopsOf, peakConvolutionRate } from '@pixelflow/tfjs-backend/testing';
 import sharp from 'sharp';
 import { createUpscaler, MODEL_VARIANTS, type ModelVariant, type Scale } from '../src/core/index.ts';
 
@@ -33,6 +34,10 @@ interface Measurement {
   peakRssMiB: number;
   /** Resident set size after setup, before the conversion, MiB. */
   setupRssMiB: number;
+  /** The conversion's arithmetic (see gigaflopsOf), GFLOP. */
+  gigaflop: number;
+  /** The best rate of one large convolution on this backend, same process, GFLOP/s. */
+  peakRate: number;
 }
 
 /** One measurement, in this process: set up one model, upscale the crop once. */
@@ -58,18 +63,35 @@ async function measure(
   const { backend } = await upscaler.setup();
   const setupSeconds = (performance.now() - started) / 1000;
   const setupRssMiB = process.memoryUsage().rss / 2 ** 20;
+  const convert = () =>
+    upscaler.convert(
+      { data: new Uint8Array(data), width: size, height: size },
+      { scale, model: variant },
+      { progress() {}, signal: new AbortController().signal },
+    );
   started = performance.now();
-  await upscaler.convert(
-    { data: new Uint8Array(data), width: size, height: size },
-    { scale, model: variant },
-    {
-      progress() {},
-      signal: new AbortController().signal,
-    },
-  );
+  await convert();
   const seconds = (performance.now() - started) / 1000;
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  return { variant, threads, scale, size, backend, setupSeconds, seconds, peakRssMiB, setupRssMiB };
+  // Counted on a second run, so that profiling costs the timed one nothing.
+  const gigaflop = await gigaflopsOf(async () => {
+    await convert();
+    return [];
+  });
+  const peakRate = peakConvolutionRate();
+  return {
+    variant,
+    threads,
+    scale,
+    size,
+    backend,
+    setupSeconds,
+    seconds,
+    peakRssMiB,
+    setupRssMiB,
+    gigaflop,
+    peakRate,
+  };
 }
 
 /** Runs every variant × thread count × case, each in its own process; returns a markdown section. */
@@ -88,7 +110,7 @@ export async function benchUpscale(
         );
         const m = JSON.parse(stdout.trim().split('\n').at(-1)!) as Measurement;
         rows.push(
-          `| ${m.variant} | ×${m.scale} of ${m.size}² | ${m.backend} | ${m.seconds.toFixed(1)} s | ${m.peakRssMiB.toFixed(0)} MiB | ${m.setupSeconds.toFixed(1)} s, ${m.setupRssMiB.toFixed(0)} MiB |`,
+          `| ${m.variant} | ×${m.scale} of ${m.size}² | ${m.backend} | ${m.seconds.toFixed(1)} s | ${m.peakRssMiB.toFixed(0)} MiB | ${m.setupSeconds.toFixed(1)} s, ${m.setupRssMiB.toFixed(0)} MiB | ${m.gigaflop.toFixed(0)} GFLOP at ${(m.gigaflop / m.seconds).toFixed(0)} GFLOP/s; at most ${m.peakRate.toFixed(0)} GFLOP/s: ≥ ${(m.gigaflop / m.peakRate).toFixed(1)} s |`,
         );
         process.stderr.write(`${rows.at(-1)}\n`);
       }
@@ -98,10 +120,12 @@ export async function benchUpscale(
     '## Upscale (converter core, one process per row)',
     '',
     'A photo crop (mate/nature/Garden.jpg), raw RGB in and out, patches and stitching included;',
-    'peak RSS is the whole process, setup (loading that one model, warm-up) included.',
+    'peak RSS is the whole process, setup (loading that one model, warm-up) included. Arithmetic:',
+    'convolutions and matrix products counted from the kernels run, against the best rate of one',
+    'large convolution on the same backend in the same process (no conversion can be faster than their ratio).',
     '',
-    '| model | case | backend | convert | peak RSS | setup (time, RSS after) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| model | case | backend | convert | peak RSS | setup (time, RSS after) | arithmetic |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');

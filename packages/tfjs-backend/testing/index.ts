@@ -18,3 +18,4 @@ export function nativeTensorflowBuilt(): boolean {
 
 /** The label selectBackend gives by default here: `tfjs-node`, or the threaded SIMD wasm build's. */
 export const defaultBackendLabel = (): RegExp => (nativeTensorflowBuilt() ? /^tfjs-node$/ : /^wasm \(simd/);
+export { gigaflopsOf, peakConvolutionRate } from './flops.ts';

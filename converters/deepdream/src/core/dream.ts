@@ -69,8 +69,8 @@ function roll(image: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D {
   });
 }
 
-/** Splits `length` into about equal parts of at most `size`. */
-function cuts(length: number, size: number): number[] {
+/** Splits `length` into about equal parts of at most `size`: the tiles' edges along one side. */
+export function cuts(length: number, size: number): number[] {
   const count = Math.ceil(length / size);
   return Array.from({ length: count + 1 }, (_, i) => Math.round((i * length) / count));
 }
