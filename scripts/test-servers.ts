@@ -56,7 +56,7 @@ export function ensurePackages({ chromium = true }: { chromium?: boolean } = {})
     ...(has('redis-server') ? [] : ['redis-server']),
     ...(pythonWithPillow() ? [] : ['python3', 'python3-pil']),
     ...(chromium && !has('chromium') ? ['chromium'] : []),
-    // Native TensorFlow's addon (launcher/src/native-tensorflow.ts): the wheel with pip, the build
+    // Native TensorFlow's addon (packages/tfjs-backend/setup): the wheel with pip, the build
     // with node-gyp.
     ...(pythonHasPip() ? [] : ['python3-pip']),
     ...(has('make') ? [] : ['make']),

@@ -5,7 +5,7 @@
  * servers. Arguments go to vitest, e.g. `pnpm test --project e2e`.
  */
 import { spawn } from 'node:child_process';
-import { ensureNativeTensorflow } from '../launcher/src/native-tensorflow.ts';
+import { ensureNativeTensorflow } from '../packages/tfjs-backend/setup/native-tensorflow.ts';
 import { ensurePackages, startTestServers } from './test-servers.ts';
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

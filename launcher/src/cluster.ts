@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { logLevel, parseEnv, port, positiveInt, postgresUrl, redisUrl, z } from '@pixelflow/config';
 import { converterListVariable } from '@pixelflow/conversion';
 import { converterIds } from '@pixelflow/converter-sharp';
+import { ensureNativeTensorflow } from '@pixelflow/tfjs-backend/setup';
 import { request } from 'undici';
-import { ensureNativeTensorflow } from './native-tensorflow.ts';
 import {
   environmentOf,
   type ServiceDescription,
@@ -210,7 +210,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
 
   const chosen = services.filter((s) => !s.ai || options.aiConverters);
-  // The model converters run on native TensorFlow where it can be built (once; see native-tensorflow.ts).
+  // The model converters run on native TensorFlow where it can be built (once; see @pixelflow/tfjs-backend/setup).
   if (options.aiConverters) ensureNativeTensorflow('cpu');
   const counts: Partial<Record<ServiceName, number>> = {
     jobs: options.jobsInstances ?? 2,

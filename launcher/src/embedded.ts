@@ -34,7 +34,7 @@ import { createJobsService } from '@pixelflow/jobs';
 import { type JobsSettings, jobsSettings } from '@pixelflow/jobs/env';
 import { createLogger } from '@pixelflow/logger';
 import { type Closable, closeInOrder, closeTogether, runMain } from '@pixelflow/service-kit';
-import { ensureNativeTensorflow } from './native-tensorflow.ts';
+import { ensureNativeTensorflow } from '@pixelflow/tfjs-backend/setup';
 import { embeddedConversionSlots } from './runtime.ts';
 import { ensureWebApp } from './web.ts';
 

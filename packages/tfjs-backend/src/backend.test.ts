@@ -1,9 +1,18 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { defaultBackendLabel, nativeTensorflowBuilt } from '../testing/index.ts';
-import { type BackendChoice, type BackendOptions, selectBackend } from './backend.ts';
+import { type BackendChoice, type BackendOptions, byDevice, selectBackend } from './backend.ts';
+
+/** Whether a tfjs-node package's addon is built (by `pnpm setup:tensorflow [--gpu]`). */
+function addonBuilt(npm: string): boolean {
+  const pkg = dirname(createRequire(import.meta.url).resolve(`${npm}/package.json`));
+  return existsSync(join(pkg, 'lib', 'napi-v8', 'tfjs_binding.node'));
+}
 
 // Resolved from here: a worker's own resolution starts at the working directory. It must load the
 // copy of tfjs-core that backend.ts uses.
@@ -105,10 +114,29 @@ describe('selectBackend', () => {
   }, 30_000);
 
   it('falls back along the candidates given, down to cpu', async () => {
-    // No GPU here, so tfjs-node-gpu does not start (it is not installed either).
+    // tfjs-node-gpu starts where its addon is built (`pnpm setup:tensorflow --gpu`), on the CPU
+    // where there is no GPU; else the next candidate does.
     const choice = await selectInWorker({ candidates: ['tfjs-node-gpu', 'cpu'] });
-    expect(choice).toEqual({ kind: 'cpu', tfBackend: 'cpu', label: 'cpu', sum: expectedSum });
+    if (addonBuilt('@tensorflow/tfjs-node-gpu')) {
+      expect(choice).toMatchObject({ kind: 'tfjs-node-gpu', tfBackend: 'tensorflow', sum: expectedSum });
+      expect(choice.label).toMatch(/^tfjs-node-gpu/);
+    } else {
+      expect(choice).toEqual({ kind: 'cpu', tfBackend: 'cpu', label: 'cpu', sum: expectedSum });
+    }
   }, 30_000);
+
+  it('tries tfjs-node-gpu after tfjs-node where there is no GPU, and before wasm', () => {
+    const all = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+    expect(byDevice(all, false)).toEqual(['tfjs-node', 'tfjs-node-gpu', 'wasm', 'cpu']);
+    expect(byDevice(all, true)).toEqual(all);
+    expect(byDevice(['wasm', 'tfjs-node-gpu', 'tfjs-node'], false)).toEqual([
+      'wasm',
+      'tfjs-node',
+      'tfjs-node-gpu',
+    ]);
+    expect(byDevice(['tfjs-node-gpu', 'cpu'], false)).toEqual(['tfjs-node-gpu', 'cpu']);
+    expect(byDevice(['tfjs-node', 'tfjs-node-gpu'], false)).toEqual(['tfjs-node', 'tfjs-node-gpu']);
+  });
 
   it('keeps the first answer in a thread but not a failure, and leaves no process listeners behind', async () => {
     const listeners = () =>

@@ -12,7 +12,8 @@ export type BackendKind = 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
 export interface BackendOptions {
   /**
    * The backends to try, in order; the first that starts wins. E.g. `['wasm', 'cpu']` to measure
-   * wasm where tfjs-node is installed.
+   * wasm where tfjs-node is built. Without an NVIDIA device, tfjs-node-gpu is tried after
+   * tfjs-node (see byDevice).
    * @default TFJS_BACKENDS, else ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']
    */
   candidates?: readonly BackendKind[];
@@ -32,7 +33,10 @@ export interface BackendChoice {
   tfBackend: string;
   /** Threads the backend computes with, where it says (wasm); otherwise undefined. */
   threads?: number;
-  /** For logs and /describe: e.g. "wasm (simd, 2 threads)", "tfjs-node". */
+  /**
+   * For logs and /describe: e.g. "wasm (simd, 2 threads)", "tfjs-node", "tfjs-node-gpu", or
+   * "tfjs-node-gpu (no GPU)" where it runs on the CPU.
+   */
   label: string;
 }
 
@@ -62,12 +66,13 @@ let chosen: Promise<BackendChoice> | undefined;
 /**
  * Picks the best TensorFlow.js backend that starts here and makes it the current one, once per
  * thread (later calls get the first answer, whatever their options; a failure is not kept):
- * tfjs-node-gpu (when it imports and an NVIDIA device is present), tfjs-node, wasm (threaded SIMD
- * build when threads are asked for, else single-threaded), cpu.
+ * tfjs-node-gpu (where an NVIDIA device is present), tfjs-node, tfjs-node-gpu on the CPU (no
+ * device), wasm (threaded SIMD build when threads are asked for, else single-threaded), cpu.
  *
- * tfjs-node(-gpu) are optional and not dependencies: their install downloads libtensorflow, so
- * only the images that want them carry them. They are imported from here, so they must resolve
- * from this package, and be the version of @tensorflow/tfjs-core here.
+ * tfjs-node and tfjs-node-gpu are dependencies of this package whose addons only its setup builds
+ * (`pnpm setup:tensorflow [--gpu]`, ./setup): where one is not built, its import fails and the
+ * next candidate is tried. They are imported from here, and are the version of
+ * @tensorflow/tfjs-core here.
  */
 export function selectBackend(options: BackendOptions = {}): Promise<BackendChoice> {
   chosen ??= choose(options).catch((error: unknown) => {
@@ -82,18 +87,32 @@ async function choose(options: BackendOptions): Promise<BackendChoice> {
     candidates = defaultCandidates(),
     wasmThreads = Math.min(MAX_WASM_THREADS, os.availableParallelism()),
   } = options;
-  for (const kind of candidates) {
+  for (const kind of byDevice(candidates)) {
     const choice = await start(kind, wasmThreads);
     if (choice) return choice;
   }
   throw new Error(`no TensorFlow.js backend could start (tried ${candidates.join(', ')})`);
 }
 
+/**
+ * The candidates in the order to try them here: without an NVIDIA device tfjs-node-gpu runs on the
+ * CPU, as tfjs-node does, only slower to load, so it comes after tfjs-node. It still comes before
+ * wasm: in the GPU image (tfjs-node not built) on a node without a GPU it is native TensorFlow.
+ */
+export function byDevice(candidates: readonly BackendKind[], gpu = gpuPresent()): readonly BackendKind[] {
+  const gpuAt = candidates.indexOf('tfjs-node-gpu');
+  const cpuAt = candidates.indexOf('tfjs-node');
+  if (gpu || gpuAt < 0 || cpuAt < 0 || gpuAt > cpuAt) return candidates;
+  const rest = candidates.filter((kind) => kind !== 'tfjs-node-gpu');
+  const after = rest.indexOf('tfjs-node') + 1;
+  return [...rest.slice(0, after), 'tfjs-node-gpu', ...rest.slice(after)];
+}
+
 async function start(kind: BackendKind, wasmThreads: number): Promise<BackendChoice | undefined> {
   switch (kind) {
     case 'tfjs-node-gpu':
-      if (!gpuPresent() || !(await startNative('@tensorflow/tfjs-node-gpu'))) return undefined;
-      return { kind, tfBackend: 'tensorflow', label: kind };
+      if (!(await startNative('@tensorflow/tfjs-node-gpu'))) return undefined;
+      return { kind, tfBackend: 'tensorflow', label: gpuPresent() ? kind : `${kind} (no GPU)` };
     case 'tfjs-node':
       if (!(await startNative('@tensorflow/tfjs-node'))) return undefined;
       return { kind, tfBackend: 'tensorflow', label: kind };
@@ -108,7 +127,8 @@ async function start(kind: BackendKind, wasmThreads: number): Promise<BackendCho
 
 /**
  * An NVIDIA device node (as a container runtime provides it; /dev/dxg under WSL2) or driver
- * entry. tfjs-node-gpu without one runs on the CPU, only slower to load than tfjs-node.
+ * entry. tfjs-node-gpu without one runs on the CPU (TensorFlow's cuInit fails and it falls back),
+ * only slower to load than tfjs-node.
  */
 function gpuPresent(): boolean {
   if (['/dev/nvidiactl', '/dev/nvidia0', '/dev/dxg'].some((path) => existsSync(path))) return true;
