@@ -7,12 +7,20 @@
 #   docker run … pixelflow node subgraphs/jobs/src/main.ts
 #   docker run … pixelflow node subgraphs/conversion/src/main.ts
 #   docker run … -e CONVERTERS=grayscale pixelflow node converters/sharp/src/main.ts
-# The AI converters (TensorFlow.js and their models, about 300 MB more) have images of their own:
-#   --target ai       DeepDream and upscaling on TensorFlow.js's WebAssembly backend (any CPU)
-#   --target ai-gpu   the same on tfjs-node-gpu (libtensorflow with CUDA 11 and cuDNN 8), amd64
+# The AI converters (TensorFlow.js and their models) have images of their own, on native TensorFlow
+# built by the project's own setup (packages/tfjs-backend/setup, `pnpm setup:tensorflow`) from PyPI
+# wheels, never from Google's storage; amd64 (the wheels are x86-64):
+#   --target ai       DeepDream and upscaling on tfjs-node against the tensorflow-cpu 2.18.1 wheel's
+#                     C library (about 650 MB more)
+#   --target ai-gpu   the same on tfjs-node-gpu against the tensorflow 2.18.1 wheel's (CUDA 12.5,
+#                     cuDNN 9), with NVIDIA's CUDA 12 runtime wheels (about 3.8 GB more); on the
+#                     plain Node base: only the driver (>= 525.60) comes from the host. Without a GPU
+#                     it runs on the CPU through the same library.
 #   docker run … pixelflow-ai node converters/deepdream/src/main.ts
 #   docker run … pixelflow-ai node converters/upscale/src/main.ts
-# Sources run as they are (Node 24 strips the types): there is no build step, only the install.
+#   docker run --gpus all -v cuda-cache:/var/cache/cuda … pixelflow-ai-gpu node converters/upscale/src/main.ts
+# Sources run as they are (Node 24 strips the types): there is no build step, only the install (and
+# the AI images' native addon).
 #
 # Build: docker build -t pixelflow:0.1.0 .
 #        docker build --target ai -t pixelflow-ai:0.1.0 .
@@ -20,9 +28,8 @@
 #        docker build --target web -t pixelflow-web:0.1.0 .     the web app: static files under nginx
 
 ARG NODE_IMAGE=node:24-bookworm-slim
-# CUDA 11.8 and cuDNN 8: what libtensorflow 2.9 under tfjs-node-gpu 4.22 was built for (11.2 and 8.1;
-# CUDA keeps binary compatibility within a major version).
-ARG CUDA_IMAGE=nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04
+# The same Node on the full Debian image: python3, make and g++ for native TensorFlow's addon.
+ARG NODE_BUILD_IMAGE=node:24-bookworm
 
 # --- pnpm: the workspace and the pnpm that package.json pins ---------------------------------------
 FROM ${NODE_IMAGE} AS pnpm
@@ -65,21 +72,36 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
     --filter "@pixelflow/converter-deepdream..." \
     --filter "@pixelflow/converter-upscale..."
 
-# --- deps-ai-gpu: the same, plus tfjs-node-gpu ------------------------------------------------------
-# Not a dependency in the lockfile: its install script downloads libtensorflow (about 400 MB with
-# CUDA) from Google's storage, which a developer's or CI's offline install must not need. Installed
-# here with npm into a directory of its own and linked into /app/node_modules, where the converters'
-# backend choice (@pixelflow/tfjs-backend) imports it from. It registers its backend in the engine
-# every @tensorflow/tfjs-core copy of a process shares (a global), so its own tfjs-core copy is
-# harmless; its version must match the catalog's tfjs-core (pnpm-workspace.yaml).
-# The full node image: should no prebuilt binding fit, node-pre-gyp compiles one.
-FROM node:24-bookworm AS deps-ai-gpu
-ARG TFJS_VERSION=4.22.0
-RUN npm install --prefix /opt/tfjs-node-gpu --omit=dev --no-fund --no-audit \
-    "@tensorflow/tfjs-node-gpu@${TFJS_VERSION}"
+# --- tensorflow-build: where the AI images' native TensorFlow is built ------------------------------
+# tfjs-node and tfjs-node-gpu are in deps-ai's node_modules (dependencies of @pixelflow/tfjs-backend)
+# without their addon: their install scripts never run (pnpm-workspace.yaml, allowBuilds). The setup
+# module downloads a TensorFlow wheel from PyPI with pip (into a cache mount: a rebuild downloads
+# nothing, and the wheel stays out of the image), unpacks its C library under PIXELFLOW_CACHE and
+# builds the package's addon from its own sources with node-gyp (npm's, beside Node: devDependencies
+# are not installed), linked to that library by absolute path (the package's deps/lib). So the
+# runtime stages copy the library to the same path. It exits 1, failing the build, when the addon
+# does not load and compute.
+FROM ${NODE_BUILD_IMAGE} AS tensorflow-build
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3-pip \
+  && rm -rf /var/lib/apt/lists/*
+ENV PIXELFLOW_CACHE=/opt/tensorflow
 COPY --from=deps-ai /app /app
-RUN mkdir -p /app/node_modules/@tensorflow \
-  && ln -s /opt/tfjs-node-gpu/node_modules/@tensorflow/tfjs-node-gpu /app/node_modules/@tensorflow/tfjs-node-gpu
+WORKDIR /app
+
+# tfjs-node's addon against the tensorflow-cpu wheel (230 MB download, 650 MB unpacked).
+FROM tensorflow-build AS tensorflow-cpu
+RUN --mount=type=cache,id=tensorflow-wheels,target=/opt/tensorflow/wheels,sharing=locked \
+  node packages/tfjs-backend/setup/native-tensorflow.ts
+
+# tfjs-node-gpu's addon against the tensorflow wheel (616 MB download, 1.25 GB unpacked), and the CUDA
+# 12 runtime wheels that wheel is pinned to (CUDA_WHEELS in the setup module; 1.7 GB download,
+# 2.6 GB installed). No GPU here: the check runs on the CPU. /var/cache/cuda: the runtime stage's CUDA
+# cache, made here so that it can be copied owned by the service user.
+FROM tensorflow-build AS tensorflow-gpu
+RUN --mount=type=cache,id=tensorflow-wheels,target=/opt/tensorflow/wheels,sharing=locked \
+  node packages/tfjs-backend/setup/native-tensorflow.ts --gpu --cuda \
+  && mkdir -p /var/cache/cuda
 
 # --- web-build: the web app's static files ---------------------------------------------------------
 FROM pnpm AS web-build
@@ -121,27 +143,39 @@ USER 1000:1000
 # No HEALTHCHECK: the port differs per service, and Kubernetes uses the chart's probes.
 ENTRYPOINT ["/usr/bin/tini", "--"]
 
-# --- ai: DeepDream and upscaling on the CPU -----------------------------------------------------------
+# --- ai: DeepDream and upscaling on native TensorFlow (CPU) -------------------------------------------
 FROM base AS ai
-# Owned by root and read-only for the service user, like the services' image.
-COPY --from=deps-ai /app /app
+# TensorFlow's info lines (CPU features, oneDNN) are no news.
+ENV TF_CPP_MIN_LOG_LEVEL=2
+# The C library where the addon's deps/lib links point (the include/ link dangles: headers are for
+# the build only). Owned by root and read-only for the service user, like the services' image.
+COPY --from=tensorflow-cpu /opt/tensorflow/tensorflow-cpu-2.18.1/lib /opt/tensorflow/tensorflow-cpu-2.18.1/lib
+COPY --from=tensorflow-cpu /app /app
 EXPOSE 5000
 CMD ["node", "converters/deepdream/src/main.ts"]
 
 # --- ai-gpu: DeepDream and upscaling on an NVIDIA GPU -------------------------------------------------
-# The CUDA runtime image with Node copied in (the official build needs glibc 2.28; Ubuntu 22.04 has
-# 2.35). Without a GPU in the container it runs on the CPU through libtensorflow.
-FROM ${CUDA_IMAGE} AS ai-gpu
-ENV NODE_ENV=production \
-    MALLOC_ARENA_MAX=2
-COPY --from=base /usr/local/bin/node /usr/local/bin/node
-COPY --from=pnpm /usr/bin/tini-static /usr/bin/tini
-COPY --from=deps-ai-gpu /opt/tfjs-node-gpu /opt/tfjs-node-gpu
-COPY --from=deps-ai-gpu /app /app
-WORKDIR /app
-USER 1000:1000
+# The plain Node base, not a CUDA image: the CUDA 12 runtime comes from NVIDIA's PyPI wheels, which
+# TensorFlow dlopens from LD_LIBRARY_PATH (every nvidia/*/lib folder: the library's RUNPATH, made for
+# Python's site-packages, misses some); only libcuda.so.1 comes from the host's driver (>= 525.60 for
+# CUDA 12.5), which the NVIDIA container runtime mounts when NVIDIA_DRIVER_CAPABILITIES asks for
+# compute (its default is utility only; the CUDA images set it, this one must). The GPU is
+# requested from the runtime (`docker run --gpus`, Kubernetes' nvidia.com/gpu), which sets
+# NVIDIA_VISIBLE_DEVICES. Without one it runs on the CPU.
+# TensorFlow's kernels carry machine code up to sm_89 and compute_90 PTX: on H100/H200 the driver
+# compiles that PTX on first use (minutes) into CUDA_CACHE_PATH, kept there up to CUDA_CACHE_MAXSIZE
+# (the default 256 MB does not hold it); a volume there (the chart's cudaCache) keeps it across restarts.
+FROM base AS ai-gpu
+ENV TF_CPP_MIN_LOG_LEVEL=2 \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility \
+    CUDA_CACHE_PATH=/var/cache/cuda \
+    CUDA_CACHE_MAXSIZE=4294967296 \
+    LD_LIBRARY_PATH=/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/cublas/lib:/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/cuda_cupti/lib:/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/cuda_nvrtc/lib:/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/cuda_runtime/lib:/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/cudnn/lib:/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/cufft/lib:/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/curand/lib:/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/cusolver/lib:/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/cusparse/lib:/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/nccl/lib:/opt/tensorflow/cuda-tensorflow-2.18.1/nvidia/nvjitlink/lib
+COPY --from=tensorflow-gpu /opt/tensorflow/tensorflow-2.18.1/lib /opt/tensorflow/tensorflow-2.18.1/lib
+COPY --from=tensorflow-gpu /opt/tensorflow/cuda-tensorflow-2.18.1/nvidia /opt/tensorflow/cuda-tensorflow-2.18.1/nvidia
+COPY --from=tensorflow-gpu --chown=1000:1000 /var/cache/cuda /var/cache/cuda
+COPY --from=tensorflow-gpu /app /app
 EXPOSE 5000
-ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "converters/deepdream/src/main.ts"]
 
 # --- runtime (the default target): the gateway, the subgraphs and the sharp converters ---------------
