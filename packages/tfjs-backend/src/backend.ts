@@ -130,7 +130,7 @@ async function start(kind: BackendKind, wasmThreads: number): Promise<BackendCho
  * entry. tfjs-node-gpu without one runs on the CPU (TensorFlow's cuInit fails and it falls back),
  * only slower to load than tfjs-node.
  */
-function gpuPresent(): boolean {
+export function gpuPresent(): boolean {
   if (['/dev/nvidiactl', '/dev/nvidia0', '/dev/dxg'].some((path) => existsSync(path))) return true;
   try {
     return readdirSync('/proc/driver/nvidia/gpus').length > 0;
