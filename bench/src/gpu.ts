@@ -10,8 +10,8 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ConvertContext, RawImage } from '@pixelflow/converter-kit';
 import { createDeepDream, DEFAULT_PARAMS } from '@pixelflow/converter-deepdream/core';
+import type { ConvertContext, RawImage } from '@pixelflow/converter-kit';
 import { createUpscaler } from '@pixelflow/converter-upscale/core';
 import { photo } from '@pixelflow/testing';
 import { selectBackend } from '@pixelflow/tfjs-backend';
@@ -107,7 +107,9 @@ async function check(setup: boolean): Promise<number> {
   const code = await new Promise<number>((resolve) => child.once('exit', (status) => resolve(status ?? 1)));
   const result = stdout.trim().split('\n').at(-1);
   const report = {
-    ...(code === 0 && result ? (JSON.parse(result) as object) : { error: `the measuring process exited ${code}` }),
+    ...(code === 0 && result
+      ? (JSON.parse(result) as object)
+      : { error: `the measuring process exited ${code}` }),
     gpuDevices: devices,
     problems,
   };
