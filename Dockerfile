@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # One image for every Pixelflow service (the default target); the command picks the service:
 #   docker run … pixelflow node gateway/src/main.ts
 #   docker run … pixelflow node subgraphs/auth/src/main.ts
@@ -26,10 +24,23 @@
 #        docker build --target ai -t pixelflow-ai:0.1.0 .
 #        docker build --target ai-gpu -t pixelflow-ai-gpu:0.1.0 .
 #        docker build --target web -t pixelflow-web:0.1.0 .     the web app: static files under nginx
+#
+# Every base image is a build argument: the defaults are the public registry's, and `pnpm images`
+# (scripts/images.ts) passes bases it makes on the machine (debootstrap + `docker import`, Node 24
+# from the npm registry, Debian's nginx), where no registry but the package registries is reachable:
+#   --build-arg NODE_IMAGE=local/node:24-bookworm-slim --build-arg NODE_BUILD_IMAGE=local/node:24-bookworm
+#   --build-arg WEB_IMAGE=local/nginx:bookworm
+# It needs BuildKit (the cache mounts of `RUN --mount`) and names no `# syntax=` frontend: that
+# line makes BuildKit pull docker/dockerfile from Docker Hub before anything else, while the
+# Dockerfile frontend built into the engine (Docker 20.10 and later) reads all this file uses.
+# Docker 20.10's own CLI builds with DOCKER_BUILDKIT=1; newer CLIs build with buildx.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 # The same Node on the full Debian image: python3, make and g++ for native TensorFlow's addon.
 ARG NODE_BUILD_IMAGE=node:24-bookworm
+# The web app's server: nginx that runs as a user (101), listens on 8080 and writes only under
+# /tmp, its site in /etc/nginx/conf.d and its files in /usr/share/nginx/html.
+ARG WEB_IMAGE=nginxinc/nginx-unprivileged:1.29-alpine
 
 # --- pnpm: the workspace and the pnpm that package.json pins ---------------------------------------
 FROM ${NODE_IMAGE} AS pnpm
@@ -110,7 +121,7 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
   && pnpm --filter @pixelflow/web build
 
 # --- web: the web app under nginx (unprivileged: runs as any user, writes only /tmp) --------------
-FROM nginxinc/nginx-unprivileged:1.29-alpine AS web
+FROM ${WEB_IMAGE} AS web
 COPY docker/nginx-web.conf /etc/nginx/conf.d/default.conf
 COPY --from=web-build /app/web/dist /usr/share/nginx/html
 EXPOSE 8080

@@ -3,8 +3,10 @@
  * before it downloads anything.
  *   1. dockerfile-utils' linter (syntax, instructions, flags);
  *   2. every stage a FROM or COPY --from names is defined above it, every outside image is pinned
- *      to a tag (ARG defaults included), and the targets the README and the chart name exist, the
- *      services' image being the last (the default target);
+ *      to a tag (ARG defaults included) and named by a build argument alone (`FROM ${NODE_IMAGE}`),
+ *      the very ones `pnpm images` sets to the bases it makes here (scripts/images.ts, localBases),
+ *      no `# syntax=` line makes BuildKit pull a frontend from Docker Hub, and the targets the
+ *      README and the chart name exist, the services' image being the last (the default target);
  *   3. every file COPY takes from the build context exists and is not left out by .dockerignore;
  *   4. every workspace package a `pnpm install --filter` names exists, and every file a RUN or CMD
  *      runs with `node` is a file of the repository, in the build context with all it imports;
@@ -27,6 +29,7 @@ import {
   type Variant,
 } from '../packages/tfjs-backend/setup/native-tensorflow.ts';
 import { buildContext, dockerignore, importClosure, root, workspacePackages } from './docker-context.ts';
+import { localBases } from './images.ts';
 
 const text = readFileSync(join(root, 'Dockerfile'), 'utf8');
 const problems: string[] = [];
@@ -49,17 +52,43 @@ const args = new Map(
 );
 const resolve = (value: string) => value.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => args.get(a ?? b) ?? '');
 const stages: string[] = [];
+/** The build arguments that name a base image. */
+const baseArgs = new Set<string>();
 for (const from of dockerfile.getFROMs()) {
   const image = resolve(from.getImageName() ?? '');
   const line = from.getRange().start.line + 1;
   if (!stages.includes(image)) {
-    const reference = resolve(from.getArgumentsContent()?.split(/\s+/)[0] ?? '');
+    const raw = from.getArgumentsContent()?.split(/\s+/)[0] ?? '';
+    const reference = resolve(raw);
     if (!/^[\w./-]+:[\w.-]+$/.test(reference) || reference.endsWith(':latest'))
       problems.push(`line ${line}: ${reference || 'an image'} is not pinned to a tag`);
+    // A base is a build argument, so that the same file builds on bases made where no public
+    // registry is reachable.
+    const arg = /^\$\{(\w+)\}$|^\$(\w+)$/.exec(raw);
+    const name = arg?.[1] ?? arg?.[2];
+    if (!name || !args.has(name))
+      problems.push(
+        `line ${line}: FROM ${raw} names its base directly, not by a build argument (ARG … before the first FROM)`,
+      );
+    else baseArgs.add(name);
   }
   const stage = from.getBuildStage();
   if (stage) stages.push(stage);
 }
+const localArgs = Object.keys(localBases);
+for (const name of baseArgs) {
+  if (!localArgs.includes(name))
+    problems.push(`ARG ${name}: a base that scripts/images.ts (localBases) does not make`);
+}
+for (const name of localArgs) {
+  if (!baseArgs.has(name))
+    problems.push(`scripts/images.ts sets ${name}, which names no base of the Dockerfile`);
+}
+// BuildKit fetches a `# syntax=` frontend image from Docker Hub before it reads the file.
+if (/^#\s*syntax\s*=/im.test(text.split(/^(?!#)/m)[0] ?? ''))
+  problems.push(
+    'a `# syntax=` directive: BuildKit would pull that frontend from Docker Hub (the built-in one reads this file)',
+  );
 const ignored = dockerignore();
 /** COPY's --from (getFromFlag() answers only where it is the one flag). */
 const fromOf = (copy: Copy) =>
@@ -267,5 +296,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 process.stdout.write(
-  `check:docker: Dockerfile lints, its ${stages.length} stages and their sources are in place, the AI images build native TensorFlow as its setup module pins it\n`,
+  `check:docker: Dockerfile lints, its ${stages.length} stages and their sources are in place, its ${baseArgs.size} bases are build arguments (${[...baseArgs].join(', ')}), the AI images build native TensorFlow as its setup module pins it\n`,
 );

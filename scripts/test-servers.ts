@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../launcher/src/cluster.ts';
 
-const has = (command: string) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+export const has = (command: string): boolean =>
+  spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 
 /** Debian's PostgreSQL binaries live outside PATH, under /usr/lib/postgresql/<major>/bin. */
 function postgresBin(): string | undefined {
@@ -22,7 +23,7 @@ function postgresBin(): string | undefined {
   return majors[0] ? join(root, majors[0], 'bin') : undefined;
 }
 
-function asRoot(args: string[]): void {
+export function asRoot(args: string[]): void {
   const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
   const [command, ...rest] = [...sudo, ...args];
   execFileSync(command!, rest, {
