@@ -1,13 +1,14 @@
 /**
  * Fails when generated files differ from what their sources produce now:
- *   node scripts/check-drift.ts compose   gateway/supergraph.graphql and api-schema.graphql vs the subgraphs' SDL
+ *   node scripts/check-drift.ts compose   gateway/supergraph.graphql and api-schema.graphql vs the subgraphs' SDL,
+ *                                         compose.yaml vs the services' descriptions
  *   node scripts/check-drift.ts codegen   the files codegen.ts generates vs the schemas
  * Either way the files end up regenerated, so the fix is to commit them.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import codegen from '../codegen.ts';
-import { compose } from './compose.ts';
+import { generated } from './compose.ts';
 
 const root = new URL('../', import.meta.url);
 const read = (path: URL) => (existsSync(path) ? readFileSync(path, 'utf8') : null);
@@ -22,10 +23,10 @@ const readOutput = (path: string) => {
     .join('\n');
 };
 
-function check(kind: string): string[] {
+async function check(kind: string): Promise<string[]> {
   if (kind === 'compose') {
     const drifted: string[] = [];
-    for (const [path, composed] of compose()) {
+    for (const [path, composed] of await generated()) {
       if (read(path) === composed) continue;
       writeFileSync(path, composed);
       drifted.push(path.pathname.slice(root.pathname.length));
@@ -42,7 +43,7 @@ function check(kind: string): string[] {
 }
 
 const kind = process.argv[2] ?? '';
-const drifted = check(kind);
+const drifted = await check(kind);
 if (drifted.length > 0) {
   process.stderr.write(
     `${kind}: generated files drifted from their sources (regenerated now; commit them):\n`,

@@ -3,12 +3,14 @@
  * and writes the public API schema beside it (gateway/api-schema.graphql: the supergraph without
  * its join__/link__ machinery), which clients such as web/ generate their types from.
  * The URLs written here are the in-cluster defaults; the gateway takes the real ones from its
- * environment. `pnpm compose:check` fails when either committed file drifts from the subgraphs.
+ * environment. It also writes the Docker Compose file (compose.yaml, scripts/compose-file.ts) from
+ * the same service descriptions. `pnpm compose:check` fails when a committed file drifts from them.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { composeServices } from '@apollo/composition';
 import { parse, printSchema } from 'graphql';
 import { subgraphs } from '../launcher/src/services.ts';
+import { composeFile, composeFilePath } from './compose-file.ts';
 
 export const supergraphPath = new URL('../gateway/supergraph.graphql', import.meta.url);
 export const apiSchemaPath = new URL('../gateway/api-schema.graphql', import.meta.url);
@@ -32,8 +34,12 @@ export function compose(): Map<URL, string> {
   ]);
 }
 
+/** Every file `pnpm compose` generates: the schemas and compose.yaml. */
+export const generated = async (): Promise<Map<URL, string>> =>
+  new Map([...compose(), [composeFilePath, await composeFile()]]);
+
 if (import.meta.main) {
-  for (const [path, text] of compose()) {
+  for (const [path, text] of await generated()) {
     writeFileSync(path, text);
     process.stdout.write(`wrote ${path.pathname}\n`);
   }
