@@ -235,26 +235,33 @@ http://localhost:{{ int .Values.gateway.port }}
 
 {{/*
 Every converter the conversion service knows, as a list of {id, url, component, ...}: one per entry
-of `converters` (deployed here from the chart's image), then `extraConverters` (deployed here
-from their own image, or only referenced by `url`). Fails on a duplicate id.
+of `converters` (deployed here from the chart's image: each in its own Deployment, or with
+converterDeployment=grouped all in converter-sharp, each under /<id>), then `extraConverters`
+(deployed here from their own image, or only referenced by `url`). Fails on a duplicate id.
 */}}
 {{- define "pixelflow.converterList" -}}
 {{- $all := list -}}
 {{- $seen := dict -}}
+{{- $grouped := eq (toString .Values.converterDeployment) "grouped" -}}
 {{- range .Values.converters -}}
 {{- $entry := deepCopy . -}}
+{{- if and $grouped (gt (len (omit $entry "id")) 0) -}}
+{{- fail (printf "converters %q: with converterDeployment=grouped one Deployment serves every sharp converter, so an entry takes only an id (settings go in converterDefaults); it sets %s" (toString $entry.id) (keys (omit $entry "id") | sortAlpha | join ", ")) -}}
+{{- end -}}
 {{- $_ := set $entry "builtin" true -}}
+{{- $_ = set $entry "grouped" $grouped -}}
 {{- $all = append $all $entry -}}
 {{- end -}}
 {{- range $id := list "deepdream" "upscale" -}}
 {{- $entry := get $.Values.aiConverters $id | default dict -}}
 {{- if eq $entry.enabled true -}}
-{{- $all = append $all (dict "id" $id "builtin" true "ai" true) -}}
+{{- $all = append $all (dict "id" $id "builtin" true "ai" true "grouped" false) -}}
 {{- end -}}
 {{- end -}}
 {{- range .Values.extraConverters -}}
 {{- $entry := deepCopy . -}}
 {{- $_ := set $entry "builtin" false -}}
+{{- $_ = set $entry "grouped" false -}}
 {{- $all = append $all $entry -}}
 {{- end -}}
 {{- $out := list -}}
@@ -267,8 +274,11 @@ from their own image, or only referenced by `url`). Fails on a duplicate id.
 {{- fail (printf "converter id %q is listed twice (converters, extraConverters and the enabled aiConverters together must name each id once)" $id) -}}
 {{- end -}}
 {{- $_ := set $seen $id true -}}
-{{- $component := printf "converter-%s" $id -}}
+{{- $component := ternary "converter-sharp" (printf "converter-%s" $id) (eq .grouped true) -}}
 {{- $deployed := or .builtin (not (empty .image)) -}}
+{{- if and $grouped (eq $component "converter-sharp") (not .grouped) $deployed -}}
+{{- fail (printf "extraConverters %q: its Deployment would be converter-sharp, the name of the grouped sharp converters (converterDeployment=grouped); pick another id" $id) -}}
+{{- end -}}
 {{- if and $deployed (gt (len $component) 63) -}}
 {{- fail (printf "converter id %q is too long for a label (at most 53 characters for a converter this chart deploys)" $id) -}}
 {{- end -}}
@@ -280,6 +290,10 @@ from their own image, or only referenced by `url`). Fails on a duplicate id.
 {{- end -}}
 {{- $port := ternary $.Values.converterDefaults.port (default 8080 .port) .builtin -}}
 {{- $url := .url | default (include "pixelflow.serviceUrl" (dict "root" $ "component" $component "port" $port)) -}}
+{{- if eq .grouped true -}}
+{{- /* One process serves each of its converters under /<id>. */ -}}
+{{- $url = printf "%s/%s" $url $id -}}
+{{- end -}}
 {{- $out = append $out (merge (dict "id" $id "component" $component "deployed" $deployed "port" $port "url" (trimSuffix "/" $url)) .) -}}
 {{- end -}}
 {{- toYaml (dict "converters" $out) -}}
