@@ -346,3 +346,65 @@ converterDeployment=grouped all in converter-sharp, each under /<id>), then `ext
 {{- fail "no converter: list at least one in converters or extraConverters" -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+How KEDA reaches the Redis that holds the conversion queue, as YAML: address (host:port),
+databaseIndex, enableTLS, and password/username when the chart's Secret must carry them for
+KEDA's TriggerAuthentication (passwordSecret/usernameSecret: {name, key} of a Secret that does).
+conversion.keda.redis.address wins; else the bundled Redis; else redis.url, read here. With
+redis.existingSecret the URL is out of the chart's sight: the address must be given.
+*/}}
+{{- define "pixelflow.kedaRedis" -}}
+{{- $keda := .Values.conversion.keda.redis -}}
+{{- $out := dict "databaseIndex" 0 "enableTLS" false -}}
+{{- if $keda.address -}}
+{{- $_ := set $out "address" $keda.address -}}
+{{- $_ = set $out "databaseIndex" (int ($keda.databaseIndex | default 0)) -}}
+{{- $_ = set $out "enableTLS" (eq $keda.enableTLS true) -}}
+{{- with $keda.passwordSecret -}}{{- if .name -}}
+{{- $_ := set $out "passwordSecret" (dict "name" .name "key" .key) -}}
+{{- end -}}{{- end -}}
+{{- with $keda.usernameSecret -}}{{- if .name -}}
+{{- $_ := set $out "usernameSecret" (dict "name" .name "key" .key) -}}
+{{- end -}}{{- end -}}
+{{- else if .Values.redis.enabled -}}
+{{- $_ := set $out "address" (printf "%s:%d" (include "pixelflow.componentName" (dict "root" . "component" "redis")) (int .Values.redis.port)) -}}
+{{- else if .Values.redis.url -}}
+{{- $url := urlParse .Values.redis.url -}}
+{{- $host := $url.host -}}
+{{- if not (regexMatch ":[0-9]+$" $host) -}}
+{{- $host = printf "%s:6379" $host -}}
+{{- end -}}
+{{- $_ := set $out "address" $host -}}
+{{- $_ = set $out "enableTLS" (eq $url.scheme "rediss") -}}
+{{- $db := trimPrefix "/" $url.path -}}
+{{- if $db -}}
+{{- if not (regexMatch "^[0-9]+$" $db) -}}
+{{- fail (printf "conversion.keda: the database of redis.url must be a number, got %q" $db) -}}
+{{- end -}}
+{{- $_ := set $out "databaseIndex" (atoi $db) -}}
+{{- end -}}
+{{- if $url.userinfo -}}
+{{- $user := $url.userinfo -}}
+{{- $password := "" -}}
+{{- if contains ":" $url.userinfo -}}
+{{- $user = regexReplaceAll ":.*$" $url.userinfo "" -}}
+{{- $password = regexReplaceAll "^[^:]*:" $url.userinfo "" -}}
+{{- end -}}
+{{- if contains "%" $url.userinfo -}}
+{{- fail "conversion.keda: the user or password of redis.url is percent-encoded, which the chart cannot decode for KEDA: put the password in a Secret and name it in conversion.keda.redis.passwordSecret (with conversion.keda.redis.address)" -}}
+{{- end -}}
+{{- if $password -}}
+{{- $_ := set $out "password" $password -}}
+{{- $_ = set $out "passwordSecret" (dict "name" (include "pixelflow.secretName" .) "key" "redis-password") -}}
+{{- end -}}
+{{- if and $user (ne $user "default") -}}
+{{- $_ := set $out "username" $user -}}
+{{- $_ = set $out "usernameSecret" (dict "name" (include "pixelflow.secretName" .) "key" "redis-username") -}}
+{{- end -}}
+{{- end -}}
+{{- else -}}
+{{- fail "conversion.keda.enabled with redis.existingSecret: KEDA cannot read the Redis URL inside that Secret; set conversion.keda.redis.address (host:port) and, where Redis needs a password, conversion.keda.redis.passwordSecret (the name and key of a Secret holding it)" -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end }}

@@ -13,6 +13,8 @@ Arguments (a dict):
   command    optional: the container's command (extra converters' own images)
   image      optional: {repository, tag, digest, pullPolicy}; the chart's image when absent
   readinessPath  optional, default /readyz
+  scaledBy   optional: {minReplicas} when an external autoscaler (KEDA's ScaledObject) sets the
+             replica count; the workload then has no replicas field and no HPA of its own
 */}}
 {{- define "pixelflow.workload" -}}
 {{- $root := .root -}}
@@ -21,7 +23,11 @@ Arguments (a dict):
 {{- $image := .image | default $root.Values.image -}}
 {{- $autoscaling := $cfg.autoscaling | default dict -}}
 {{- $pdb := $cfg.podDisruptionBudget | default dict -}}
-{{- $minReplicas := ternary (int $autoscaling.minReplicas) (int $cfg.replicas) (eq $autoscaling.enabled true) -}}
+{{- $hpa := and (eq $autoscaling.enabled true) (not .scaledBy) -}}
+{{- $minReplicas := ternary (int $autoscaling.minReplicas) (int $cfg.replicas) $hpa -}}
+{{- with .scaledBy }}
+{{- $minReplicas = int .minReplicas -}}
+{{- end }}
 {{- $env := deepCopy .env -}}
 {{- $_ := set $env "LOG_LEVEL" (default $root.Values.config.logLevel (get $env "LOG_LEVEL")) -}}
 {{- include "pixelflow.mergeInto" (dict "dst" $env "src" (deepCopy ($cfg.env | default dict))) -}}
@@ -30,7 +36,10 @@ Arguments (a dict):
 {{- if and (gt $sleep 0) (ge $sleep $grace) -}}
 {{- fail (printf "%s: preStopSleepSeconds (%d) must be shorter than terminationGracePeriodSeconds (%d), which it counts against" $name $sleep $grace) -}}
 {{- end -}}
-{{- if and (eq $autoscaling.enabled true) (not (dig "requests" "cpu" "" ($cfg.resources | default dict))) (not (empty $autoscaling.targetCPUUtilizationPercentage)) -}}
+{{- if and $hpa (gt (int $autoscaling.minReplicas) (int $autoscaling.maxReplicas)) -}}
+{{- fail (printf "%s: autoscaling.minReplicas (%d) is above autoscaling.maxReplicas (%d)" $name (int $autoscaling.minReplicas) (int $autoscaling.maxReplicas)) -}}
+{{- end -}}
+{{- if and $hpa (not (dig "requests" "cpu" "" ($cfg.resources | default dict))) (not (empty $autoscaling.targetCPUUtilizationPercentage)) -}}
 {{- fail (printf "%s: autoscaling on CPU utilisation needs resources.requests.cpu" $name) -}}
 {{- end }}
 ---
@@ -41,7 +50,7 @@ metadata:
   labels:
     {{- include "pixelflow.componentLabels" . | nindent 4 }}
 spec:
-  {{- if not (eq $autoscaling.enabled true) }}
+  {{- if not (or $hpa .scaledBy) }}
   replicas: {{ int $cfg.replicas }}
   {{- end }}
   revisionHistoryLimit: {{ int $cfg.revisionHistoryLimit }}
@@ -235,7 +244,7 @@ spec:
     matchLabels:
       {{- include "pixelflow.selectorLabels" . | nindent 6 }}
 {{- end }}
-{{- if eq $autoscaling.enabled true }}
+{{- if $hpa }}
 ---
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
