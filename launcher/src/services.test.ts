@@ -45,7 +45,12 @@ describe('the service manifest', () => {
   });
 
   it('is what the Helm chart deploys: a workload per service, running its entry point', () => {
-    const templates = readdirSync(new URL('helm/pixelflow/templates/', root))
+    // Every template file, those of `helm test` (templates/tests/) included.
+    const templates = readdirSync(new URL('helm/pixelflow/templates/', root), {
+      recursive: true,
+      encoding: 'utf8',
+    })
+      .filter((file) => /\.(yaml|tpl|txt)$/.test(file))
       .map((file) => read(`helm/pixelflow/templates/${file}`))
       .join('\n');
     for (const service of services) {
