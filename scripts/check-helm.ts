@@ -193,13 +193,26 @@ interface PodSpec {
   terminationGracePeriodSeconds?: number;
   automountServiceAccountToken?: boolean;
   topologySpreadConstraints?: unknown[];
+  restartPolicy?: string;
+}
+type Labels = Record<string, string>;
+/** A NetworkPolicy peer, rule and spec, as far as the checks read them. */
+interface Peer {
+  podSelector?: { matchLabels?: Labels };
+  namespaceSelector?: { matchLabels?: Labels; matchExpressions?: unknown[] };
+  ipBlock?: { cidr: string };
+}
+interface PolicyRule {
+  from?: Peer[];
+  to?: Peer[];
+  ports?: Array<{ port?: number | string; protocol?: string }>;
 }
 interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
+  metadata: { name: string; labels?: Labels; annotations?: Record<string, string> };
   data?: Record<string, string>;
-  spec?: {
+  spec?: Partial<PodSpec> & {
     replicas?: number;
     selector?: Record<string, string> | { matchLabels?: Record<string, string> };
     strategy?: { type?: string; rollingUpdate?: { maxUnavailable?: number | string } };
@@ -209,6 +222,20 @@ interface Manifest {
     minAvailable?: number | string;
     minReplicas?: number;
     scaleTargetRef?: { kind: string; name: string };
+    // NetworkPolicy
+    podSelector?: { matchLabels?: Labels };
+    policyTypes?: string[];
+    ingress?: PolicyRule[];
+    egress?: PolicyRule[];
+    // KEDA: ScaledObject, TriggerAuthentication
+    minReplicaCount?: number;
+    maxReplicaCount?: number;
+    triggers?: Array<{
+      type: string;
+      metadata: Record<string, string>;
+      authenticationRef?: { name: string };
+    }>;
+    secretTargetRef?: Array<{ parameter: string; name: string; key: string }>;
     rules?: Array<{
       host?: string;
       http?: {
@@ -230,6 +257,8 @@ interface Expectations {
   topologySpread?: boolean;
   /** The gateway's TRUST_PROXY. */
   trustProxy: string;
+  /** Whether NetworkPolicies are rendered. @default true */
+  networkPolicy?: boolean;
 }
 
 /**
@@ -269,6 +298,13 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
   const of = (kind: string) => objects.filter((o) => o.kind === kind);
   const workloads = [...of('Deployment'), ...of('StatefulSet')];
   const hpaTargets = new Map(of('HorizontalPodAutoscaler').map((h) => [h.spec?.scaleTargetRef?.name, h]));
+  const scaledObjects = new Map(of('ScaledObject').map((o) => [o.spec?.scaleTargetRef?.name, o]));
+  /** The fewest pods a Deployment may have: its autoscaler's minimum, else its replica count. */
+  const fewest = (w: Manifest) =>
+    hpaTargets.get(w.metadata.name)?.spec?.minReplicas ??
+    scaledObjects.get(w.metadata.name)?.spec?.minReplicaCount ??
+    w.spec?.replicas ??
+    1;
   const secrets = new Map(of('Secret').map((s) => [s.metadata.name, Object.keys(s.data ?? {})]));
   const services = of('Service');
   /** Whether a Service of that name serves that port. */
@@ -296,9 +332,10 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
       found.push(`${id}: selector does not match its pod labels`);
     if (pod.automountServiceAccountToken !== false) found.push(`${id} mounts a service account token`);
     if (w.kind === 'Deployment') {
-      const hpa = hpaTargets.get(w.metadata.name);
-      if (hpa && w.spec?.replicas !== undefined) found.push(`${id} sets replicas while an HPA scales it`);
-      if (!hpa && (w.spec?.replicas ?? 1) < 2 && !expect.singleReplica?.includes(component))
+      const scaler = hpaTargets.get(w.metadata.name) ?? scaledObjects.get(w.metadata.name);
+      if (scaler && w.spec?.replicas !== undefined)
+        found.push(`${id} sets replicas while ${scaler.kind}/${scaler.metadata.name} scales it`);
+      if (fewest(w) < 2 && !expect.singleReplica?.includes(component))
         found.push(`${id} has fewer than 2 replicas`);
       if (w.spec?.strategy?.type !== 'RollingUpdate' || w.spec.strategy.rollingUpdate?.maxUnavailable !== 0)
         found.push(`${id}: rollout is not RollingUpdate with maxUnavailable 0`);
@@ -427,13 +464,13 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
       found.push(`PodDisruptionBudget/${pdb.metadata.name} selects ${targets.length} workloads`);
       continue;
     }
-    const least = hpaTargets.get(target.metadata.name)?.spec?.minReplicas ?? target.spec?.replicas ?? 1;
-    if (Number(pdb.spec?.minAvailable) >= least)
+    if (Number(pdb.spec?.minAvailable) >= fewest(target))
       found.push(`PodDisruptionBudget/${pdb.metadata.name} would block every eviction`);
   }
   for (const [name] of hpaTargets) {
     if (!of('Deployment').some((d) => d.metadata.name === name))
       found.push(`an HPA targets ${name}, which is absent`);
+    if (scaledObjects.has(name)) found.push(`${name} is scaled by both an HPA and a ScaledObject`);
   }
   for (const ingress of of('Ingress')) {
     for (const rule of ingress.spec?.rules ?? []) {
@@ -448,8 +485,428 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
         found.push(`Ingress/${ingress.metadata.name} routes to ${backend?.name}, which is not there`);
     }
   }
+  found.push(
+    ...checkNetworkPolicies(objects, expect),
+    ...checkKeda(objects, expect),
+    ...checkTestPods(objects),
+  );
   return found;
 }
+
+// --- NetworkPolicy, KEDA and helm test -------------------------------------------------------------
+
+/** A pod as NetworkPolicies see it: its component, labels and container ports. */
+interface PodView {
+  component: string;
+  labels: Labels;
+  ports: Array<{ name?: string; containerPort: number }>;
+}
+/** A pod of another namespace, or an address outside the cluster. */
+const outside = null;
+type Endpoint = PodView | typeof outside;
+
+const selects = (selector: { matchLabels?: Labels } | undefined, labels: Labels) =>
+  Object.entries(selector?.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+const isEmptySelector = (selector: Peer['namespaceSelector']) =>
+  selector !== undefined &&
+  Object.keys(selector.matchLabels ?? {}).length === 0 &&
+  (selector.matchExpressions ?? []).length === 0;
+
+/** Whether a rule's peers (from or to) take in that endpoint; no peers: every endpoint. */
+function peersMatch(peers: Peer[] | undefined, endpoint: Endpoint): boolean {
+  if (!peers || peers.length === 0) return true;
+  return peers.some((peer) => {
+    if (endpoint === outside) return Boolean(peer.ipBlock || peer.namespaceSelector);
+    if (peer.ipBlock) return false;
+    // A namespaceSelector peer reaches the release's own namespace only when it selects every one.
+    if (peer.namespaceSelector && !isEmptySelector(peer.namespaceSelector)) return false;
+    return selects(peer.podSelector, endpoint.labels);
+  });
+}
+
+/** Whether a rule's ports take in that port of the target (named ports resolve on the target). */
+function portsMatch(rule: PolicyRule, target: Endpoint, port: number, protocol: string): boolean {
+  if (!rule.ports || rule.ports.length === 0) return true;
+  return rule.ports.some(
+    (p) =>
+      (p.protocol ?? 'TCP') === protocol &&
+      (p.port === undefined ||
+        p.port === port ||
+        (typeof p.port === 'string' &&
+          target !== outside &&
+          target.ports.some((c) => c.name === p.port && c.containerPort === port))),
+  );
+}
+
+/** Whether the policies let `from` open a connection to `to` on that port, at both ends. */
+function allowed(
+  policies: Manifest[],
+  from: Endpoint,
+  to: Endpoint,
+  port: number,
+  protocol = 'TCP',
+): boolean {
+  const side = (pod: Endpoint, type: 'Ingress' | 'Egress') => {
+    if (pod === outside) return true;
+    const selecting = policies.filter(
+      (p) =>
+        selects(p.spec?.podSelector, pod.labels) &&
+        (p.spec?.policyTypes ?? (type === 'Ingress' || p.spec?.egress ? [type] : [])).includes(type),
+    );
+    if (selecting.length === 0) return true;
+    return selecting.some((p) =>
+      (type === 'Ingress' ? p.spec?.ingress : p.spec?.egress)?.some(
+        (rule) =>
+          peersMatch(type === 'Ingress' ? rule.from : rule.to, type === 'Ingress' ? from : to) &&
+          portsMatch(rule, to, port, protocol),
+      ),
+    );
+  };
+  return side(from, 'Egress') && side(to, 'Ingress');
+}
+
+const podView = (labels: Labels = {}, spec: Partial<PodSpec> | undefined): PodView => ({
+  component: labels['app.kubernetes.io/component'] ?? '',
+  labels,
+  ports: (spec?.containers ?? []).flatMap((c) => c.ports ?? []),
+});
+
+/** The services each component reaches by the manifest: subgraphs and converters, Redis, PostgreSQL. */
+const usesRedis = new Set<string>();
+const usesPostgres = new Set<string>();
+for (const service of services) {
+  const variables = await environmentOf(service);
+  if (variables.has('REDIS_URL')) usesRedis.add(service.name);
+  if (variables.has('DATABASE_URL')) usesPostgres.add(service.name);
+}
+
+/**
+ * The NetworkPolicies against the service manifest: each selects pods of the release; every call
+ * the manifest makes (a service's dependsOn, the converters in its CONVERTERS, Redis and
+ * PostgreSQL for those that read REDIS_URL / DATABASE_URL) is allowed at both ends and no other
+ * connection between the release's pods is; from outside only the gateway and the web app (and
+ * Redis for KEDA's operator) are reachable; every Pixelflow pod may ask DNS, and reaches outside
+ * the release only for the datastores and converters that live there.
+ */
+function checkNetworkPolicies(objects: Manifest[], expect: Expectations): string[] {
+  const found: string[] = [];
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
+  const pods = workloads.map((w) => podView(w.spec?.template?.metadata.labels, w.spec?.template?.spec));
+  const testPods = objects
+    .filter((o) => o.kind === 'Pod')
+    .map((o) => podView(o.metadata.labels, o.spec as Partial<PodSpec>));
+  if (!(expect.networkPolicy ?? true)) {
+    if (policies.length > 0) found.push(`${policies.length} NetworkPolicies rendered while switched off`);
+    return found;
+  }
+  for (const policy of policies) {
+    const id = `NetworkPolicy/${policy.metadata.name}`;
+    if (!pods.some((pod) => selects(policy.spec?.podSelector, pod.labels)))
+      found.push(`${id} selects no pod of the release`);
+    for (const rule of [...(policy.spec?.ingress ?? []), ...(policy.spec?.egress ?? [])]) {
+      for (const peer of [...(rule.from ?? []), ...(rule.to ?? [])]) {
+        if (
+          peer.podSelector &&
+          !peer.namespaceSelector &&
+          ![...pods, ...testPods].some((p) => selects(peer.podSelector, p.labels))
+        )
+          found.push(`${id} names a peer that selects no pod: ${JSON.stringify(peer.podSelector)}`);
+      }
+    }
+  }
+  for (const pod of pods) {
+    const types = new Set(
+      policies
+        .filter((p) => selects(p.spec?.podSelector, pod.labels))
+        .flatMap((p) => p.spec?.policyTypes ?? []),
+    );
+    if (!types.has('Ingress') || !types.has('Egress'))
+      found.push(`${pod.component}: no NetworkPolicy limits both its ingress and its egress`);
+  }
+
+  // The calls the manifest makes, by component.
+  const byComponent = new Map(
+    workloads.map((w) => [w.spec?.template?.metadata.labels?.['app.kubernetes.io/component'] ?? '', w]),
+  );
+  const serviceTargets = new Map(
+    objects
+      .filter((o) => o.kind === 'Service')
+      .map((s) => {
+        const target = workloads.find((w) =>
+          matches(s.spec?.selector as Labels, w.spec?.template?.metadata.labels),
+        );
+        return [
+          s.metadata.name,
+          target?.spec?.template?.metadata.labels?.['app.kubernetes.io/component'] ?? '',
+        ];
+      }),
+  );
+  const expected = new Set<string>();
+  const external = new Set<string>();
+  for (const service of services) {
+    const workload = byComponent.get(service.name);
+    if (!workload || service.role === 'converter') continue;
+    const env = new Map(
+      (workload.spec?.template?.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? '']),
+    );
+    const roleOf = (name: string) => services.find((s) => s.name === name)?.role;
+    for (const dependency of service.dependsOn) {
+      if (roleOf(dependency) !== 'converter' && byComponent.has(dependency))
+        expected.add(`${service.name} → ${dependency}`);
+    }
+    // A converter process is called at the URLs of CONVERTERS: this chart's Services, or elsewhere.
+    if (service.dependsOn.some((name) => roleOf(name) === 'converter')) {
+      for (const pair of (env.get('CONVERTERS') ?? '').split(',').filter(Boolean)) {
+        const target = serviceTargets.get(new URL(pair.slice(pair.indexOf('=') + 1)).hostname);
+        if (target) expected.add(`${service.name} → ${target}`);
+        else external.add(service.name);
+      }
+    }
+    for (const [store, users] of [
+      ['redis', usesRedis],
+      ['postgres', usesPostgres],
+    ] as const) {
+      if (!users.has(service.name)) continue;
+      if (byComponent.has(store)) expected.add(`${service.name} → ${store}`);
+      else external.add(service.name);
+    }
+    // And the chart wires no call the manifest does not make.
+    for (const [name, value] of env) {
+      if (name === 'PUBLIC_URL') continue;
+      for (const [, host] of value.matchAll(/http:\/\/([a-z0-9-]+):\d+/g)) {
+        const target = serviceTargets.get(host ?? '');
+        if (target && !expected.has(`${service.name} → ${target}`))
+          found.push(`${service.name}: ${name} calls ${target}, which the manifest does not`);
+      }
+    }
+  }
+  // From outside the release: the edge, and Redis for KEDA's operator.
+  const keda = objects.some((o) => o.kind === 'ScaledObject');
+  const edge = new Set(['gateway', 'web', ...(keda ? ['redis'] : [])]);
+  for (const to of pods) {
+    const open = to.ports.some((p) => allowed(policies, outside, to, p.containerPort));
+    if (open !== edge.has(to.component))
+      found.push(`${to.component} is ${open ? '' : 'not '}reachable from outside the release`);
+  }
+  // Between the release's pods: what the manifest calls, and nothing else; but a pod that takes
+  // connections from every pod (the web app) is taken in by any rule towards "any address" too, and
+  // nothing opens thereby.
+  const stranger: PodView = { component: '', labels: {}, ports: [] };
+  for (const from of pods) {
+    for (const to of pods) {
+      if (from === to) continue;
+      const call = `${from.component} → ${to.component}`;
+      const open = to.ports.filter((p) => allowed(policies, from, to, p.containerPort));
+      const toAll = to.ports.some((p) => allowed(policies, stranger, to, p.containerPort));
+      if (expected.has(call) && open.length === 0) found.push(`the NetworkPolicies block ${call}`);
+      if (!expected.has(call) && open.length > 0 && !toAll)
+        found.push(
+          `the NetworkPolicies allow ${call} (port ${open.map((p) => p.containerPort).join(', ')}), which the manifest does not call`,
+        );
+    }
+  }
+  const gateway = pods.find((p) => p.component === 'gateway');
+  for (const test of testPods) {
+    if (gateway && !gateway.ports.some((p) => allowed(policies, test, gateway, p.containerPort)))
+      found.push(`the NetworkPolicies keep the helm test pod from the gateway`);
+  }
+  // Out of the release: DNS for every Pixelflow pod, and otherwise only to what lives outside.
+  for (const from of pods) {
+    const store = from.component === 'redis' || from.component === 'postgres';
+    const dns = allowed(policies, from, outside, 53, 'UDP') && allowed(policies, from, outside, 53, 'TCP');
+    if (!store && !dns) found.push(`${from.component} may not ask DNS`);
+    const probe = [80, 443, 5432, 6379, 8080];
+    const beyond = probe.filter((port) => allowed(policies, from, outside, port));
+    if (store && (dns || beyond.length > 0))
+      found.push(`${from.component} may open connections out of the release`);
+    if (!store && beyond.length > 0 && !external.has(from.component))
+      found.push(
+        `${from.component} may reach port ${beyond.join(', ')} outside the release, where it calls nothing`,
+      );
+  }
+  return found;
+}
+
+const { QUEUE } = await import('../subgraphs/conversion/src/service.ts');
+
+/**
+ * KEDA's objects: the ScaledObject sizes the conversion Deployment (which then has neither replicas
+ * nor an HPA) on the conversion queue (QUEUE's stream with the release's key prefix, and its
+ * consumer group), reaching the Redis the services use; its TriggerAuthentication names Secret
+ * keys that exist.
+ */
+function checkKeda(objects: Manifest[], expect: Expectations): string[] {
+  const found: string[] = [];
+  const secrets = new Map(
+    objects.filter((o) => o.kind === 'Secret').map((s) => [s.metadata.name, s.data ?? {}]),
+  );
+  const auths = new Map(
+    objects.filter((o) => o.kind === 'TriggerAuthentication').map((a) => [a.metadata.name, a]),
+  );
+  const serves = (host: string, port: number) =>
+    objects.some(
+      (s) => s.kind === 'Service' && s.metadata.name === host && s.spec?.ports?.some((p) => p.port === port),
+    );
+  for (const scaled of objects.filter((o) => o.kind === 'ScaledObject')) {
+    const id = `ScaledObject/${scaled.metadata.name}`;
+    const target = objects.find(
+      (o) => o.kind === 'Deployment' && o.metadata.name === scaled.spec?.scaleTargetRef?.name,
+    );
+    const container = target?.spec?.template?.spec.containers[0];
+    if (
+      target?.spec?.template?.metadata.labels?.['app.kubernetes.io/component'] !== 'conversion' ||
+      !container
+    ) {
+      found.push(`${id} scales ${scaled.spec?.scaleTargetRef?.name}, which is not the conversion Deployment`);
+      continue;
+    }
+    if ((scaled.spec?.minReplicaCount ?? 0) < 1) found.push(`${id} may scale the conversion service to 0`);
+    const prefix = container.env?.find((e) => e.name === 'REDIS_KEY_PREFIX')?.value ?? '';
+    const redisUrl = container.env?.find((e) => e.name === 'REDIS_URL')?.valueFrom?.secretKeyRef;
+    const stored = redisUrl && secrets.get(redisUrl.name)?.[redisUrl.key];
+    for (const trigger of scaled.spec?.triggers ?? []) {
+      const meta = trigger.metadata;
+      if (trigger.type !== 'redis-streams') found.push(`${id}: a trigger of type ${trigger.type}`);
+      if (meta.stream !== `${prefix}${QUEUE.stream}` || meta.consumerGroup !== QUEUE.group)
+        found.push(
+          `${id}: scales on ${meta.stream}/${meta.consumerGroup}, not ${prefix}${QUEUE.stream}/${QUEUE.group}`,
+        );
+      const [host = '', port = ''] = (meta.address ?? '').split(':');
+      if (!host.includes('.') && !serves(host, Number(port)))
+        found.push(`${id}: no Service serves ${meta.address}`);
+      if (stored) {
+        const url = new URL(decode(stored));
+        if (url.host !== meta.address && `${url.host}:6379` !== meta.address)
+          found.push(`${id}: reaches ${meta.address}, the services ${url.host}`);
+        if (url.password && !trigger.authenticationRef) found.push(`${id}: Redis has a password, KEDA none`);
+        if (String(url.protocol === 'rediss:') !== meta.enableTLS)
+          found.push(`${id}: enableTLS does not match REDIS_URL`);
+      }
+      const target = Number(meta.lagCount ?? meta.pendingEntriesCount);
+      if (!Number.isInteger(target) || target < 1)
+        found.push(`${id}: a trigger without a lagCount or pendingEntriesCount`);
+      if (trigger.authenticationRef) {
+        const auth = auths.get(trigger.authenticationRef.name);
+        if (!auth) found.push(`${id}: TriggerAuthentication/${trigger.authenticationRef.name} is absent`);
+        for (const ref of auth?.spec?.secretTargetRef ?? []) {
+          const known = secrets.get(ref.name);
+          if (known ? !(ref.key in known) : !expect.externalSecrets.includes(ref.name))
+            found.push(`${id}: its ${ref.parameter} is ${ref.name}/${ref.key}, which nothing provides`);
+          if (
+            known &&
+            ref.parameter === 'password' &&
+            stored &&
+            decode(known[ref.key] ?? '') !== new URL(decode(stored)).password
+          )
+            found.push(`${id}: its password is not the one inside REDIS_URL`);
+        }
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * The helm test pods: hooks of the test event from the services' image, non-root with a read-only
+ * root filesystem and resources like the other pods, asking the gateway's Service for every
+ * converter the conversion service is given.
+ */
+function checkTestPods(objects: Manifest[]): string[] {
+  const found: string[] = [];
+  const deployments = objects.filter((o) => o.kind === 'Deployment');
+  const of = (component: string) =>
+    deployments.find((d) => d.spec?.template?.metadata.labels?.['app.kubernetes.io/component'] === component)
+      ?.spec?.template?.spec.containers[0];
+  const gateway = of('gateway');
+  const conversion = of('conversion');
+  const gatewayService = objects.find(
+    (o) => o.kind === 'Service' && o.metadata.labels?.['app.kubernetes.io/component'] === 'gateway',
+  );
+  for (const pod of objects.filter((o) => o.kind === 'Pod')) {
+    const id = `Pod/${pod.metadata.name}`;
+    const spec = pod.spec as Partial<PodSpec>;
+    const c = spec.containers?.[0];
+    if (pod.metadata.annotations?.['helm.sh/hook'] !== 'test') found.push(`${id} is no helm test hook`);
+    if (!c) continue;
+    if (spec.restartPolicy !== 'Never') found.push(`${id} restarts`);
+    if (spec.automountServiceAccountToken !== false) found.push(`${id} mounts a service account token`);
+    if (c.image !== gateway?.image) found.push(`${id} runs ${c.image}, not the services' image`);
+    if ((c.args ?? []).slice(0, 2).join(' ') !== 'node -e') found.push(`${id} does not run node -e`);
+    if (!(spec.securityContext?.runAsNonRoot || c.securityContext?.runAsNonRoot))
+      found.push(`${id} may run as root`);
+    if (c.securityContext?.readOnlyRootFilesystem !== true)
+      found.push(`${id} has a writable root filesystem`);
+    if (
+      c.securityContext?.allowPrivilegeEscalation !== false ||
+      !c.securityContext.capabilities?.drop?.includes('ALL')
+    )
+      found.push(`${id} may escalate privileges or keeps capabilities`);
+    if (!c.resources?.requests?.cpu || !c.resources.requests.memory || !c.resources.limits?.memory)
+      found.push(`${id} lacks requests or a memory limit`);
+    const env = new Map((c.env ?? []).map((e) => [e.name, e.value ?? '']));
+    const url = new URL(env.get('GATEWAY_URL') ?? 'http://nowhere:1');
+    if (
+      url.hostname !== gatewayService?.metadata.name ||
+      !gatewayService.spec?.ports?.some((p) => p.port === Number(url.port))
+    )
+      found.push(`${id}: GATEWAY_URL ${url} is not the gateway's Service`);
+    const converters = (conversion?.env?.find((e) => e.name === 'CONVERTERS')?.value ?? '')
+      .split(',')
+      .map((pair) => pair.slice(0, pair.indexOf('=')));
+    if (env.get('CONVERTER_IDS') !== converters.join(','))
+      found.push(
+        `${id} expects converters ${env.get('CONVERTER_IDS')}, conversion has ${converters.join(',')}`,
+      );
+  }
+  return found;
+}
+
+/** A Kubernetes quantity as a number (cores, bytes). */
+function quantity(value: unknown): number {
+  if (typeof value === 'number') return value;
+  const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(String(value ?? '0'));
+  const units: Record<string, number> = {
+    '': 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+  };
+  const unit = units[match?.[2] ?? 'x'];
+  if (!match || unit === undefined) throw new Error(`not a quantity the checks know: ${value}`);
+  return Number(match[1]) * unit;
+}
+
+/** The pods a render starts (at their autoscalers' minimum) and the CPU and memory they request. */
+function footprint(objects: Manifest[]): { pods: number; cpu: number; memory: number } {
+  const minimum = new Map<string | undefined, number | undefined>([
+    ...objects
+      .filter((o) => o.kind === 'HorizontalPodAutoscaler')
+      .map((h) => [h.spec?.scaleTargetRef?.name, h.spec?.minReplicas] as const),
+    ...objects
+      .filter((o) => o.kind === 'ScaledObject')
+      .map((s) => [s.spec?.scaleTargetRef?.name, s.spec?.minReplicaCount] as const),
+  ]);
+  let pods = 0;
+  let cpu = 0;
+  let memory = 0;
+  for (const w of objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')) {
+    const replicas = minimum.get(w.metadata.name) ?? w.spec?.replicas ?? 1;
+    pods += replicas;
+    for (const c of w.spec?.template?.spec.containers ?? []) {
+      cpu += replicas * quantity(c.resources?.requests?.cpu ?? 0);
+      memory += replicas * quantity(c.resources?.requests?.memory ?? 0);
+    }
+  }
+  return { pods, cpu, memory };
+}
+const describeFootprint = ({ pods, cpu, memory }: ReturnType<typeof footprint>) =>
+  `${pods} pods requesting ${Number(cpu.toFixed(3))} CPU and ${(memory / 2 ** 30).toFixed(2)} GiB of memory`;
 
 // --- 4. cases -------------------------------------------------------------------------------------
 
@@ -479,6 +936,9 @@ const cases: RenderCase[] = [
       Secret: 1,
       ServiceAccount: 1,
       StatefulSet: 0,
+      NetworkPolicy: 20,
+      Pod: 1,
+      ScaledObject: 0,
     },
   },
   {
@@ -499,6 +959,7 @@ const cases: RenderCase[] = [
       Ingress: 1,
       StatefulSet: 2,
       Secret: 1,
+      NetworkPolicy: 13,
     },
   },
   {
@@ -508,8 +969,16 @@ const cases: RenderCase[] = [
       externalSecrets: ['pixelflow-internal', 'pixelflow-redis', 'pixelflow-postgres'],
       topologySpread: false,
       trustProxy: '10.244.0.0/16,10.245.0.0/16',
+      networkPolicy: false,
     },
-    kinds: { Deployment: 7, Service: 7, PodDisruptionBudget: 0, Secret: 0, ServiceAccount: 0 },
+    kinds: {
+      Deployment: 7,
+      Service: 7,
+      PodDisruptionBudget: 0,
+      Secret: 0,
+      ServiceAccount: 0,
+      NetworkPolicy: 0,
+    },
   },
   {
     // Single replicas: no disruption budget. Secret: internal secret, Redis URL, PostgreSQL's
@@ -532,9 +1001,111 @@ const cases: RenderCase[] = [
       ],
       trustProxy: 'false',
     },
-    kinds: { Deployment: 10, Service: 12, PodDisruptionBudget: 0, StatefulSet: 2, Secret: 1 },
+    kinds: {
+      Deployment: 10,
+      Service: 12,
+      PodDisruptionBudget: 0,
+      StatefulSet: 2,
+      Secret: 1,
+      NetworkPolicy: 12,
+    },
+  },
+  {
+    // The small profile: the five services, the sharp converters in one Deployment, DeepDream,
+    // upscale and the web app, once each, beside the bundled Redis and PostgreSQL.
+    name: 'small',
+    args: ['-f', join(chart, 'values-small.yaml'), ...secret],
+    expect: {
+      externalSecrets: [],
+      singleReplica: [
+        'gateway',
+        'auth',
+        'gallery',
+        'jobs',
+        'conversion',
+        'converter-sharp',
+        'converter-deepdream',
+        'converter-upscale',
+        'web',
+      ],
+      trustProxy: 'false',
+    },
+    kinds: {
+      Deployment: 9,
+      Service: 11,
+      StatefulSet: 2,
+      PodDisruptionBudget: 0,
+      HorizontalPodAutoscaler: 0,
+      NetworkPolicy: 11,
+      Pod: 1,
+    },
+  },
+  {
+    // KEDA in place of the conversion HPA, on an external Redis with a password; grouped
+    // converters; NetworkPolicies narrowed to the ingress controller, kube-dns and given peers.
+    name: 'keda',
+    args: ['-f', join(chart, 'ci/keda-values.yaml'), ...secret],
+    expect: { externalSecrets: [], trustProxy: 'false' },
+    kinds: {
+      Deployment: 7,
+      Service: 7,
+      PodDisruptionBudget: 7,
+      HorizontalPodAutoscaler: 0,
+      ScaledObject: 1,
+      TriggerAuthentication: 1,
+      NetworkPolicy: 7,
+      Pod: 1,
+    },
   },
 ];
+
+/**
+ * values.schema.json itself: every object schema that names its properties refuses others (a
+ * misspelt key fails), and each block that takes the workload settings (allOf the workload
+ * definition) admits exactly those keys besides its own (draft-07 has no unevaluatedProperties:
+ * the block lists them in patternProperties).
+ */
+function checkSchema(): string[] {
+  const found: string[] = [];
+  const schema = JSON.parse(readFileSync(join(chart, 'values.schema.json'), 'utf8')) as Schema;
+  const workload = (schema.definitions as Schema).workload as Schema;
+  const workloadKeys = `^(${Object.keys(workload.properties as Schema).join('|')})$`;
+  const walk = (node: unknown, path: string): void => {
+    if (Array.isArray(node)) {
+      for (const [i, item] of node.entries()) walk(item, `${path}/${i}`);
+    }
+    if (!isObject(node)) return;
+    const takesWorkload =
+      Array.isArray(node.allOf) && node.allOf.some((s) => isObject(s) && s.$ref === '#/definitions/workload');
+    if (takesWorkload && !(isObject(node.patternProperties) && workloadKeys in node.patternProperties))
+      found.push(
+        `${path} takes the workload settings but does not admit exactly their keys (${workloadKeys})`,
+      );
+    if (
+      (takesWorkload || isObject(node.properties)) &&
+      node !== workload &&
+      node.additionalProperties !== false
+    )
+      found.push(`${path} names its properties yet admits any other key`);
+    for (const [key, value] of Object.entries(node)) walk(value, `${path}/${key}`);
+  };
+  walk(schema, '#');
+  return found;
+}
+
+/** Kinds of KEDA (CRDs): kubeconform has no schema for them. */
+const kedaKinds = ['ScaledObject', 'TriggerAuthentication'];
+
+/** The two profiles the chart ships, measured for the README and the issue's closing note. */
+const profiles = [
+  {
+    name: 'default (values.yaml, with the bundled PostgreSQL and Redis)',
+    args: [...secret, '--set', 'redis.enabled=true,postgres.enabled=true'],
+  },
+  { name: 'small (values-small.yaml)', args: ['-f', join(chart, 'values-small.yaml'), ...secret] },
+];
+/** What the small profile may request: a 2-CPU node keeps room for its system pods. */
+const smallNode = { cpu: 1.5, memory: 3 * 2 ** 30 };
 
 /** Renders that must fail, and a piece of the message they must fail with. */
 const refusals: Array<{ name: string; args: string[]; message: string }> = [
@@ -584,6 +1155,83 @@ const refusals: Array<{ name: string; args: string[]; message: string }> = [
     name: 'an extra converter with neither url nor image',
     args: [...required, '--set', 'extraConverters[0].id=colorize'],
     message: 'give either url',
+  },
+  // The schema (values.schema.json), before any template runs.
+  {
+    name: 'a word for a replica count',
+    args: [...required, '--set', 'defaults.replicas=two'],
+    message: "at '/defaults/replicas': got string, want integer",
+  },
+  {
+    name: 'a negative replica count',
+    args: [...required, '--set', 'gateway.replicas=-1'],
+    message: "at '/gateway/replicas': minimum: got -1, want 1",
+  },
+  {
+    name: 'a misspelt key',
+    args: [...required, '--set', 'gateway.replcas=3'],
+    message: "at '/gateway': additional properties 'replcas' not allowed",
+  },
+  {
+    name: 'a key the chart does not know at the top',
+    args: [...required, '--set', 'replicas=3'],
+    message: "additional properties 'replicas' not allowed",
+  },
+  {
+    name: 'a log level that does not exist',
+    args: [...required, '--set', 'config.logLevel=verbose'],
+    message: "at '/config/logLevel': value must be one of 'fatal', 'error', 'warn', 'info'",
+  },
+  {
+    name: 'a converter layout that does not exist',
+    args: [...required, '--set', 'converterDeployment=together'],
+    message: "at '/converterDeployment': value must be one of 'perConverter', 'grouped'",
+  },
+  {
+    name: 'a port out of range',
+    args: [...required, '--set', 'jobs.port=70000'],
+    message: "at '/jobs/port': maximum: got 70,000, want 65,535",
+  },
+  {
+    name: 'a memory request that is no quantity',
+    args: [...required, '--set', 'auth.resources.requests.memory=lots'],
+    message: "at '/auth/resources/requests/memory': 'lots' does not match pattern",
+  },
+  {
+    name: 'a rollout that could never start a pod',
+    args: [...required, '--set', 'defaults.maxSurge=0'],
+    message: "at '/defaults/maxSurge': minimum: got 0, want 1",
+  },
+  {
+    name: 'a string for a switch',
+    args: [...required, '--set', 'networkPolicy.enabled=yes'],
+    message: "at '/networkPolicy/enabled': got string, want boolean",
+  },
+  // Checks of the templates.
+  {
+    name: 'settings on one converter while they are grouped',
+    args: [
+      ...required,
+      '--set',
+      'converterDeployment=grouped,converters[0].id=flip,converters[0].replicas=3',
+    ],
+    message:
+      'converters "flip": with converterDeployment=grouped one Deployment serves every sharp converter',
+  },
+  {
+    name: 'KEDA with a Redis URL the chart cannot read',
+    args: [
+      ...secret,
+      ...postgresUrl,
+      '--set',
+      'redis.existingSecret=pixelflow-redis,conversion.keda.enabled=true',
+    ],
+    message: 'conversion.keda.enabled with redis.existingSecret: KEDA cannot read the Redis URL',
+  },
+  {
+    name: 'an HPA whose minimum is above its maximum',
+    args: [...required, '--set', 'gallery.autoscaling.enabled=true,gallery.autoscaling.minReplicas=12'],
+    message: 'autoscaling.minReplicas (12) is above autoscaling.maxReplicas (10)',
   },
 ];
 
@@ -635,8 +1283,10 @@ function main(): void {
       }
       const file = join(renders, `${c.name}-${version}.yaml`);
       writeFileSync(file, render.stdout);
+      // KEDA's kinds are CRDs, which Kubernetes' own OpenAPI document lacks: checkKeda reads them.
       const validation = run(kubeconform, [
         ...['-strict', '-summary', '-kubernetes-version', version, '-schema-location', dir],
+        ...['-skip', kedaKinds.join(',')],
         file,
       ]);
       log(`kubeconform, Kubernetes ${version}: ${validation.stdout.trim().split('\n').at(-1)}`);
@@ -654,8 +1304,37 @@ function main(): void {
       log(
         `structure, ${objects.length} objects: ${structure.length === 0 ? 'ok' : `${structure.length} problems`}`,
       );
+      if (version === oldest) log(`footprint: ${describeFootprint(footprint(objects))}`);
     }
   }
+
+  log('\n== profiles: the pods each starts and the CPU and memory they request (helm test pods aside)');
+  for (const profile of profiles) {
+    const render = run(helm, ['template', 'pixelflow', chart, '--kube-version', oldest, ...profile.args]);
+    if (render.code !== 0) {
+      problems.push(`profile ${profile.name}: helm template failed: ${render.stderr}`);
+      continue;
+    }
+    const objects = parseAllDocuments(render.stdout).map((d) => d.toJS() as Manifest);
+    const measured = footprint(objects.filter((o) => o !== null));
+    log(`${profile.name}: ${describeFootprint(measured)}`);
+    if (
+      profile.name.startsWith('small') &&
+      (measured.cpu > smallNode.cpu || measured.memory > smallNode.memory)
+    )
+      problems.push(
+        `the small profile requests more than a 2-CPU node spares (${smallNode.cpu} CPU, ${smallNode.memory / 2 ** 30} GiB)`,
+      );
+  }
+
+  log('\n== values.schema.json');
+  const schemaProblems = checkSchema();
+  problems.push(...schemaProblems.map((p) => `values.schema.json: ${p}`));
+  log(
+    schemaProblems.length === 0
+      ? 'closed where the values are, workload blocks in step: ok'
+      : `${schemaProblems.length} problems`,
+  );
 
   log('\n== renders that must fail');
   for (const refusal of refusals) {
