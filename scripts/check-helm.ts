@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { environmentOf, services } from '../launcher/src/services.ts';
+import { chartReadme } from './chart-readme.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const chart = join(root, 'helm/pixelflow');
@@ -1335,6 +1336,14 @@ function main(): void {
       ? 'closed where the values are, workload blocks in step: ok'
       : `${schemaProblems.length} problems`,
   );
+
+  log('\n== README.md');
+  const readme = join(chart, 'README.md');
+  if ((existsSync(readme) ? readFileSync(readme, 'utf8') : '') !== chartReadme())
+    problems.push(
+      'helm/pixelflow/README.md is not what values.yaml makes: run `pnpm chart:readme` and commit it',
+    );
+  else log('generated from values.yaml, up to date: ok');
 
   log('\n== renders that must fail');
   for (const refusal of refusals) {
