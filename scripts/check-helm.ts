@@ -737,6 +737,9 @@ const { QUEUE } = await import('../subgraphs/conversion/src/service.ts');
  * consumer group), reaching the Redis the services use; its TriggerAuthentication names Secret
  * keys that exist.
  */
+/** The namespace helm template renders into when given none. */
+const namespace = 'default';
+
 function checkKeda(objects: Manifest[], expect: Expectations): string[] {
   const found: string[] = [];
   const secrets = new Map(
@@ -773,12 +776,16 @@ function checkKeda(objects: Manifest[], expect: Expectations): string[] {
         found.push(
           `${id}: scales on ${meta.stream}/${meta.consumerGroup}, not ${prefix}${QUEUE.stream}/${QUEUE.group}`,
         );
+      // KEDA's operator runs in its own namespace: a Service of the release by <name>.<namespace>.svc.
       const [host = '', port = ''] = (meta.address ?? '').split(':');
-      if (!host.includes('.') && !serves(host, Number(port)))
+      const inRelease = new RegExp(`^([a-z0-9-]+)\\.${namespace}\\.svc$`).exec(host)?.[1];
+      if (!host.includes('.')) found.push(`${id}: KEDA's operator cannot resolve ${host} from its namespace`);
+      if (inRelease !== undefined && !serves(inRelease, Number(port)))
         found.push(`${id}: no Service serves ${meta.address}`);
       if (stored) {
         const url = new URL(decode(stored));
-        if (url.host !== meta.address && `${url.host}:6379` !== meta.address)
+        const seen = url.hostname.includes('.') ? url.hostname : `${url.hostname}.${namespace}.svc`;
+        if (`${seen}:${url.port || 6379}` !== meta.address)
           found.push(`${id}: reaches ${meta.address}, the services ${url.host}`);
         if (url.password && !trigger.authenticationRef) found.push(`${id}: Redis has a password, KEDA none`);
         if (String(url.protocol === 'rediss:') !== meta.enableTLS)
@@ -982,8 +989,8 @@ const cases: RenderCase[] = [
     },
   },
   {
-    // Single replicas: no disruption budget. Secret: internal secret, Redis URL, PostgreSQL's
-    // password and its URL.
+    // Single replicas: no disruption budget; KEDA on the bundled Redis, which needs no password.
+    // Secret: internal secret, Redis URL, PostgreSQL's password and its URL.
     name: 'bundled',
     args: ['-f', join(chart, 'ci/bundled-values.yaml'), ...secret],
     expect: {
@@ -1009,6 +1016,8 @@ const cases: RenderCase[] = [
       StatefulSet: 2,
       Secret: 1,
       NetworkPolicy: 12,
+      ScaledObject: 1,
+      TriggerAuthentication: 0,
     },
   },
   {

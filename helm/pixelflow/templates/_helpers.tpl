@@ -348,7 +348,8 @@ converterDeployment=grouped all in converter-sharp, each under /<id>), then `ext
 {{- end }}
 
 {{/*
-How KEDA reaches the Redis that holds the conversion queue, as YAML: address (host:port),
+How KEDA reaches the Redis that holds the conversion queue, as YAML: address (host:port; a short
+host name gets the release's namespace, <name>.<namespace>.svc, for KEDA's operator elsewhere),
 databaseIndex, enableTLS, and password/username when the chart's Secret must carry them for
 KEDA's TriggerAuthentication (passwordSecret/usernameSecret: {name, key} of a Secret that does).
 conversion.keda.redis.address wins; else the bundled Redis; else redis.url, read here. With
@@ -405,6 +406,11 @@ redis.existingSecret the URL is out of the chart's sight: the address must be gi
 {{- end -}}
 {{- else -}}
 {{- fail "conversion.keda.enabled with redis.existingSecret: KEDA cannot read the Redis URL inside that Secret; set conversion.keda.redis.address (host:port) and, where Redis needs a password, conversion.keda.redis.passwordSecret (the name and key of a Secret holding it)" -}}
+{{- end -}}
+{{- /* KEDA's operator runs in a namespace of its own: a Service's short name needs the release's. */ -}}
+{{- $hostPort := regexFind "^[^:]+" $out.address -}}
+{{- if not (contains "." $hostPort) -}}
+{{- $_ := set $out "address" (printf "%s.%s.svc%s" $hostPort .Release.Namespace (trimPrefix $hostPort $out.address)) -}}
 {{- end -}}
 {{- toYaml $out -}}
 {{- end }}
