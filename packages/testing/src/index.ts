@@ -13,4 +13,5 @@ export {
   type FaultMode,
   startFaultConverters,
 } from './fault-converter.ts';
+export { type Load, type LoadOptions, type LoadReport, startLoad } from './load.ts';
 export { photo } from './photos.ts';
