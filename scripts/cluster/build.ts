@@ -59,11 +59,9 @@ export function ensurePackages(): void {
   log(`installing ${missing.join(', ')} from Debian's packages…`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const lock = ['-o', 'DPkg::Lock::Timeout=600'];
-  must('apt-get', [...lock, 'update', '-qq'], { env, stdio: 'inherit' });
-  must('apt-get', [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...missing], {
-    env,
-    stdio: 'inherit',
-  });
+  // Quiet unless it fails (must() puts the output into the error then).
+  must('apt-get', [...lock, 'update', '-qq'], { env });
+  must('apt-get', [...lock, 'install', '-y', '-qq', '--no-install-recommends', ...missing], { env });
   log(`  installed in ${seconds(started)}`);
 }
 

@@ -14,7 +14,16 @@
  */
 import { type SpawnOptions, type SpawnSyncOptions, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, pauseImageTar } from './build.ts';
 import {
@@ -92,7 +101,7 @@ const ctrArgs = () => ['-a', runPaths().containerdSocket, '-n', 'k8s.io'];
 
 /** Imports an image tarball (`docker save` output or an OCI layout tar) into the cluster's containerd. */
 export function loadImageTar(file: string): void {
-  must('ctr', [...ctrArgs(), 'images', 'import', '--no-unpack=false', file]);
+  must('ctr', [...ctrArgs(), 'images', 'import', file]);
 }
 
 /** `docker save <ref> | ctr -a <socket> -n k8s.io images import -`. */
@@ -254,6 +263,8 @@ state = "${paths.containerdState}"
     enable_selinux = false
     stream_server_address = "127.0.0.1"
     stream_server_port = "0"
+    # The pods' network namespaces under the state directory, not /run/netns: \`down\` unmounts them there
+    netns_mounts_under_state_dir = true
     [plugins."io.containerd.grpc.v1.cri".containerd]
       snapshotter = "overlayfs"
       default_runtime_name = "runc"
@@ -476,48 +487,55 @@ export async function up(): Promise<UpRecord> {
   const built = Date.now();
   const buildSeconds = (built - started) / 1000;
   log(`binaries and images ready (${seconds(started)})`);
+  let nodeReadySeconds = 0;
+  try {
+    rmSync(paths.logs, { recursive: true, force: true });
+    mkdirSync(paths.logs, { recursive: true });
+    writeConfiguration();
+    createNetns();
 
-  rmSync(paths.logs, { recursive: true, force: true });
-  mkdirSync(paths.logs, { recursive: true });
-  writeConfiguration();
-  createNetns();
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${cachePaths().bin}:${systemPath}` };
+    delete env.KUBECONFIG;
+    const all = components();
+    const [containerd, ...rest] = all;
+    start(containerd!, env);
+    await waitFor(
+      'containerd answering on its socket',
+      () => run('ctr', ['-a', paths.containerdSocket, 'version']).code === 0,
+      30_000,
+    );
+    loadImageTar(pauseImageTar());
+    for (const component of rest) start(component, env);
 
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${cachePaths().bin}:${systemPath}` };
-  delete env.KUBECONFIG;
-  const all = components();
-  const [containerd, ...rest] = all;
-  start(containerd!, env);
-  await waitFor(
-    'containerd answering on its socket',
-    () => run('ctr', ['-a', paths.containerdSocket, 'version']).code === 0,
-    30_000,
-  );
-  loadImageTar(pauseImageTar());
-  for (const component of rest) start(component, env);
-
-  await waitFor(
-    'the API server ready',
-    () => kubectl(['get', '--raw=/readyz', '--request-timeout=5s']).code === 0,
-    120_000,
-    500,
-  );
-  log(`API server ready (${seconds(built)} after start)`);
-  await waitFor('node Ready', () => nodeReady(), 180_000, 500);
-  const nodeReadySeconds = (Date.now() - built) / 1000;
-  log(`node ${nodeName} Ready (${seconds(built)} after start)`);
-  await waitFor(
-    'CoreDNS answering for kubernetes.default',
-    () => resolve(`kubernetes.default.svc.${clusterDomain}`).includes(kubernetesServiceIp),
-    60_000,
-    500,
-  );
-  // Pods of the default namespace need its service account.
-  await waitFor(
-    'the default service account',
-    () => kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).code === 0,
-    60_000,
-    500,
-  );
+    await waitFor(
+      'the API server ready',
+      () => kubectl(['get', '--raw=/readyz', '--request-timeout=5s']).code === 0,
+      120_000,
+      500,
+    );
+    log(`API server ready (${seconds(built)} after start)`);
+    await waitFor('node Ready', () => nodeReady(), 180_000, 500);
+    nodeReadySeconds = (Date.now() - built) / 1000;
+    log(`node ${nodeName} Ready (${seconds(built)} after start)`);
+    await waitFor(
+      'CoreDNS answering for kubernetes.default',
+      () => resolve(`kubernetes.default.svc.${clusterDomain}`).includes(kubernetesServiceIp),
+      60_000,
+      500,
+    );
+    // Pods of the default namespace need its service account.
+    await waitFor(
+      'the default service account',
+      () => kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).code === 0,
+      60_000,
+      500,
+    );
+  } catch (error) {
+    throw new Error(
+      `${error instanceof Error ? error.message : String(error)}\n` +
+        `the cluster is left as it is to look at: logs in ${paths.logs}; \`pnpm cluster:k8s down\` removes it`,
+    );
+  }
   const record: UpRecord = {
     startedAt: new Date(started).toISOString(),
     buildSeconds,
@@ -594,9 +612,9 @@ function removeCgroups(): void {
       if (entry.isDirectory()) remove(join(dir, entry.name));
     }
     try {
-      rmSync(dir, { recursive: false });
+      rmdirSync(dir);
     } catch {
-      run('rmdir', [dir]);
+      // a process is still in it: left for the next `down`
     }
   };
   for (const controller of readdirSync(root)) remove(join(root, controller, 'kubepods'));

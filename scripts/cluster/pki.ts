@@ -88,7 +88,7 @@ export function makePki(dir: string): void {
           : 'serverAuth,clientAuth';
     const extensions = [
       'basicConstraints=critical,CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'keyUsage=critical,digitalSignature',
       `extendedKeyUsage=${usage}`,
       ...(cert.altNames ? [`subjectAltName=${cert.altNames.join(',')}`] : []),
     ];

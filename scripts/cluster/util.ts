@@ -29,9 +29,8 @@ export function run(command: string, args: string[], options: SpawnSyncOptions =
 export function must(command: string, args: string[], options: SpawnSyncOptions = {}): string {
   const result = run(command, args, options);
   if (result.code !== 0) {
-    throw new Error(
-      `${command} ${args.join(' ')} exited with ${result.code}\n${result.stderr || result.stdout}`.trim(),
-    );
+    const output = `${result.stdout}\n${result.stderr}`.trim().slice(-4000);
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.code}\n${output}`);
   }
   return result.stdout;
 }
