@@ -1,7 +1,7 @@
 /**
  * Builds Pixelflow's images on this machine and checks them (`pnpm images`):
  *
- *   pnpm images [--targets runtime,ai,web,ai-gpu] [--base local|public] [--no-check]
+ *   pnpm images [--targets runtime,ai,web,ai-gpu] [--base local|public] [--no-check] [--compose]
  *
  * 1. Docker: installs Debian's docker.io (the 20.10 engine and its CLI, containerd, runc) and
  *    debootstrap with apt-get where missing, and starts dockerd when no daemon answers. It is left
@@ -31,6 +31,13 @@
  *    backend before its first conversion and tfjs-node after; the web image serves /healthz and
  *    the app.
  *
+ * 5. With --compose: compose.yaml's stack from these images (with --base local, PostgreSQL and
+ *    Redis from the local images) under a project of its own, `up --wait` until every container is
+ *    healthy, one conversion of a PNG through the gateway's GraphQL (convertImage, then job(id)
+ *    until it succeeded), then `down --volumes`. Docker Compose v2 is Docker's CLI plugin: where
+ *    `docker compose` is missing it is built once with Go from the Go module proxy into
+ *    ~/.docker/cli-plugins (Debian bookworm packages only Compose v1).
+ *
  * Caches under ~/.cache/pixelflow (or PIXELFLOW_CACHE): docker/ (dockerd's PID and log), images/
  * (the npm package's tarball, the staged Node). Exit 1 when a build or a check fails.
  */
@@ -45,6 +52,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -193,41 +201,45 @@ async function ensureDaemon(): Promise<void> {
 function ensureDebianBase(): void {
   if (imageExists(DEBIAN_IMAGE)) return;
   const dir = join(cache, 'images', 'debootstrap-bookworm');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dirname(dir), { recursive: true });
-  log(`debootstrap --variant=minbase bookworm (a few minutes) into ${dir}`);
-  asRoot(['debootstrap', '--variant=minbase', '--include=ca-certificates', 'bookworm', dir, DEBIAN_MIRROR]);
-  // The machine's own certificate authorities (e.g. a proxy's), so that builds reach the registries
-  // over TLS as this machine does.
-  const extra = '/usr/local/share/ca-certificates';
-  if (existsSync(extra) && readdirSync(extra).length > 0) {
-    cpSync(extra, join(dir, extra), { recursive: true });
-    asRoot(['chroot', dir, 'update-ca-certificates']);
+  // Made once: a finished tree (its marker beside it) waits for its import if that failed.
+  const done = `${dir}.done`;
+  if (!existsSync(done)) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dirname(dir), { recursive: true });
+    log(`debootstrap --variant=minbase bookworm (a few minutes) into ${dir}`);
+    asRoot(['debootstrap', '--variant=minbase', '--include=ca-certificates', 'bookworm', dir, DEBIAN_MIRROR]);
+    // The machine's own certificate authorities (e.g. a proxy's), so that builds reach the
+    // registries over TLS as this machine does.
+    const extra = '/usr/local/share/ca-certificates';
+    if (existsSync(extra) && readdirSync(extra).length > 0) {
+      cpSync(extra, join(dir, extra), { recursive: true });
+      asRoot(['chroot', dir, 'update-ca-certificates']);
+    }
+    asRoot([
+      'sh',
+      '-c',
+      `rm -rf ${dir}/var/lib/apt/lists/* ${dir}/var/cache/apt/*.bin ${dir}/var/cache/apt/archives/*.deb`,
+    ]);
+    writeFileSync(done, '');
   }
-  asRoot([
-    'sh',
-    '-c',
-    `rm -rf ${dir}/var/lib/apt/lists/* ${dir}/var/cache/apt/*.bin ${dir}/var/cache/apt/archives/*.deb`,
-  ]);
   log(`docker import ${DEBIAN_IMAGE}`);
-  const tar = spawn('tar', ['-C', dir, '--numeric-owner', '-c', '.'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const changes = ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["bash"]'];
   const imported = spawnSync(
-    dockerCli(),
+    'sh',
     [
-      'import',
-      '--change',
-      'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-      '--change',
-      'CMD ["bash"]',
-      '-',
+      '-c',
+      `tar -C "$1" --numeric-owner -c . | "$2" import --change "$3" --change "$4" - "$5"`,
+      'sh',
+      dir,
+      dockerCli(),
+      ...changes,
       DEBIAN_IMAGE,
     ],
-    { stdio: [tar.stdout!, 'inherit', 'inherit'] },
+    { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if (imported.status !== 0) throw new Error('docker import failed');
   rmSync(dir, { recursive: true, force: true });
+  rmSync(done, { force: true });
 }
 
 /** A build context for a local base: docker/local's files and what `stage` adds. */
@@ -504,6 +516,141 @@ const checks: Record<Target, (image: string) => Promise<string>> = {
   },
 };
 
+// --- Docker Compose ----------------------------------------------------------------------------------
+
+/** Compose v2, built as Docker's CLI plugin from the Go module proxy. */
+const COMPOSE_VERSION = 'v2.40.3';
+
+/**
+ * `docker compose` (the CLI plugin), built with Go where missing. `go install …@version` refuses
+ * Compose's module (its go.mod has exclude directives), so a wrapper module requires it, with the
+ * same excludes, and builds its command.
+ */
+function ensureCompose(): void {
+  if (spawnSync(dockerCli(), ['compose', 'version'], { stdio: 'ignore' }).status === 0) return;
+  const plugin = join(homedir(), '.docker', 'cli-plugins', 'docker-compose');
+  const module = join(cache, 'images', 'compose-module');
+  log(`building Docker Compose ${COMPOSE_VERSION} with Go (once; minutes) into ${plugin}`);
+  mkdirSync(module, { recursive: true });
+  writeFileSync(
+    join(module, 'go.mod'),
+    `module pixelflow.local/compose-plugin
+
+go 1.24
+
+require github.com/docker/compose/v2 ${COMPOSE_VERSION}
+
+exclude (
+	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc
+	github.com/pmezard/go-difflib v1.0.1-0.20181226105442-5d4384ee4fb2
+)
+`,
+  );
+  execFileSync(
+    'go',
+    [
+      'build',
+      '-trimpath',
+      '-ldflags',
+      `-s -w -X github.com/docker/compose/v2/internal.Version=${COMPOSE_VERSION}`,
+      '-o',
+      join(module, 'docker-compose'),
+      'github.com/docker/compose/v2/cmd',
+    ],
+    { cwd: module, stdio: 'inherit', env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' } },
+  );
+  mkdirSync(dirname(plugin), { recursive: true });
+  cpSync(join(module, 'docker-compose'), plugin);
+}
+
+async function graphql(url: string, query: string, variables: Record<string, unknown> = {}) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
+  if (body.errors || !body.data) throw new Error(`GraphQL: ${JSON.stringify(body.errors ?? body)}`);
+  return body.data;
+}
+
+/** compose.yaml's stack up, one conversion through the gateway, and down again. */
+async function checkCompose(version: string, base: 'local' | 'public'): Promise<string> {
+  ensureCompose();
+  const project = 'pixelflow-check';
+  const port = await freePort();
+  const env = {
+    ...dockerEnv,
+    INTERNAL_SECRET: randomBytes(32).toString('hex'),
+    POSTGRES_PASSWORD: randomBytes(16).toString('hex'),
+    PIXELFLOW_TAG: version,
+    PIXELFLOW_PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...(base === 'local' ? localServices : {}),
+  };
+  const compose = (args: string[]) => {
+    const result = spawnSync(
+      dockerCli(),
+      ['compose', '-p', project, '-f', join(root, 'compose.yaml'), ...args],
+      {
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    if (result.status !== 0) throw new Error(`docker compose ${args.join(' ')} failed (${result.status})`);
+  };
+  const started = Date.now();
+  try {
+    compose(['config', '--quiet']);
+    compose(['up', '--detach', '--wait', '--wait-timeout', '180']);
+    const upSeconds = ((Date.now() - started) / 1000).toFixed(0);
+    const url = `http://127.0.0.1:${port}`;
+    // A GraphQL multipart request (Apollo's CSRF protection wants the preflight header).
+    const form = new FormData();
+    form.set(
+      'operations',
+      JSON.stringify({
+        query: 'mutation($file: Upload!) { convertImage(file: $file, converter: "grayscale") { id status } }',
+        variables: { file: null },
+      }),
+    );
+    form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.set('0', new Blob([new Uint8Array(samplePng())], { type: 'image/png' }), 'sample.png');
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'apollo-require-preflight': 'true' },
+      body: form,
+    });
+    const answer = (await response.json()) as { data?: { convertImage?: { id: string } }; errors?: unknown };
+    const id = answer.data?.convertImage?.id;
+    if (!id) throw new Error(`convertImage: ${JSON.stringify(answer)}`);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const data = await graphql(
+        url,
+        'query($id: ID!) { job(id: $id) { __typename ... on JobDone { job { status } } ... on JobPending { job { status } } } }',
+        { id },
+      );
+      const poll = data.job as { __typename: string; job?: { status: string } };
+      if (poll.__typename === 'JobDone' && poll.job?.status === 'SUCCEEDED') break;
+      if (poll.__typename !== 'JobPending') throw new Error(`job ${id}: ${JSON.stringify(poll)}`);
+      if (Date.now() > deadline) throw new Error(`job ${id} still ${poll.job?.status} after 60 s`);
+      await sleep(250);
+    }
+    return `compose up healthy in ${upSeconds} s; a grayscale job SUCCEEDED through the gateway`;
+  } finally {
+    spawnSync(
+      dockerCli(),
+      ['compose', '-p', project, '-f', join(root, 'compose.yaml'), 'logs', '--tail', '5'],
+      {
+        env,
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
+    compose(['down', '--volumes', '--timeout', '20']);
+  }
+}
+
 // --- Main ------------------------------------------------------------------------------------------
 
 if (import.meta.main) {
@@ -512,6 +659,7 @@ if (import.meta.main) {
       targets: { type: 'string', default: 'runtime,ai,web' },
       base: { type: 'string', default: 'local' },
       check: { type: 'boolean', default: true },
+      compose: { type: 'boolean', default: false },
     },
     allowNegative: true,
   });
@@ -561,5 +709,13 @@ if (import.meta.main) {
       );
   }
   process.stdout.write(`\nimages (${elapsed()}):\n${rows.join('\n')}\n`);
+  if (values.compose) {
+    try {
+      log(await checkCompose(imageVersion(), values.base));
+    } catch (error) {
+      log(`compose: FAILED: ${(error as Error).message}`);
+      failed = true;
+    }
+  }
   if (failed) process.exit(1);
 }

@@ -4,6 +4,8 @@
 ARG DEBIAN_IMAGE=local/debian:bookworm
 FROM ${DEBIAN_IMAGE}
 # The user first, with the public image's ids; no cluster made at install (the entrypoint makes one).
+# The socket's folder writable by anyone, as the public image has it: a tmpfs mounted there (a
+# read-only root filesystem) takes the folder's mode, not its owner.
 RUN groupadd --system --gid 999 postgres \
   && useradd --system --uid 999 --gid postgres --home-dir /var/lib/postgresql --shell /bin/bash postgres \
   && mkdir -p /etc/postgresql-common \
@@ -13,7 +15,8 @@ RUN groupadd --system --gid 999 postgres \
   && rm -rf /var/lib/apt/lists/* \
   && mkdir -p /var/lib/postgresql/data /var/run/postgresql \
   && chown -R postgres:postgres /var/lib/postgresql /var/run/postgresql \
-  && chmod 700 /var/lib/postgresql/data
+  && chmod 700 /var/lib/postgresql/data \
+  && chmod 3777 /var/run/postgresql
 COPY postgres-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PGDATA=/var/lib/postgresql/data
