@@ -51,6 +51,7 @@ import { kubeconfig, makePki } from './pki.ts';
 import {
   type Component,
   descendants,
+  logFile,
   processTable,
   runningPid,
   signal,
@@ -497,36 +498,54 @@ export async function up(): Promise<UpRecord> {
     const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${cachePaths().bin}:${systemPath}` };
     delete env.KUBECONFIG;
     const all = components();
-    const [containerd, ...rest] = all;
-    start(containerd!, env);
+    const named = (name: string) => all.find((component) => component.name === name)!;
+    /** Fails the wait at once when a component has exited, with the end of its log. */
+    const alive = (started: Component[]) => {
+      for (const component of started) {
+        if (runningPid(component) === undefined) {
+          const tail = readFileSync(logFile(component.name), 'utf8')
+            .trimEnd()
+            .split('\n')
+            .slice(-15)
+            .join('\n');
+          throw new Error(`${component.name} exited:\n${tail}`);
+        }
+      }
+    };
+    start(named('containerd'), env);
     await waitFor(
       'containerd answering on its socket',
-      () => run('ctr', ['-a', paths.containerdSocket, 'version']).code === 0,
+      () => alive([named('containerd')]) ?? run('ctr', ['-a', paths.containerdSocket, 'version']).code === 0,
       30_000,
     );
     loadImageTar(pauseImageTar());
-    for (const component of rest) start(component, env);
-
+    // The controllers and node agents after the API server is ready (its RBAC roles made): the
+    // controller manager exits when it cannot read its configuration yet.
+    const first = ['etcd', 'kube-apiserver'].map(named);
+    for (const component of first) start(component, env);
     await waitFor(
       'the API server ready',
-      () => kubectl(['get', '--raw=/readyz', '--request-timeout=5s']).code === 0,
+      () => alive(first) ?? kubectl(['get', '--raw=/readyz', '--request-timeout=5s']).code === 0,
       120_000,
       500,
     );
+    for (const component of all) {
+      if (runningPid(component) === undefined) start(component, env);
+    }
     log(`API server ready (${seconds(built)} after start)`);
-    await waitFor('node Ready', () => nodeReady(), 180_000, 500);
+    await waitFor('node Ready', () => alive(all) ?? nodeReady(), 180_000, 500);
     nodeReadySeconds = (Date.now() - built) / 1000;
     log(`node ${nodeName} Ready (${seconds(built)} after start)`);
     await waitFor(
       'CoreDNS answering for kubernetes.default',
-      () => resolve(`kubernetes.default.svc.${clusterDomain}`).includes(kubernetesServiceIp),
+      () => alive(all) ?? resolve(`kubernetes.default.svc.${clusterDomain}`).includes(kubernetesServiceIp),
       60_000,
       500,
     );
     // Pods of the default namespace need its service account.
     await waitFor(
       'the default service account',
-      () => kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).code === 0,
+      () => alive(all) ?? kubectl(['get', 'serviceaccount', 'default', '-n', 'default']).code === 0,
       60_000,
       500,
     );

@@ -88,7 +88,9 @@ export function runningPid(component: Pick<Component, 'name' | 'binary'>): numbe
   if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
   try {
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return argv[0] === component.binary ? pid : undefined;
+    // Right after start it may still be nsenter, before its exec of the binary.
+    const starting = argv[0]?.endsWith('nsenter') && argv.includes(component.binary);
+    return argv[0] === component.binary || starting ? pid : undefined;
   } catch {
     return undefined;
   }

@@ -12,8 +12,10 @@ import { busyboxImage, clusterDomain } from './config.ts';
 import { helm, kubectl, loadImageTar } from './k8s.ts';
 import { log, type RunResult, seconds, waitFor } from './util.ts';
 
-const namespace = 'pixelflow-smoke';
-const helmNamespace = 'pixelflow-smoke-helm';
+// A new name each run: CoreDNS caches answers for 30 s, a Service made again gets a new address.
+const suffix = Math.random().toString(36).slice(2, 7);
+const namespace = `pixelflow-smoke-${suffix}`;
+const helmNamespace = `pixelflow-smoke-helm-${suffix}`;
 const release = 'smoke-chart';
 const body = 'pixelflow-smoke-ok';
 
@@ -53,7 +55,8 @@ out=$(nslookup -type=a smoke-web.${namespace}.svc.${clusterDomain})
 echo "$out"
 ip=$(echo "$out" | awk '/^Name:/ {n=1} n && /^Address/ {print $2; exit}')
 echo "resolved $ip"
-echo "body $(wget -q -O - -T 5 "http://$ip/")"`;
+# busybox-static's wget crashes in a FROM-scratch image (glibc's NSS); nc does not.
+echo "body $(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 "$ip" 80 | tail -n 1)"`;
   const objects = [
     {
       apiVersion: 'apps/v1',
