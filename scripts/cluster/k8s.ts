@@ -51,6 +51,7 @@ import { kubeconfig, makePki } from './pki.ts';
 import {
   type Component,
   descendants,
+  hasExited,
   logFile,
   processTable,
   runningPid,
@@ -502,7 +503,7 @@ export async function up(): Promise<UpRecord> {
     /** Fails the wait at once when a component has exited, with the end of its log. */
     const alive = (started: Component[]) => {
       for (const component of started) {
-        if (runningPid(component) === undefined) {
+        if (hasExited(component)) {
           const tail = readFileSync(logFile(component.name), 'utf8')
             .trimEnd()
             .split('\n')
@@ -529,8 +530,9 @@ export async function up(): Promise<UpRecord> {
       120_000,
       500,
     );
+    const launched = new Set(['containerd', ...first.map((component) => component.name)]);
     for (const component of all) {
-      if (runningPid(component) === undefined) start(component, env);
+      if (!launched.has(component.name)) start(component, env);
     }
     log(`API server ready (${seconds(built)} after start)`);
     await waitFor('node Ready', () => alive(all) ?? nodeReady(), 180_000, 500);
@@ -676,8 +678,11 @@ export async function down(): Promise<void> {
   signal(shimPids, 'SIGKILL');
   await waitGone(shimPids, 10_000);
 
-  // 3. Everything else.
-  await stop(all.filter((component) => component.name !== 'kubelet'));
+  // 3. Everything else, the API server's clients before it and it before etcd (it hangs on its
+  //    way out without etcd).
+  await stop(['coredns', 'kube-proxy', 'kube-scheduler', 'kube-controller-manager'].flatMap(byName));
+  await stop(byName('kube-apiserver'));
+  await stop(['etcd', 'containerd'].flatMap(byName));
 
   // 4. Mounts: the pods' network namespaces, then whatever lies under the cluster's state.
   if (existsSync('/run/netns')) {

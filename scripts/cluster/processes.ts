@@ -71,10 +71,11 @@ export function descendants(table: Map<number, ProcessInfo>, pid: number): numbe
 const pidFile = (name: string) => join(runPaths().pids, `${name}.pid`);
 export const logFile = (name: string) => join(runPaths().logs, `${name}.log`);
 
+/** Whether a process exists and has not exited (a zombie waits for its parent, here often init). */
 const alive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -94,6 +95,16 @@ export function runningPid(component: Pick<Component, 'name' | 'binary'>): numbe
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a started component's process has ended (gone or a zombie). Unlike runningPid it does not
+ * look at the command line, which reads empty while nsenter execs the binary.
+ */
+export function hasExited(component: Pick<Component, 'name'>): boolean {
+  const file = pidFile(component.name);
+  if (!existsSync(file)) return true;
+  return !alive(Number(readFileSync(file, 'utf8').trim()));
 }
 
 /**
