@@ -145,9 +145,11 @@ launcher/src/services.ts (scripts/compose-file.ts): edit those, not this file.
      local/postgres:15-bookworm and local/redis:7-bookworm from Debian's packages to set there.
   3. docker compose up -d                  the gateway at http://localhost:4000/graphql
      docker compose --profile ai up -d     with DeepDream and upscaling (about 1 GiB of memory each)
-     docker compose --profile web up -d    with the web app's static files at :8080 (behind a
-                                           proxy that sends /graphql, /auth, /jobs and /images to
-                                           the gateway on the same origin, as the chart's Ingress)
+     docker compose --profile web up -d    with the web app at http://localhost:8080, which also
+                                           sends /graphql, /auth, /jobs and /images to the gateway
+                                           (one origin, as the chart's Ingress); set TRUST_PROXY to
+                                           the project network's CIDR then, so that the gateway
+                                           takes clients' addresses from it
 
 Every container runs as a user (not root), on a read-only root filesystem with a tmpfs /tmp and no
 capability, restarts unless stopped, and says it is ready on its /readyz (the healthchecks the
@@ -201,6 +203,9 @@ export async function composeFile(): Promise<string> {
   entries.web = {
     image: images.web,
     profiles: ['web'],
+    // The API's paths go to the gateway, so that the app and the API share one origin.
+    volumes: ['./docker/nginx-api.conf:/etc/nginx/api/gateway.conf:ro'],
+    depends_on: { gateway: { condition: 'service_healthy' } },
     ports: [`${variable('PIXELFLOW_WEB_PORT', '8080')}:8080`],
     ...hardened,
     // nginx-unprivileged's user; its image has no HTTP client for a healthcheck.
@@ -230,7 +235,7 @@ export async function composeFile(): Promise<string> {
   );
   notes.postgres = ' Accounts (schema auth) and the gallery (schema gallery), images included.';
   notes.redis = ' Job state, the conversion queue and pub/sub.';
-  notes.web = ' The web app (profile web): static files under nginx, port 8080.';
+  notes.web = ' The web app (profile web): static files under nginx, port 8080, and the API through it.';
   const servicesNode = doc.get('services', true);
   if (isMap(servicesNode)) {
     for (const pair of (servicesNode as YAMLMap).items) {

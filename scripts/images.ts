@@ -496,8 +496,9 @@ const checks: Record<Target, (image: string) => Promise<string>> = {
       await waitFor(`${c.url}/readyz`, 300_000, c);
       await convert(`${c.url}/convert`, { scale: 2 });
       const after = (await waitFor(`${c.url}/healthz`, 10_000, c)) as { backend?: unknown };
-      if (!String(after.backend).startsWith('tfjs-node-gpu')) throw new Error(`backend after a conversion: ${after.backend}`);
-      return `upscale ×2 on ${after.backend} (on the CPU: no GPU here)`;
+      if (!String(after.backend).startsWith('tfjs-node-gpu'))
+        throw new Error(`backend after a conversion: ${after.backend}`);
+      return `upscale ×2 on ${after.backend}`;
     });
   },
   async web(image) {
@@ -579,19 +580,21 @@ async function checkCompose(version: string, base: 'local' | 'public'): Promise<
   ensureCompose();
   const project = 'pixelflow-check';
   const port = await freePort();
+  const webPort = await freePort();
   const env = {
     ...dockerEnv,
     INTERNAL_SECRET: randomBytes(32).toString('hex'),
     POSTGRES_PASSWORD: randomBytes(16).toString('hex'),
     PIXELFLOW_TAG: version,
     PIXELFLOW_PORT: String(port),
+    PIXELFLOW_WEB_PORT: String(webPort),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     ...(base === 'local' ? localServices : {}),
   };
   const compose = (args: string[]) => {
     const result = spawnSync(
       dockerCli(),
-      ['compose', '-p', project, '-f', join(root, 'compose.yaml'), ...args],
+      ['compose', '-p', project, '-f', join(root, 'compose.yaml'), '--profile', 'web', ...args],
       {
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -637,11 +640,18 @@ async function checkCompose(version: string, base: 'local' | 'public'): Promise<
       if (Date.now() > deadline) throw new Error(`job ${id} still ${poll.job?.status} after 60 s`);
       await sleep(250);
     }
-    return `compose up healthy in ${upSeconds} s; a grayscale job SUCCEEDED through the gateway`;
+    // The web app's container: the app, and the API through it on the same origin.
+    const web = `http://127.0.0.1:${webPort}`;
+    const page = await fetch(`${web}/`);
+    if (!page.ok || !(await page.text()).includes('<div id="root"'))
+      throw new Error(`web: GET / ${page.status}`);
+    const listed = await graphql(web, '{ converters { id } }');
+    const count = (listed.converters as unknown[]).length;
+    return `compose up (with the web profile) healthy in ${upSeconds} s; a grayscale job SUCCEEDED through the gateway; the web app and its ${count} converters through its container`;
   } finally {
     spawnSync(
       dockerCli(),
-      ['compose', '-p', project, '-f', join(root, 'compose.yaml'), 'logs', '--tail', '5'],
+      ['compose', '-p', project, '-f', join(root, 'compose.yaml'), '--profile', 'web', 'logs', '--tail', '5'],
       {
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -652,6 +662,85 @@ async function checkCompose(version: string, base: 'local' | 'public'): Promise<
 }
 
 // --- Main ------------------------------------------------------------------------------------------
+
+export interface BuildOptions {
+  targets?: readonly Target[];
+  base?: 'local' | 'public';
+  /** Run each image's checks (not root, read-only, health and a conversion). @default true */
+  check?: boolean;
+  /** Run compose.yaml's stack on the images and one conversion through it. @default false */
+  compose?: boolean;
+}
+
+export interface BuiltImage {
+  image: string;
+  bytes: number;
+  user: string;
+  /** What its checks found, or `FAILED: …`. */
+  result: string;
+}
+
+/**
+ * Docker (installed and started where needed), the local bases, and the targets built and
+ * checked: for `pnpm images` and for a tier of tests that needs the images (the cluster's).
+ */
+export async function buildImages({
+  targets = ['runtime', 'ai', 'web'],
+  base = 'local',
+  check = true,
+  compose = false,
+}: BuildOptions = {}): Promise<{
+  images: BuiltImage[];
+  bases: BuiltImage[];
+  compose?: string;
+  failed: boolean;
+}> {
+  const started = Date.now();
+  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+  ensureDebianPackages();
+  await ensureDaemon();
+  if (base === 'local') {
+    ensureLocalBases();
+    log(`local bases ready after ${elapsed()}`);
+  }
+  const images: BuiltImage[] = [];
+  let failed = false;
+  for (const target of targets) {
+    const image = imageName(target);
+    buildTarget(target, base);
+    log(`built ${image} after ${elapsed()}`);
+    const user = userOf(image);
+    let result = '';
+    if (!user || /^(?:0|root)(?::|$)/.test(user)) {
+      result = `FAILED: runs as ${user || 'root'}`;
+      failed = true;
+    } else if (check) {
+      try {
+        result = await checks[target](image);
+      } catch (error) {
+        result = `FAILED: ${(error as Error).message}`;
+        failed = true;
+      }
+    }
+    images.push({ image, bytes: sizeOf(image), user, result });
+    log(`${image}: ${result || 'built'}`);
+  }
+  const bases = (base === 'local' ? [...Object.values(localBases), ...Object.values(localServices)] : []).map(
+    (image) => ({ image, bytes: sizeOf(image), user: userOf(image) || 'root', result: '' }),
+  );
+  let composed: string | undefined;
+  if (compose) {
+    try {
+      composed = await checkCompose(imageVersion(), base);
+    } catch (error) {
+      composed = `FAILED: ${(error as Error).message}`;
+      failed = true;
+    }
+    log(`compose: ${composed}`);
+  }
+  log(`done after ${elapsed()}`);
+  return { images, bases, compose: composed, failed };
+}
 
 if (import.meta.main) {
   const { values } = parseArgs({
@@ -670,52 +759,17 @@ if (import.meta.main) {
   }
   if (values.base !== 'local' && values.base !== 'public') throw new Error('--base is local or public');
   const started = Date.now();
-  const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
-
-  ensureDebianPackages();
-  await ensureDaemon();
-  if (values.base === 'local') {
-    ensureLocalBases();
-    log(`local bases ready after ${elapsed()}`);
-  }
-  const rows: string[] = [];
-  let failed = false;
-  for (const target of targets) {
-    const image = imageName(target);
-    buildTarget(target, values.base);
-    log(`built ${image} after ${elapsed()}`);
-    const user = userOf(image);
-    let result = '';
-    if (!user || /^(?:0|root)(?::|$)/.test(user)) {
-      result = `FAILED: runs as ${user || 'root'}`;
-      failed = true;
-    } else if (values.check) {
-      try {
-        result = await checks[target](image);
-      } catch (error) {
-        result = `FAILED: ${(error as Error).message}`;
-        failed = true;
-      }
-    }
-    rows.push(
-      `  ${image.padEnd(28)} ${megabytes(sizeOf(image)).padStart(8)}  user ${user.padEnd(10)} ${result}`,
-    );
-    log(`${image}: ${result || 'built'}`);
-  }
-  if (values.base === 'local') {
-    for (const image of [...Object.values(localBases), ...Object.values(localServices)])
-      rows.push(
-        `  ${image.padEnd(28)} ${megabytes(sizeOf(image)).padStart(8)}  user ${userOf(image) || 'root'}`,
-      );
-  }
-  process.stdout.write(`\nimages (${elapsed()}):\n${rows.join('\n')}\n`);
-  if (values.compose) {
-    try {
-      log(await checkCompose(imageVersion(), values.base));
-    } catch (error) {
-      log(`compose: FAILED: ${(error as Error).message}`);
-      failed = true;
-    }
-  }
-  if (failed) process.exit(1);
+  const built = await buildImages({
+    targets,
+    base: values.base,
+    check: values.check,
+    compose: values.compose,
+  });
+  const row = ({ image, bytes, user, result }: BuiltImage) =>
+    `  ${image.padEnd(28)} ${megabytes(bytes).padStart(8)}  user ${user.padEnd(10)} ${result}`.trimEnd();
+  process.stdout.write(
+    `\nimages (${((Date.now() - started) / 1000).toFixed(0)} s):\n${[...built.images, ...built.bases].map(row).join('\n')}\n`,
+  );
+  if (built.compose) process.stdout.write(`compose: ${built.compose}\n`);
+  if (built.failed) process.exit(1);
 }
