@@ -33,7 +33,8 @@
 # It needs BuildKit (the cache mounts of `RUN --mount`) and names no `# syntax=` frontend: that
 # line makes BuildKit pull docker/dockerfile from Docker Hub before anything else, while the
 # Dockerfile frontend built into the engine (Docker 20.10 and later) reads all this file uses.
-# Docker 20.10's own CLI builds with DOCKER_BUILDKIT=1; newer CLIs build with buildx.
+# Docker 20.10's own CLI (Debian's docker.io) builds with DOCKER_BUILDKIT=1; newer CLIs want the
+# buildx plugin for BuildKit, and their legacy builder (DOCKER_BUILDKIT=0) refuses `RUN --mount`.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 # The same Node on the full Debian image: python3, make and g++ for native TensorFlow's addon.
