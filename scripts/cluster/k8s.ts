@@ -708,7 +708,11 @@ export async function down(): Promise<void> {
   const results = '/var/lib/cni/results';
   if (existsSync(results)) {
     for (const entry of readdirSync(results)) {
-      if (entry.startsWith(`${cniNetwork}-`)) rmSync(join(results, entry), { force: true });
+      // <network>-<sandbox>-<interface>: this cluster's network, and CRI's loopback for its sandboxes
+      const sandbox = /^cni-loopback-([0-9a-f]+)-lo$/.exec(entry)?.[1];
+      if (entry.startsWith(`${cniNetwork}-`) || (sandbox && containerIds.has(sandbox))) {
+        rmSync(join(results, entry), { force: true });
+      }
     }
   }
   for (const id of containerIds) {
