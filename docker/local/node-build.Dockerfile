@@ -6,3 +6,5 @@ FROM ${NODE_IMAGE}
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 python3-pip make g++ git curl \
   && rm -rf /var/lib/apt/lists/*
+# pip trusts the system's authorities (the machine's own included), as npm does through Node.
+ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt
