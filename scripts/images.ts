@@ -32,11 +32,13 @@
  *    the app.
  *
  * 5. With --compose: compose.yaml's stack from these images (with --base local, PostgreSQL and
- *    Redis from the local images) under a project of its own, `up --wait` until every container is
- *    healthy, one conversion of a PNG through the gateway's GraphQL (convertImage, then job(id)
- *    until it succeeded), then `down --volumes`. Docker Compose v2 is Docker's CLI plugin: where
- *    `docker compose` is missing it is built once with Go from the Go module proxy into
- *    ~/.docker/cli-plugins (Debian bookworm packages only Compose v1).
+ *    Redis from the local images; the web profile, and the ai profile when ai was built) under a
+ *    project of its own, `up --wait` until every container is healthy, a grayscale conversion of a
+ *    PNG (and an upscale ×2 with ai) through the gateway's GraphQL (convertImage, then job(id)
+ *    until it succeeded), the web app and a query through its container, then `down --volumes`.
+ *    Docker Compose v2 is Docker's CLI plugin: where `docker compose` is missing it is built once
+ *    with Go from the Go module proxy into ~/.docker/cli-plugins (Debian bookworm packages only
+ *    Compose v1).
  *
  * Caches under ~/.cache/pixelflow (or PIXELFLOW_CACHE): docker/ (dockerd's PID and log), images/
  * (the npm package's tarball, the staged Node). Exit 1 when a build or a check fails.
@@ -576,7 +578,8 @@ async function graphql(url: string, query: string, variables: Record<string, unk
 }
 
 /** compose.yaml's stack up, one conversion through the gateway, and down again. */
-async function checkCompose(version: string, base: 'local' | 'public'): Promise<string> {
+async function checkCompose(version: string, base: 'local' | 'public', ai: boolean): Promise<string> {
+  const profiles = ['web', ...(ai ? ['ai'] : [])].flatMap((profile) => ['--profile', profile]);
   ensureCompose();
   const project = 'pixelflow-check';
   const port = await freePort();
@@ -594,7 +597,7 @@ async function checkCompose(version: string, base: 'local' | 'public'): Promise<
   const compose = (args: string[]) => {
     const result = spawnSync(
       dockerCli(),
-      ['compose', '-p', project, '-f', join(root, 'compose.yaml'), '--profile', 'web', ...args],
+      ['compose', '-p', project, '-f', join(root, 'compose.yaml'), ...profiles, ...args],
       {
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -605,40 +608,55 @@ async function checkCompose(version: string, base: 'local' | 'public'): Promise<
   const started = Date.now();
   try {
     compose(['config', '--quiet']);
-    compose(['up', '--detach', '--wait', '--wait-timeout', '180']);
+    compose(['up', '--detach', '--wait', '--wait-timeout', '300']);
     const upSeconds = ((Date.now() - started) / 1000).toFixed(0);
     const url = `http://127.0.0.1:${port}`;
-    // A GraphQL multipart request (Apollo's CSRF protection wants the preflight header).
-    const form = new FormData();
-    form.set(
-      'operations',
-      JSON.stringify({
-        query: 'mutation($file: Upload!) { convertImage(file: $file, converter: "grayscale") { id status } }',
-        variables: { file: null },
-      }),
-    );
-    form.set('map', JSON.stringify({ 0: ['variables.file'] }));
-    form.set('0', new Blob([new Uint8Array(samplePng())], { type: 'image/png' }), 'sample.png');
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'apollo-require-preflight': 'true' },
-      body: form,
-    });
-    const answer = (await response.json()) as { data?: { convertImage?: { id: string } }; errors?: unknown };
-    const id = answer.data?.convertImage?.id;
-    if (!id) throw new Error(`convertImage: ${JSON.stringify(answer)}`);
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const data = await graphql(
-        url,
-        'query($id: ID!) { job(id: $id) { __typename ... on JobDone { job { status } } ... on JobPending { job { status } } } }',
-        { id },
+    /** One conversion through the gateway: convertImage, then job(id) until it succeeded. */
+    const conversion = async (converter: string, params: Record<string, unknown>) => {
+      // A GraphQL multipart request (Apollo's CSRF protection wants the preflight header).
+      const form = new FormData();
+      form.set(
+        'operations',
+        JSON.stringify({
+          query:
+            'mutation($file: Upload!, $converter: ID!, $params: JSON) { convertImage(file: $file, converter: $converter, params: $params) { id } }',
+          variables: { file: null, converter, params },
+        }),
       );
-      const poll = data.job as { __typename: string; job?: { status: string } };
-      if (poll.__typename === 'JobDone' && poll.job?.status === 'SUCCEEDED') break;
-      if (poll.__typename !== 'JobPending') throw new Error(`job ${id}: ${JSON.stringify(poll)}`);
-      if (Date.now() > deadline) throw new Error(`job ${id} still ${poll.job?.status} after 60 s`);
-      await sleep(250);
+      form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+      form.set('0', new Blob([new Uint8Array(samplePng())], { type: 'image/png' }), 'sample.png');
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'apollo-require-preflight': 'true' },
+        body: form,
+      });
+      const answer = (await response.json()) as {
+        data?: { convertImage?: { id: string } };
+        errors?: unknown;
+      };
+      const id = answer.data?.convertImage?.id;
+      if (!id) throw new Error(`convertImage ${converter}: ${JSON.stringify(answer)}`);
+      const deadline = Date.now() + 120_000;
+      for (;;) {
+        const data = await graphql(
+          url,
+          'query($id: ID!) { job(id: $id) { __typename ... on JobDone { job { status } } ... on JobPending { job { status } } } }',
+          { id },
+        );
+        const poll = data.job as { __typename: string; job?: { status: string } };
+        if (poll.__typename === 'JobDone' && poll.job?.status === 'SUCCEEDED') return;
+        if (poll.__typename !== 'JobPending')
+          throw new Error(`${converter} job ${id}: ${JSON.stringify(poll)}`);
+        if (Date.now() > deadline)
+          throw new Error(`${converter} job ${id} still ${poll.job?.status} after 120 s`);
+        await sleep(250);
+      }
+    };
+    const converted = ['grayscale'];
+    await conversion('grayscale', {});
+    if (ai) {
+      await conversion('upscale', { scale: 2 });
+      converted.push('upscale');
     }
     // The web app's container: the app, and the API through it on the same origin.
     const web = `http://127.0.0.1:${webPort}`;
@@ -647,11 +665,11 @@ async function checkCompose(version: string, base: 'local' | 'public'): Promise<
       throw new Error(`web: GET / ${page.status}`);
     const listed = await graphql(web, '{ converters { id } }');
     const count = (listed.converters as unknown[]).length;
-    return `compose up (with the web profile) healthy in ${upSeconds} s; a grayscale job SUCCEEDED through the gateway; the web app and its ${count} converters through its container`;
+    return `compose up (profiles ${profiles.filter((p) => p !== '--profile').join(', ')}) healthy in ${upSeconds} s; ${converted.join(' and ')} jobs SUCCEEDED through the gateway; the web app and its ${count} converters through its container`;
   } finally {
     spawnSync(
       dockerCli(),
-      ['compose', '-p', project, '-f', join(root, 'compose.yaml'), '--profile', 'web', 'logs', '--tail', '5'],
+      ['compose', '-p', project, '-f', join(root, 'compose.yaml'), ...profiles, 'logs', '--tail', '5'],
       {
         env,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -731,7 +749,7 @@ export async function buildImages({
   let composed: string | undefined;
   if (compose) {
     try {
-      composed = await checkCompose(imageVersion(), base);
+      composed = await checkCompose(imageVersion(), base, targets.includes('ai'));
     } catch (error) {
       composed = `FAILED: ${(error as Error).message}`;
       failed = true;
