@@ -6,18 +6,19 @@
  *   down                stop everything by PID, unmount, remove the network namespace (caches stay)
  *   status              what runs, its memory, the node
  *   smoke               a pod through CoreDNS and a ClusterIP Service; helm install/uninstall
- *   load <tar>…         image tarballs into the cluster's containerd
+ *   load <tar|image>…   image tarballs, or images of the local Docker engine, into the cluster's containerd
  *   kubectl|helm …      run them inside the cluster's namespace with the admin kubeconfig
  *   exec <cmd> …        any command inside the namespace with KUBECONFIG set
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachePaths, testEnvBin } from './config.ts';
-import { clusterEnv, down, inNetns, loadImageTar, status, up } from './k8s.ts';
+import { clusterEnv, down, inNetns, loadDockerImage, loadImageTar, status, up } from './k8s.ts';
 import { smoke } from './smoke.ts';
 
 const usage =
-  'usage: pnpm cluster:k8s up [--smoke] | down | status | smoke | load <tar>… | kubectl … | helm … | exec <cmd> …';
+  'usage: pnpm cluster:k8s up [--smoke] | down | status | smoke | load <tar|image>… | kubectl … | helm … | exec <cmd> …';
 
 function passthrough(command: string, args: string[]): never {
   const [cmd, argv] = inNetns(command, args);
@@ -42,7 +43,11 @@ async function main(): Promise<void> {
       await smoke();
       return;
     case 'load':
-      for (const file of args) loadImageTar(file);
+      // A file is an image tarball; anything else names an image of the local Docker engine.
+      for (const image of args) {
+        if (existsSync(image)) loadImageTar(image);
+        else await loadDockerImage(image);
+      }
       return;
     case 'kubectl':
       passthrough(join(cachePaths().bin, 'kubectl'), args);
