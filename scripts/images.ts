@@ -743,6 +743,8 @@ export async function buildImages({
     images.push({ image, bytes: sizeOf(image), user, result });
     log(`${image}: ${result || 'built'}`);
   }
+  // A rebuilt tag leaves its former image behind, untagged: gone, or every build keeps its gigabytes.
+  spawnSync(dockerCli(), ['image', 'prune', '--force'], { stdio: 'ignore' });
   const bases = (base === 'local' ? [...Object.values(localBases), ...Object.values(localServices)] : []).map(
     (image) => ({ image, bytes: sizeOf(image), user: userOf(image) || 'root', result: '' }),
   );
