@@ -11,6 +11,10 @@
  *   runInCluster(cmd, args)       a command inside the namespace with the admin kubeconfig
  *   spawnInCluster(cmd, args)     the same, not waited for (test clients, load generators)
  *   kubectl(args), helm(args)
+ *
+ * Measured on a 2-core machine of this kind: cold `up` 14.5 min (Kubernetes 630 s and CoreDNS 230 s
+ * built with empty Go caches, Debian's packages already there: installing them takes 10 s more),
+ * warm `up` 10 s (node Ready 5 s after start), `down` 2–4 s, about 720 MiB resident with no pods.
  */
 import { type SpawnOptions, type SpawnSyncOptions, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
