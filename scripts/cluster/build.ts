@@ -168,7 +168,9 @@ export function ensureKubernetes(): void {
   mkdirSync(paths.bin, { recursive: true });
   const started = Date.now();
   log(`building Kubernetes v${kubernetesVersion} (${kubernetesBinaries.join(', ')})…`);
-  log('  10–15 min the first time on 2 cores (measured: 630 s, then CoreDNS 230 s); seconds with Go’s cache kept');
+  log(
+    '  10–15 min the first time on 2 cores (measured: 630 s, then CoreDNS 230 s); seconds with Go’s cache kept',
+  );
   const wrapper = writeWrapperModule();
   must(
     'go',
