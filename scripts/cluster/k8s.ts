@@ -14,7 +14,7 @@
  *
  * Measured on a 2-core machine of this kind: cold `up` 14.5 min (Kubernetes 630 s and CoreDNS 230 s
  * built with empty Go caches, Debian's packages already there: installing them takes 10 s more),
- * warm `up` 10 s (node Ready 5 s after start), `down` 2–4 s, about 720 MiB resident with no pods.
+ * warm `up` 10 s (node Ready 5 s after start), `down` 2–8 s, about 720 MiB resident with no pods.
  */
 import { type SpawnOptions, type SpawnSyncOptions, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
