@@ -235,6 +235,26 @@ describe('createTokenVerifier', () => {
     expect(error.message).toMatch(/signing keys/);
   });
 
+  it('fetches again within a second while it never had keys, however recent the last failed try', async () => {
+    server = await startJwksServer([key.publicJwk]);
+    let down = true;
+    verifier = createTokenVerifier({
+      jwksUrl: server.url,
+      missingKeysRefetchMs: 100,
+      fetch: async (url) => (down ? new Response('starting', { status: 503 }) : fetch(url)),
+    });
+    // The gateway starts before the auth service answers, as a new release's pods do.
+    await expect(verifier.start()).rejects.toThrow();
+    down = false;
+    expect((await rejection(verifier.verify(await sign(key)))).code).toBe('SERVICE_UNAVAILABLE');
+    await sleep(150);
+    // Long before the 10 s of unknownKeyRefetchMs or the minute of the background refresh.
+    expect((await verifier.verify(await sign(key))).userId).toBeTruthy();
+    const requests = server.requests;
+    await Promise.all(Array.from({ length: 5 }, async () => verifier.verify(await sign(key))));
+    expect(server.requests).toBe(requests);
+  });
+
   it('fetches lazily when verify comes before start', async () => {
     server = await startJwksServer([key.publicJwk]);
     verifier = createTokenVerifier({ jwksUrl: server.url });

@@ -27,6 +27,14 @@ export interface TokenVerifierOptions {
    */
   unknownKeyRefetchMs?: number;
   /**
+   * While no key set was ever fetched (the gateway started before the auth service answered, as
+   * pods of a new release do), every signed-in request fails: then a request fetches again if the
+   * last try is this old, rather than waiting out unknownKeyRefetchMs or the background refresh.
+   * One fetch at a time, whatever the traffic.
+   * @default 1000
+   */
+  missingKeysRefetchMs?: number;
+  /**
    * How long one fetch of the key set may take.
    * @default 5000
    */
@@ -81,6 +89,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     audience = DEFAULT_AUDIENCE,
     refreshIntervalMs = 60_000,
     unknownKeyRefetchMs = 10_000,
+    missingKeysRefetchMs = 1000,
     fetchTimeoutMs = 5000,
     fetch: fetchImpl = globalThis.fetch,
   } = options;
@@ -111,10 +120,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return inFlight;
   }
 
-  /** Refreshes unless one was tried within `unknownKeyRefetchMs`; never throws. */
-  async function refreshSoon(): Promise<void> {
+  /** Refreshes unless one was tried within `minIntervalMs`; never throws. */
+  async function refreshSoon(minIntervalMs = unknownKeyRefetchMs): Promise<void> {
     if (inFlight) return inFlight.catch(() => {});
-    if (Date.now() - lastAttemptAt < unknownKeyRefetchMs) return;
+    if (Date.now() - lastAttemptAt < minIntervalMs) return;
     await refresh().catch(() => {});
   }
 
@@ -135,7 +144,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return {
     async verify(token) {
       if (typeof token !== 'string' || token === '') throw invalid('the access token is empty');
-      if (!keys) await refreshSoon();
+      if (!keys) await refreshSoon(missingKeysRefetchMs);
       if (!keys) {
         throw new AppError(
           'SERVICE_UNAVAILABLE',
