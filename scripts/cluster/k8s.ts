@@ -426,6 +426,9 @@ function createNetns(): void {
   inNs('ip', ['addr', 'add', `${nodeIp}/${nodeCidr}`, 'dev', nodeLink]);
   inNs('ip', ['link', 'set', nodeLink, 'up']);
   inNs('ip', ['link', 'set', peerLink, 'up']);
+  // Service addresses are in no subnet here: without a route, the namespace's own processes (test
+  // clients, load generators) get ENETUNREACH before kube-proxy's rules can rewrite the address.
+  inNs('ip', ['route', 'add', serviceCidr, 'dev', nodeLink]);
   const sysctls: Record<string, string> = {
     'net/ipv4/ip_forward': '1',
     'net/bridge/bridge-nf-call-iptables': '1',
