@@ -275,21 +275,23 @@ function stageNode(dir: string): void {
   execFileSync('tar', ['-xzf', tarball, '-C', join(dir, 'npm'), '--strip-components=1']);
 }
 
-function buildLocal(image: string, dockerfile: string, context: string, args: Record<string, string>) {
-  log(`building ${image}`);
+/** `docker build` as every image here is built: the host's network (registries), plain progress. */
+function dockerBuild(context: string, buildArgs: Record<string, string>, options: string[]): void {
   dockerLoud([
     'build',
     '--network',
     'host',
     '--progress',
     'plain',
-    ...Object.entries(args).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]),
-    '-f',
-    join(context, dockerfile),
-    '-t',
-    image,
+    ...Object.entries(buildArgs).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]),
+    ...options,
     context,
   ]);
+}
+
+function buildLocal(image: string, dockerfile: string, context: string, args: Record<string, string>) {
+  log(`building ${image}`);
+  dockerBuild(context, args, ['-f', join(context, dockerfile), '-t', image]);
 }
 
 /** Every local base; Docker's cache makes this quick once they were built. */
@@ -313,20 +315,7 @@ export const imageName = (target: Target, version = imageVersion()) => `${target
 
 function buildTarget(target: Target, base: 'local' | 'public'): void {
   log(`building ${imageName(target)} (--target ${target})`);
-  const args = base === 'local' ? localBases : {};
-  dockerLoud([
-    'build',
-    '--network',
-    'host',
-    '--progress',
-    'plain',
-    ...Object.entries(args).flatMap(([name, value]) => ['--build-arg', `${name}=${value}`]),
-    '--target',
-    target,
-    '-t',
-    imageName(target),
-    root,
-  ]);
+  dockerBuild(root, base === 'local' ? localBases : {}, ['--target', target, '-t', imageName(target)]);
 }
 
 const sizeOf = (image: string) => Number(docker(['image', 'inspect', '-f', '{{.Size}}', image]).trim());
