@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
-// The cluster tier (`pnpm test:cluster`, scripts/cluster/tier.ts): tests of a Helm release on the
+// The cluster tier (`pnpm test:cluster`, scripts/cluster-tier.ts): tests of a Helm release on the
 // local Kubernetes cluster, run inside the cluster's network namespace. A config of its own, so
 // that `pnpm test`'s projects never pick these files up without a cluster.
 export default defineConfig({

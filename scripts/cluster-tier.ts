@@ -3,9 +3,10 @@
  * single-node Kubernetes cluster on this machine, and tested from inside the cluster's network.
  *
  *   1. the cluster up (scripts/cluster/k8s.ts: built once, cached; its own network namespace);
- *   2. the images built here (scripts/images.ts, on local bases: no public registry is reachable)
- *      and loaded into the cluster's containerd: the services', the web app's, and the local
- *      PostgreSQL and Redis images for the release's own datastores;
+ *   2. the images built here and checked (scripts/images.ts, on local bases: no public registry is
+ *      reachable), compose.yaml's stack run on them, and the images the release uses loaded into
+ *      the cluster's containerd: the services', the web app's, and the local PostgreSQL and Redis
+ *      images for the release's own datastores;
  *   3. `helm install --wait` of the small profile (values-small.yaml) with two replicas of every
  *      stateless service (so that a rolling restart has a pod to go to), the AI converters left
  *      out (their image and models would double the tier's time on 2 cores), quotas raised for the
@@ -15,6 +16,10 @@
  *   5. `helm uninstall --wait`, and nothing of the release left in its namespace;
  *   6. the cluster down (unless --keep).
  * Prints each phase's time. Exit code: the tests', or 1 when a phase fails.
+ *
+ * `--prepare` only builds what the tier needs (Debian's packages, Kubernetes, CoreDNS, helm, the
+ * images unchecked, Compose) and starts nothing: `pnpm test` runs it in the background at the
+ * lowest CPU priority while the other tiers run, so that a cold machine builds mostly on idle time.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,12 +27,29 @@ import { chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { ensureBuilt } from './cluster/build.ts';
 import { down, helm, kubectl, loadDockerImage, spawnInCluster, up } from './cluster/k8s.ts';
 import type { RunResult } from './cluster/util.ts';
 import { root } from './docker-context.ts';
-import { imageName, imageVersion, localServices } from './images.ts';
+import { buildImages, ensureCompose, imageName, imageVersion, localServices, type Target } from './images.ts';
 
-const { values: options } = parseArgs({ options: { keep: { type: 'boolean', default: false } } });
+const { values: options } = parseArgs({
+  options: { keep: { type: 'boolean', default: false }, prepare: { type: 'boolean', default: false } },
+});
+
+/**
+ * Every image is built and checked (the ai image too, and compose.yaml's stack with its `ai`
+ * profile); the release leaves the AI converters out (their models would double the tier's time
+ * on 2 cores), so only the runtime and web images go into the cluster.
+ */
+const TARGETS: Target[] = ['runtime', 'ai', 'web'];
+
+if (options.prepare) {
+  ensureBuilt();
+  const built = await buildImages({ targets: TARGETS, check: false });
+  ensureCompose();
+  process.exit(built.failed ? 1 : 0);
+}
 
 const RELEASE = 'pixelflow';
 const NAMESPACE = 'pixelflow-tier';
@@ -86,9 +108,11 @@ let code = 1;
 try {
   await phase('cluster up', () => up());
   await phase('images', () => {
-    const built = spawnSync(process.execPath, [join(root, 'scripts/images.ts'), '--targets', 'runtime,web'], {
-      stdio: 'inherit',
-    });
+    const built = spawnSync(
+      process.execPath,
+      [join(root, 'scripts/images.ts'), '--targets', TARGETS.join(','), '--compose'],
+      { stdio: 'inherit' },
+    );
     if (built.status !== 0) throw new Error('pnpm images failed');
   });
   await phase('images into the cluster', async () => {

@@ -518,7 +518,7 @@ const COMPOSE_VERSION = 'v2.40.3';
  * Compose's module (its go.mod has exclude directives), so a wrapper module requires it, with the
  * same excludes, and builds its command.
  */
-function ensureCompose(): void {
+export function ensureCompose(): void {
   if (spawnSync(dockerCli(), ['compose', 'version'], { stdio: 'ignore' }).status === 0) return;
   const plugin = join(homedir(), '.docker', 'cli-plugins', 'docker-compose');
   const module = join(cache, 'images', 'compose-module');

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 
-/** What the tier runner (scripts/cluster/tier.ts) tells the tests, inside the cluster's namespace. */
+/** What the tier runner (scripts/cluster-tier.ts) tells the tests, inside the cluster's namespace. */
 export function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: run the cluster tier with \`pnpm test:cluster\``);
