@@ -42,12 +42,16 @@ export async function startEmbedded(options: {
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`the embedded process exited (${child.exitCode}) while starting`);
+    let answer: { service?: unknown } | undefined;
     try {
       const response = await fetch(`${url}/readyz`);
-      if (response.status === 200) break;
+      if (response.status === 200) answer = (await response.json()) as { service?: unknown };
     } catch {
       // not listening yet
     }
+    // Another process on the port (it was free when chosen) must not pass for this one.
+    if (answer?.service === 'gateway') break;
+    if (answer) throw new Error(`${url} answers as ${String(answer.service)}, not as the gateway`);
     if (Date.now() > deadline) throw new Error('the embedded process did not start within 60 s');
     await sleep(100);
   }

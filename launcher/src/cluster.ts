@@ -94,7 +94,37 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Waits until `<url>/readyz` answers 200, failing early when the process exits. */
+/**
+ * A free port held until `release()`: the gateway's port is known before the services that build
+ * public URLs with it start, and nobody else may take it meanwhile (another cluster starting on the
+ * same machine did, while the AI converters loaded, and answered for the gateway).
+ */
+async function reservePort(): Promise<{ port: number; release(): Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    release: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** What a service's `/readyz` says its name is: its entry's service name (converter-<id> for one converter). */
+const answersAs = (name: ServiceName, service: unknown): boolean =>
+  service === name ||
+  service === `converter-${name}` ||
+  (name === 'converters' && typeof service === 'string' && service.startsWith('converter-'));
+
+/** Another process answered on the port a service was given: start it again on another. */
+class PortTaken extends Error {}
+
+/**
+ * Waits until `<url>/readyz` answers 200 from this service, failing early when the process exits;
+ * an answer from another process (the port was taken before the service bound it) is PortTaken.
+ */
 async function waitReady(service: ServiceProcess, timeoutMs = 30_000): Promise<void> {
   let exit: number | string | undefined;
   void service.exited.then((code) => {
@@ -104,12 +134,18 @@ async function waitReady(service: ServiceProcess, timeoutMs = 30_000): Promise<v
   while (Date.now() < deadline) {
     if (exit !== undefined)
       throw new Error(`${service.name}-${service.instance} exited (${exit}) while starting`);
+    let answer: { service?: unknown } | undefined;
     try {
       const response = await request(`${service.url}/readyz`, { headersTimeout: 1000, bodyTimeout: 1000 });
-      await response.body.dump();
-      if (response.statusCode === 200) return;
+      answer =
+        response.statusCode === 200 ? ((await response.body.json()) as { service?: unknown }) : undefined;
+      if (!answer) await response.body.dump();
     } catch {
       // not listening yet
+    }
+    if (answer) {
+      if (answersAs(service.name, answer.service)) return;
+      throw new PortTaken(`${service.url} answers as ${String(answer.service)}, not ${service.name}`);
     }
     await sleep(100);
   }
@@ -127,8 +163,9 @@ async function stopProcess(service: ServiceProcess, graceMs = 15_000): Promise<v
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const secret = randomBytes(32).toString('base64url');
   const prefix = options.redisKeyPrefix ?? `pf-${randomBytes(4).toString('hex')}:`;
-  const gatewayPort =
-    options.gatewayPort === 0 || options.gatewayPort === undefined ? await freePort() : options.gatewayPort;
+  const reserved =
+    options.gatewayPort === 0 || options.gatewayPort === undefined ? await reservePort() : undefined;
+  const gatewayPort = reserved?.port ?? options.gatewayPort!;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const webDir = options.webApp === false ? undefined : ensureWebApp();
   const processes: ServiceProcess[] = [];
@@ -189,11 +226,24 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     };
     return service;
   };
+  /** Starts one instance and waits until it is ready; on a port another process took, on another. */
   const launch = async (name: ServiceName, instance: number, env: Record<string, string>) => {
-    const servicePort = name === 'gateway' ? gatewayPort : await freePort();
-    const service = spawnInstance(name, instance, servicePort, env);
-    processes.push(service);
-    return service;
+    const timeoutMs = serviceNamed(name).ai ? 300_000 : 30_000;
+    for (let attempt = 1; ; attempt++) {
+      if (name === 'gateway') await reserved?.release();
+      const servicePort = name === 'gateway' ? gatewayPort : await freePort();
+      const service = spawnInstance(name, instance, servicePort, env);
+      processes.push(service);
+      try {
+        await waitReady(service, timeoutMs);
+        return service;
+      } catch (error) {
+        // The gateway's port is the cluster's address: it cannot move.
+        if (!(error instanceof PortTaken) || name === 'gateway' || attempt >= 3) throw error;
+        processes.splice(processes.indexOf(service), 1);
+        await stopProcess(service);
+      }
+    }
   };
 
   const cluster: Cluster = {
@@ -241,18 +291,18 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   try {
     for (const group of startOrder(chosen)) {
-      const launched = await Promise.all(
+      // Models load and warm up before their converter says it is ready: that takes a while.
+      await Promise.all(
         group.flatMap((service) =>
           Array.from({ length: counts[service.name] ?? 1 }, async (_, i) =>
             launch(service.name, i + 1, await wiring(service)),
           ),
         ),
       );
-      // Models load and warm up before their converter says it is ready: that takes a while.
-      await Promise.all(launched.map((p) => waitReady(p, serviceNamed(p.name).ai ? 300_000 : 30_000)));
     }
     return cluster;
   } catch (error) {
+    await reserved?.release();
     await cluster.stop();
     throw error;
   }
