@@ -93,6 +93,35 @@ describe('a subscriber whose socket drops', () => {
   });
 });
 
+describe('the queue in the metrics', () => {
+  it('shows a running job under its converter at the instance that keeps the queue', async () => {
+    const { data, errors } = await env.client.convert(input(), 'slow', { params: { delayMs: 4000 } });
+    expect(errors, JSON.stringify(errors)).toBeUndefined();
+    const id = data!.convertImage.id;
+    await runningOn(id);
+    // One instance holds the keeper's lease and reports the queue; the others report nothing.
+    const reports = async () =>
+      Promise.all(
+        env.cluster
+          .instances('conversion')
+          .filter((p) => p.child.exitCode === null)
+          .map(async (p) => (await fetch(`${p.url}/metrics`)).text()),
+      );
+    const running = /^pixelflow_queue_jobs\{service="conversion",converter="slow",state="running"\} 1$/m;
+    let seen: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      seen = (await reports()).filter((text) => running.test(text));
+      if (seen.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(seen.length).toBe(1);
+    expect(seen[0]).toMatch(
+      /^pixelflow_queue_oldest_wait_seconds\{service="conversion",converter="slow"\} 0$/m,
+    );
+    await env.client.subscribe(id).until((e) => e.status === 'SUCCEEDED', 30_000);
+  });
+});
+
 describe('instances that die', () => {
   it('SIGKILL of the conversion instance running a job: another one finishes it, the subscriber sees it', async () => {
     const { data, errors } = await env.client.convert(input(), 'slow');
@@ -112,6 +141,10 @@ describe('instances that die', () => {
     // Events stayed in order through the takeover (RUNNING again, then SUCCEEDED).
     const sequences = subscription.events.map((e) => e.sequence);
     expect(sequences).toEqual([...sequences].sort((a, b) => a - b));
+    // The instance that took it over counted the reclaim in its metrics.
+    const taker = env.cluster.instances('conversion').find((p) => p.instanceId === calls.at(-1)!.runner)!;
+    const scraped = await (await fetch(`${taker.url}/metrics`)).text();
+    expect(scraped).toMatch(/^pixelflow_job_reclaims_total\{service="conversion"\} [1-9]/m);
   });
 
   it("a signed-in user's job that ran twice is saved to the gallery once", async () => {

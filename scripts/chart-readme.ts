@@ -253,6 +253,23 @@ ${commentOf('conversion.keda')}
 helm upgrade pixelflow helm/pixelflow --reuse-values --set conversion.keda.enabled=true
 \`\`\`
 
+## Metrics
+
+${commentOf('metrics')}
+
+With the Prometheus Operator (kube-prometheus-stack) and its Grafana, the ServiceMonitor and the
+dashboard:
+
+\`\`\`sh
+helm upgrade pixelflow helm/pixelflow --reuse-values \\
+  --set metrics.serviceMonitor.enabled=true,metrics.serviceMonitor.labels.release=kube-prometheus-stack \\
+  --set metrics.dashboard.enabled=true
+\`\`\`
+
+\`pnpm check:helm\` holds the metrics port, the ServiceMonitor's selection and the NetworkPolicies'
+rule for it to the rendered workloads, and scripts/dashboard.test.ts every expression of the
+dashboard to the metrics and labels the processes export.
+
 ## Values
 
 ${valuesReference()}

@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { environmentOf, services } from '../launcher/src/services.ts';
 import { chartReadme } from './chart-readme.ts';
 
@@ -240,9 +240,14 @@ interface Manifest {
     rules?: Array<{
       host?: string;
       http?: {
-        paths: Array<{ path: string; backend: { service?: { name: string; port: { name?: string } } } }>;
+        paths: Array<{
+          path: string;
+          backend: { service?: { name: string; port: { name?: string; number?: number } } };
+        }>;
       };
     }>;
+    // ServiceMonitor (Prometheus Operator)
+    endpoints?: Array<{ port?: string; path?: string; honorLabels?: boolean }>;
   };
 }
 
@@ -260,6 +265,10 @@ interface Expectations {
   trustProxy: string;
   /** Whether NetworkPolicies are rendered. @default true */
   networkPolicy?: boolean;
+  /** Whether the Pixelflow processes serve metrics (metrics.enabled). @default true */
+  metrics?: boolean;
+  /** Who may reach their metrics port (metrics.from). @default [] (anyone) */
+  metricsFrom?: Peer[];
 }
 
 /**
@@ -290,6 +299,10 @@ const requiredEnv: Record<string, string[]> = Object.fromEntries(
 );
 /** The entry point each component's container must run. */
 const entries = new Map(services.map((service) => [service.name as string, service.entry]));
+/** metrics.port's default, for renders that have no metrics port to read it from. */
+const defaultMetricsPort = (
+  parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as { metrics: { port: number } }
+).metrics.port;
 
 const decode = (base64: string) => Buffer.from(base64, 'base64').toString('utf8');
 
@@ -490,6 +503,7 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
     ...checkNetworkPolicies(objects, expect),
     ...checkKeda(objects, expect),
     ...checkTestPods(objects),
+    ...checkMetrics(objects, expect),
   );
   return found;
 }
@@ -539,6 +553,35 @@ function portsMatch(rule: PolicyRule, target: Endpoint, port: number, protocol: 
   );
 }
 
+/**
+ * Whether the policies let `from` open a connection to `to` on that port at one end: `to`'s ingress,
+ * or `from`'s egress.
+ */
+function oneEnd(
+  policies: Manifest[],
+  from: Endpoint,
+  to: Endpoint,
+  port: number,
+  protocol: string,
+  type: 'Ingress' | 'Egress',
+): boolean {
+  const pod = type === 'Ingress' ? to : from;
+  if (pod === outside) return true;
+  const selecting = policies.filter(
+    (p) =>
+      selects(p.spec?.podSelector, pod.labels) &&
+      (p.spec?.policyTypes ?? (type === 'Ingress' || p.spec?.egress ? [type] : [])).includes(type),
+  );
+  if (selecting.length === 0) return true;
+  return selecting.some((p) =>
+    (type === 'Ingress' ? p.spec?.ingress : p.spec?.egress)?.some(
+      (rule) =>
+        peersMatch(type === 'Ingress' ? rule.from : rule.to, type === 'Ingress' ? from : to) &&
+        portsMatch(rule, to, port, protocol),
+    ),
+  );
+}
+
 /** Whether the policies let `from` open a connection to `to` on that port, at both ends. */
 function allowed(
   policies: Manifest[],
@@ -547,23 +590,10 @@ function allowed(
   port: number,
   protocol = 'TCP',
 ): boolean {
-  const side = (pod: Endpoint, type: 'Ingress' | 'Egress') => {
-    if (pod === outside) return true;
-    const selecting = policies.filter(
-      (p) =>
-        selects(p.spec?.podSelector, pod.labels) &&
-        (p.spec?.policyTypes ?? (type === 'Ingress' || p.spec?.egress ? [type] : [])).includes(type),
-    );
-    if (selecting.length === 0) return true;
-    return selecting.some((p) =>
-      (type === 'Ingress' ? p.spec?.ingress : p.spec?.egress)?.some(
-        (rule) =>
-          peersMatch(type === 'Ingress' ? rule.from : rule.to, type === 'Ingress' ? from : to) &&
-          portsMatch(rule, to, port, protocol),
-      ),
-    );
-  };
-  return side(from, 'Egress') && side(to, 'Ingress');
+  return (
+    oneEnd(policies, from, to, port, protocol, 'Egress') &&
+    oneEnd(policies, from, to, port, protocol, 'Ingress')
+  );
 }
 
 const podView = (labels: Labels = {}, spec: Partial<PodSpec> | undefined): PodView => ({
@@ -571,6 +601,8 @@ const podView = (labels: Labels = {}, spec: Partial<PodSpec> | undefined): PodVi
   labels,
   ports: (spec?.containers ?? []).flatMap((c) => c.ports ?? []),
 });
+/** The ports a pod serves its callers on: all but the metrics port, which has checks of its own. */
+const servicePorts = (pod: PodView) => pod.ports.filter((p) => p.name !== 'metrics');
 
 /** The services each component reaches by the manifest: subgraphs and converters, Redis, PostgreSQL. */
 const usesRedis = new Set<string>();
@@ -587,7 +619,8 @@ for (const service of services) {
  * PostgreSQL for those that read REDIS_URL / DATABASE_URL) is allowed at both ends and no other
  * connection between the release's pods is; from outside only the gateway and the web app (and
  * Redis for KEDA's operator) are reachable; every Pixelflow pod may ask DNS, and reaches outside
- * the release only for the datastores and converters that live there.
+ * the release only for the datastores and converters that live there. The metrics port is open to
+ * metrics.from only (checkMetricsPolicies).
  */
 function checkNetworkPolicies(objects: Manifest[], expect: Expectations): string[] {
   const found: string[] = [];
@@ -686,7 +719,7 @@ function checkNetworkPolicies(objects: Manifest[], expect: Expectations): string
   const keda = objects.some((o) => o.kind === 'ScaledObject');
   const edge = new Set(['gateway', 'web', ...(keda ? ['redis'] : [])]);
   for (const to of pods) {
-    const open = to.ports.some((p) => allowed(policies, outside, to, p.containerPort));
+    const open = servicePorts(to).some((p) => allowed(policies, outside, to, p.containerPort));
     if (open !== edge.has(to.component))
       found.push(`${to.component} is ${open ? '' : 'not '}reachable from outside the release`);
   }
@@ -699,7 +732,7 @@ function checkNetworkPolicies(objects: Manifest[], expect: Expectations): string
       if (from === to) continue;
       const call = `${from.component} → ${to.component}`;
       const open = to.ports.filter((p) => allowed(policies, from, to, p.containerPort));
-      const toAll = to.ports.some((p) => allowed(policies, stranger, to, p.containerPort));
+      const toAll = servicePorts(to).some((p) => allowed(policies, stranger, to, p.containerPort));
       if (expected.has(call) && open.length === 0) found.push(`the NetworkPolicies block ${call}`);
       if (!expected.has(call) && open.length > 0 && !toAll)
         found.push(
@@ -709,7 +742,7 @@ function checkNetworkPolicies(objects: Manifest[], expect: Expectations): string
   }
   const gateway = pods.find((p) => p.component === 'gateway');
   for (const test of testPods) {
-    if (gateway && !gateway.ports.some((p) => allowed(policies, test, gateway, p.containerPort)))
+    if (gateway && !servicePorts(gateway).some((p) => allowed(policies, test, gateway, p.containerPort)))
       found.push(`the NetworkPolicies keep the helm test pod from the gateway`);
   }
   // Out of the release: DNS for every Pixelflow pod, and otherwise only to what lives outside.
@@ -725,6 +758,55 @@ function checkNetworkPolicies(objects: Manifest[], expect: Expectations): string
       found.push(
         `${from.component} may reach port ${beyond.join(', ')} outside the release, where it calls nothing`,
       );
+  }
+  found.push(...checkMetricsPolicies(policies, pods, stranger, expect));
+  return found;
+}
+
+/**
+ * The metrics port, by the policies' ingress (a scraper's own egress is its business): each pod
+ * that serves metrics takes connections on it from the peers of metrics.from (from anyone when
+ * empty) and from nothing else; a pod that serves none takes none there, nor does any pod while
+ * metrics are off; and no pod of the release reaches another's (nothing of Pixelflow scrapes).
+ */
+function checkMetricsPolicies(
+  policies: Manifest[],
+  pods: PodView[],
+  stranger: PodView,
+  expect: Expectations,
+): string[] {
+  const found: string[] = [];
+  const from = expect.metricsFrom ?? [];
+  const port =
+    pods.flatMap((p) => p.ports).find((p) => p.name === 'metrics')?.containerPort ?? defaultMetricsPort;
+  /** The source each peer stands for: outside the namespace, or a pod of the namespace with its labels. */
+  const scrapers: Endpoint[] = from.map((peer) =>
+    peer.ipBlock || (peer.namespaceSelector && !isEmptySelector(peer.namespaceSelector))
+      ? outside
+      : { component: 'scraper', labels: peer.podSelector?.matchLabels ?? {}, ports: [] },
+  );
+  const describe = (source: Endpoint) =>
+    source === outside
+      ? 'outside the namespace'
+      : source === stranger
+        ? 'any pod of the namespace'
+        : `pods labelled ${JSON.stringify(source.labels)}`;
+  for (const to of pods) {
+    const serves = to.ports.some((p) => p.name === 'metrics');
+    // A workload of another image may listen on that number for its own purposes.
+    if (!serves && to.ports.some((p) => p.containerPort === port)) continue;
+    for (const source of [outside, stranger, ...scrapers]) {
+      const wanted = serves && (expect.metrics ?? true) && peersMatch(from, source);
+      const admitted = oneEnd(policies, source, to, port, 'TCP', 'Ingress');
+      if (admitted !== wanted)
+        found.push(
+          `${to.component}: the metrics port (${port}) is ${admitted ? '' : 'not '}reachable from ${describe(source)}`,
+        );
+    }
+    for (const other of pods) {
+      if (other !== to && allowed(policies, other, to, port))
+        found.push(`${other.component} may reach the metrics port of ${to.component}`);
+    }
   }
   return found;
 }
@@ -870,6 +952,118 @@ function checkTestPods(objects: Manifest[]): string[] {
   return found;
 }
 
+/**
+ * Prometheus metrics. A Pixelflow workload is a Deployment that runs an entry point of the manifest
+ * (the services, the sharp and AI converters); the web app, the datastores and extraConverters run
+ * other images. While metrics are on, each Pixelflow workload has a container port named `metrics`
+ * that its METRICS_PORT names, and its Service a port of that name; nothing else has one, and no
+ * Ingress routes to one. The ServiceMonitor selects exactly the Services with a metrics port (of
+ * this release), scrapes that port by name at /metrics, and keeps the processes' own `service`
+ * label (honorLabels); the dashboard's ConfigMap holds a dashboard as JSON. While they are off:
+ * METRICS=false on every Pixelflow workload, no metrics port, no ServiceMonitor and no dashboard.
+ */
+function checkMetrics(objects: Manifest[], expect: Expectations): string[] {
+  const found: string[] = [];
+  const enabled = expect.metrics ?? true;
+  const manifestEntries = new Set(entries.values());
+  const services = objects.filter((o) => o.kind === 'Service');
+  const metricsPort = (o: Manifest) => o.spec?.ports?.find((p) => p.name === 'metrics');
+  for (const w of objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')) {
+    const id = `${w.kind}/${w.metadata.name}`;
+    const containers = w.spec?.template?.spec.containers ?? [];
+    const pixelflow = containers.some((c) =>
+      [...(c.command ?? []), ...(c.args ?? [])].some((arg) => manifestEntries.has(arg)),
+    );
+    for (const c of containers) {
+      const cid = `${id} container ${c.name}`;
+      const port = c.ports?.find((p) => p.name === 'metrics');
+      const env = new Map((c.env ?? []).map((e) => [e.name, e.value]));
+      if (pixelflow && enabled) {
+        if (!port) found.push(`${cid} has no metrics port`);
+        else if (env.get('METRICS_PORT') !== String(port.containerPort))
+          found.push(
+            `${cid}: METRICS_PORT is ${env.get('METRICS_PORT')}, its metrics port ${port.containerPort}`,
+          );
+        if (env.has('METRICS') && env.get('METRICS') !== 'true')
+          found.push(`${cid}: METRICS is ${env.get('METRICS')}`);
+        continue;
+      }
+      if (port)
+        found.push(
+          `${cid} has a metrics port, ${pixelflow ? 'while metrics are off' : 'yet is no Pixelflow process'}`,
+        );
+      if (env.has('METRICS_PORT')) found.push(`${cid} has METRICS_PORT`);
+      if (pixelflow && env.get('METRICS') !== 'false')
+        found.push(`${cid}: metrics are off, yet METRICS is ${env.get('METRICS')}`);
+    }
+    for (const s of services.filter((s) =>
+      matches(s.spec?.selector as Labels, w.spec?.template?.metadata.labels),
+    )) {
+      const port = metricsPort(s);
+      if (Boolean(port) !== (pixelflow && enabled))
+        found.push(`Service/${s.metadata.name} ${port ? 'has' : 'lacks'} a metrics port`);
+      if (port && port.targetPort !== 'metrics')
+        found.push(
+          `Service/${s.metadata.name}: its metrics port targets ${port.targetPort}, not the container's metrics port`,
+        );
+    }
+  }
+  for (const ingress of objects.filter((o) => o.kind === 'Ingress')) {
+    for (const path of (ingress.spec?.rules ?? []).flatMap((r) => r.http?.paths ?? [])) {
+      const backend = path.backend.service;
+      const target = services.find((s) => s.metadata.name === backend?.name);
+      const port = target && metricsPort(target);
+      if (port && (backend?.port.name === 'metrics' || backend?.port.number === port.port))
+        found.push(
+          `Ingress/${ingress.metadata.name} routes ${path.path} to the metrics port of ${backend?.name}`,
+        );
+    }
+  }
+  const exporting = services.filter((s) => metricsPort(s)).map((s) => s.metadata.name);
+  for (const monitor of objects.filter((o) => o.kind === 'ServiceMonitor')) {
+    const id = `ServiceMonitor/${monitor.metadata.name}`;
+    if (!enabled) found.push(`${id} is rendered while metrics are off`);
+    if (monitor.apiVersion !== 'monitoring.coreos.com/v1') found.push(`${id} is ${monitor.apiVersion}`);
+    const selector = (monitor.spec?.selector as { matchLabels?: Labels } | undefined)?.matchLabels;
+    // Another release's Services in the namespace would carry the same labels but this one.
+    if (!selector?.['app.kubernetes.io/instance'])
+      found.push(`${id} does not select by the release's instance`);
+    const selected = services.filter((s) => matches(selector, s.metadata.labels));
+    const names = selected.map((s) => s.metadata.name);
+    if (names.sort().join(',') !== exporting.sort().join(','))
+      found.push(`${id} selects ${names.join(', ') || 'nothing'}, not the Services with a metrics port`);
+    if (!monitor.spec?.endpoints?.length) found.push(`${id} has no endpoint`);
+    for (const endpoint of monitor.spec?.endpoints ?? []) {
+      for (const s of selected) {
+        if (!s.spec?.ports?.some((p) => p.name === endpoint.port))
+          found.push(`${id}: Service/${s.metadata.name} has no port named ${endpoint.port}`);
+      }
+      if (endpoint.path !== '/metrics') found.push(`${id} scrapes ${endpoint.path}, not /metrics`);
+      // Else the operator's `service` target label (the Kubernetes Service) displaces the processes' own.
+      if (endpoint.honorLabels !== true) found.push(`${id} does not honour the processes' labels`);
+    }
+  }
+  for (const map of objects.filter((o) => o.kind === 'ConfigMap')) {
+    for (const [key, text] of Object.entries(map.data ?? {})) {
+      if (!key.endsWith('.json')) continue;
+      const id = `ConfigMap/${map.metadata.name} ${key}`;
+      if (!enabled) found.push(`${id}: a dashboard while metrics are off`);
+      try {
+        const dashboard = JSON.parse(text) as { uid?: unknown; panels?: unknown };
+        if (
+          typeof dashboard.uid !== 'string' ||
+          !Array.isArray(dashboard.panels) ||
+          dashboard.panels.length === 0
+        )
+          found.push(`${id} is no Grafana dashboard (uid and panels)`);
+      } catch (error) {
+        found.push(`${id} is no JSON: ${(error as Error).message}`);
+      }
+    }
+  }
+  return found;
+}
+
 /** A Kubernetes quantity as a number (cores, bytes). */
 function quantity(value: unknown): number {
   if (typeof value === 'number') return value;
@@ -947,7 +1141,34 @@ const cases: RenderCase[] = [
       NetworkPolicy: 20,
       Pod: 1,
       ScaledObject: 0,
+      ServiceMonitor: 0,
+      ConfigMap: 0,
     },
+  },
+  {
+    // The defaults with the ServiceMonitor and the dashboard, metrics on another port, reachable
+    // only from a Prometheus in another namespace and from vmagent pods of any namespace.
+    name: 'monitoring',
+    args: ['-f', join(chart, 'ci/monitoring-values.yaml'), ...required],
+    expect: {
+      externalSecrets: [],
+      trustProxy: 'false',
+      metricsFrom: (
+        parse(readFileSync(join(chart, 'ci/monitoring-values.yaml'), 'utf8')) as { metrics: { from: Peer[] } }
+      ).metrics.from,
+    },
+    kinds: { Deployment: 20, Service: 20, NetworkPolicy: 20, ServiceMonitor: 1, ConfigMap: 1 },
+  },
+  {
+    // Metrics off: neither port nor ServiceMonitor nor dashboard, though those two are asked for.
+    name: 'metrics-off',
+    args: [
+      ...required,
+      '--set',
+      'metrics.enabled=false,metrics.serviceMonitor.enabled=true,metrics.dashboard.enabled=true',
+    ],
+    expect: { externalSecrets: [], trustProxy: 'false', metrics: false },
+    kinds: { Deployment: 20, Service: 20, NetworkPolicy: 20, ServiceMonitor: 0, ConfigMap: 0 },
   },
   {
     // 5 services, the web app, 3 converters, DeepDream (autoscaled) and an upscale of its own image
@@ -1105,6 +1326,8 @@ function checkSchema(): string[] {
 
 /** Kinds of KEDA (CRDs): kubeconform has no schema for them. */
 const kedaKinds = ['ScaledObject', 'TriggerAuthentication'];
+/** The Prometheus Operator's kind (a CRD too). */
+const monitoringKinds = ['ServiceMonitor'];
 
 /** The two profiles the chart ships, measured for the README and the issue's closing note. */
 const profiles = [
@@ -1217,6 +1440,26 @@ const refusals: Array<{ name: string; args: string[]; message: string }> = [
     args: [...required, '--set', 'networkPolicy.enabled=yes'],
     message: "at '/networkPolicy/enabled': got string, want boolean",
   },
+  {
+    name: 'metrics on port 0',
+    args: [...required, '--set', 'metrics.port=0'],
+    message: "at '/metrics/port': minimum: got 0, want 1",
+  },
+  {
+    name: 'a scrape interval without its unit',
+    args: [...required, '--set', 'metrics.serviceMonitor.interval=5'],
+    message: "at '/metrics/serviceMonitor/interval': got number, want string",
+  },
+  {
+    name: 'a scrape timeout that is no Prometheus duration',
+    args: [...required, '--set', 'metrics.serviceMonitor.scrapeTimeout=10 seconds'],
+    message: "at '/metrics/serviceMonitor/scrapeTimeout': '10 seconds' does not match pattern",
+  },
+  {
+    name: 'a number for a label of the dashboard',
+    args: [...required, '--set', 'metrics.dashboard.labels.grafana_dashboard=1'],
+    message: "at '/metrics/dashboard/labels/grafana_dashboard': got number, want string",
+  },
   // Checks of the templates.
   {
     name: 'settings on one converter while they are grouped',
@@ -1237,6 +1480,16 @@ const refusals: Array<{ name: string; args: string[]; message: string }> = [
       'redis.existingSecret=pixelflow-redis,conversion.keda.enabled=true',
     ],
     message: 'conversion.keda.enabled with redis.existingSecret: KEDA cannot read the Redis URL',
+  },
+  {
+    name: 'metrics on the port of a service',
+    args: [...required, '--set', 'metrics.port=4000'],
+    message: 'pixelflow-gateway: metrics.port (4000) is also its own port',
+  },
+  {
+    name: "a service's METRICS_PORT besides metrics.port",
+    args: [...required, '--set', 'jobs.env.METRICS_PORT=9100'],
+    message: 'pixelflow-jobs: env.METRICS_PORT is the chart',
   },
   {
     name: 'an HPA whose minimum is above its maximum',
@@ -1293,10 +1546,11 @@ function main(): void {
       }
       const file = join(renders, `${c.name}-${version}.yaml`);
       writeFileSync(file, render.stdout);
-      // KEDA's kinds are CRDs, which Kubernetes' own OpenAPI document lacks: checkKeda reads them.
+      // KEDA's kinds and the ServiceMonitor are CRDs, which Kubernetes' own OpenAPI document lacks:
+      // checkKeda and checkMetrics read them.
       const validation = run(kubeconform, [
         ...['-strict', '-summary', '-kubernetes-version', version, '-schema-location', dir],
-        ...['-skip', kedaKinds.join(',')],
+        ...['-skip', [...kedaKinds, ...monitoringKinds].join(',')],
         file,
       ]);
       log(`kubeconform, Kubernetes ${version}: ${validation.stdout.trim().split('\n').at(-1)}`);

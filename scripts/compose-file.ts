@@ -112,6 +112,9 @@ async function serviceEntry(service: ServiceDescription): Promise<Record<string,
   // The chart's default: conversions one sharp converter pod runs at once.
   if (service.name === 'converters') environment.MAX_IN_FLIGHT = '4';
   if (service.role === 'gateway') environment.TRUST_PROXY = variable('TRUST_PROXY', 'false');
+  // /metrics on a port of its own, published nowhere: the gateway's port is the public one. A
+  // Prometheus container on the stack's network scrapes <service>:9464.
+  environment.METRICS_PORT = '9464';
   return {
     image: service.ai ? images.ai : images.runtime,
     command: ['node', service.entry],

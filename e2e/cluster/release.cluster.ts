@@ -49,6 +49,57 @@ describe(`the release on a real cluster`, () => {
     expect(channels).toBeLessThanOrEqual(2);
   });
 
+  it("serves each workload's metrics on its metrics port, and none on the gateway's", async () => {
+    type Item = {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        clusterIP?: string;
+        ports?: Array<{ name: string; port: number }>;
+        containers?: Array<{ ports?: Array<{ name: string; containerPort: number }> }>;
+      };
+      status?: { podIP?: string };
+    };
+    const list = (kind: string) =>
+      (
+        JSON.parse(kubectl('get', kind, '-l', `app.kubernetes.io/instance=${release()}`, '-o', 'json')) as {
+          items: Item[];
+        }
+      ).items;
+    // Every Service with a metrics port answers on it.
+    const withPort = list('services').filter((service) =>
+      service.spec.ports?.some((p) => p.name === 'metrics'),
+    );
+    for (const service of withPort) {
+      const port = service.spec.ports!.find((p) => p.name === 'metrics')!.port;
+      expect((await fetch(`http://${service.spec.clusterIP}:${port}/metrics`)).status).toBe(200);
+    }
+    // Every pod's own series, by component (two pods each: the conversion went through one of them).
+    const scraped = new Map<string, string>();
+    for (const pod of list('pods')) {
+      const port = pod.spec.containers?.flatMap((c) => c.ports ?? []).find((p) => p.name === 'metrics');
+      if (!port || !pod.status?.podIP) continue;
+      const component = pod.metadata.labels['app.kubernetes.io/component']!;
+      const text = await (await fetch(`http://${pod.status.podIP}:${port.containerPort}/metrics`)).text();
+      scraped.set(component, `${scraped.get(component) ?? ''}${text}`);
+    }
+    const components = ['auth', 'conversion', 'converter-sharp', 'gallery', 'gateway', 'jobs'];
+    expect([...scraped.keys()].sort()).toEqual(components);
+    expect(withPort.map((service) => service.metadata.labels['app.kubernetes.io/component']).sort()).toEqual(
+      components,
+    );
+    expect(scraped.get('gateway')).toMatch(
+      /^pixelflow_graphql_operations_total\{service="gateway",type="mutation",operation="convertImage",outcome="ok"\} [1-9]/m,
+    );
+    expect(scraped.get('converter-sharp')).toMatch(
+      /^pixelflow_conversions_total\{service="converter-sharp",converter="grayscale",outcome="ok"\} [1-9]/m,
+    );
+    expect(scraped.get('jobs')).toMatch(
+      /^pixelflow_jobs_finished_total\{service="jobs",converter="grayscale",outcome="SUCCEEDED",code=""\} [1-9]/m,
+    );
+    // Not on the port the Ingress routes to.
+    expect((await fetch(`${gatewayUrl()}/metrics`)).status).toBe(404);
+  });
+
   it("keeps a signed-in user's conversion in their gallery", async () => {
     const anonymous = new PixelflowClient(gatewayUrl());
     const email = `cluster-${randomUUID().slice(0, 8)}@example.test`;

@@ -15,6 +15,7 @@ import {
   IDENTITY_HEADER,
   type Identity,
   INTERNAL_TOKEN_HEADER,
+  noteRequest,
   signIdentity,
   Upstream,
 } from '@pixelflow/service-kit';
@@ -101,6 +102,8 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     host: options.host,
     trustProxy: options.trustProxy,
     limits: options.http,
+    // The edge: one line per request.
+    accessLog: true,
   });
   const { app } = service;
 
@@ -123,10 +126,13 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
   guardGraphQLHttp(app, guard, { path: '/graphql', schema: currentSchema });
   const apollo = await serveGraphQLHttp<GatewayContext>(service, {
     gateway,
-    context: async (request) => ({
-      requestId: String(request.id),
-      identity: await authenticator.identify(request.headers.authorization, request.ip).catch(rejectAs401),
-    }),
+    context: async (request) => {
+      const identity = await authenticator
+        .identify(request.headers.authorization, request.ip)
+        .catch(rejectAs401);
+      noteRequest(request, { user: identity.userId ?? 'anonymous' });
+      return { requestId: String(request.id), identity };
+    },
     uploads: { maxFileSize: maxUploadBytes },
     plugins: [logUnexpectedErrors(logger), operationLimitsPlugin(guard)],
   });

@@ -65,4 +65,17 @@ describe("pnpm start's environment", () => {
         expect(problems).toContain(name);
     }
   });
+
+  it('takes a log level per service over LOG_LEVEL, and refuses what is not service=level', () => {
+    expect(embeddedOptionsFromEnv({}).options.logLevels).toEqual({});
+    const { options } = embeddedOptionsFromEnv({
+      LOG_LEVEL: 'warn',
+      LOG_LEVELS: 'conversion=debug, gateway=error',
+    });
+    expect(options.logLevel).toBe('warn');
+    expect(options.logLevels).toEqual({ conversion: 'debug', gateway: 'error' });
+    for (const bad of ['conversion', 'conversion=loud', '=debug', 'a=b=c']) {
+      expect(() => embeddedOptionsFromEnv({ LOG_LEVELS: bad }), bad).toThrow(/LOG_LEVELS/);
+    }
+  });
 });

@@ -33,7 +33,15 @@ import { type GatewaySettings, gatewaySettings } from '@pixelflow/gateway/env';
 import { createJobsService } from '@pixelflow/jobs';
 import { type JobsSettings, jobsSettings } from '@pixelflow/jobs/env';
 import { createLogger } from '@pixelflow/logger';
-import { type Closable, closeInOrder, closeTogether, runMain } from '@pixelflow/service-kit';
+import {
+  type Closable,
+  closeInOrder,
+  closeTogether,
+  metricsFrom,
+  runMain,
+  startMetrics,
+} from '@pixelflow/service-kit';
+import { collectProcessMetrics } from '@pixelflow/telemetry';
 import { ensureNativeTensorflow } from '@pixelflow/tfjs-backend/setup';
 import { embeddedConversionSlots } from './runtime.ts';
 import { ensureWebApp } from './web.ts';
@@ -57,6 +65,26 @@ const envSchema = z.object({
   /** The gateway's address; loopback by default since a laptop need not expose it. */
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: logLevel(),
+  /** Levels of single services over LOG_LEVEL, e.g. `conversion=debug,gateway=warn`. */
+  LOG_LEVELS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const levels: Record<string, string> = {};
+      for (const pair of value.split(',').filter((item) => item.trim())) {
+        const [service = '', level = ''] = pair.split('=').map((part) => part.trim());
+        const parsed = logLevel().safeParse(level);
+        if (!/^[a-z][a-z0-9-]{0,40}$/.test(service) || !parsed.success || !level) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${pair}" is not service=level (levels: ${logLevel().unwrap().options.join(', ')})`,
+          });
+          return z.NEVER;
+        }
+        levels[service] = parsed.data;
+      }
+      return levels;
+    }),
   DATA_DIR: z.string().default('./data'),
   /** Base of the public URLs (resultUrl); defaults to http://localhost:PORT. */
   PUBLIC_URL: z.url().optional(),
@@ -78,6 +106,8 @@ export interface EmbeddedOptions {
   port: number;
   host: string;
   logLevel: string;
+  /** Levels of single services (by logger name: gateway, auth, jobs, conversion, converters…) over logLevel. */
+  logLevels?: Record<string, string>;
   dataDir: string;
   /** Base of the public URLs; none: http://localhost:<port>. */
   publicUrl?: string;
@@ -113,11 +143,14 @@ function internalSecret(dataDir: string): string {
 }
 
 export async function startEmbedded(options: EmbeddedOptions): Promise<Embedded> {
+  // One process for every service: its own metrics are the whole installation's.
+  collectProcessMetrics('pixelflow');
   const level = options.logLevel;
+  const levels = options.logLevels ?? {};
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const secret = internalSecret(dataDir);
-  const logger = (service: string) => createLogger({ service, level });
+  const logger = (service: string) => createLogger({ service, level: levels[service] ?? level });
   const loopback = '127.0.0.1';
   const started: Closable[] = [];
   // Jobs, the queue and the quotas survive a restart: written at shutdown (running jobs handed
@@ -261,6 +294,7 @@ export function embeddedOptionsFromEnv(source: Record<string, string | undefined
       port: env.PORT,
       host: env.HOST,
       logLevel: env.LOG_LEVEL,
+      logLevels: env.LOG_LEVELS,
       dataDir: env.DATA_DIR,
       publicUrl: env.PUBLIC_URL,
       aiConverters: env.AI_CONVERTERS === 'true',
@@ -282,9 +316,12 @@ if (import.meta.main) {
     // Native TensorFlow for DeepDream and upscaling: built once (about 15 s, with the wheel's
     // download), then a file check; where it cannot be built they run on WebAssembly.
     if (options.aiConverters) ensureNativeTensorflow('cpu');
+    // Every service's series in one registry, labelled by service; /metrics on each service's
+    // port (the gateway's shows them all) unless METRICS_PORT gives it a port of its own.
+    const metrics = await startMetrics('pixelflow', metricsFrom());
     const embedded = await startEmbedded({ ...options, webDir: ensureWebApp() });
     const logger = createLogger({ service: 'pixelflow', level: logLevel });
     logger.info({ url: `${embedded.url}/graphql` }, 'Pixelflow is running');
-    return { logger, service: embedded };
+    return { logger, service: metrics ? closeInOrder([embedded, metrics]) : embedded };
   });
 }

@@ -47,6 +47,15 @@ app.kubernetes.io/component: {{ .component }}
 app.kubernetes.io/component: {{ .component }}
 {{- end }}
 
+{{/*
+The label of the Services that serve metrics (a port named `metrics`): the ServiceMonitor selects
+them by it and the release's instance label, and not the release's other Services (the web app,
+Redis, PostgreSQL, extraConverters), which have no such port. Argument: the root context.
+*/}}
+{{- define "pixelflow.metricsLabel" -}}
+pixelflow/metrics: "true"
+{{- end }}
+
 {{- define "pixelflow.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "pixelflow.fullname" .) .Values.serviceAccount.name }}

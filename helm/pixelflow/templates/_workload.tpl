@@ -15,6 +15,10 @@ Arguments (a dict):
   readinessPath  optional, default /readyz
   scaledBy   optional: {minReplicas} when an external autoscaler (KEDA's ScaledObject) sets the
              replica count; the workload then has no replicas field and no HPA of its own
+  metrics    optional: true for a process of the chart's own images (the services, the sharp and AI
+             converters), which exports Prometheus metrics. With metrics.enabled it serves them on
+             metrics.port alone (METRICS_PORT), a container and Service port named `metrics`; else
+             METRICS=false. Not for the web app's nginx or extraConverters, which run other images.
 */}}
 {{- define "pixelflow.workload" -}}
 {{- $root := .root -}}
@@ -30,6 +34,23 @@ Arguments (a dict):
 {{- end }}
 {{- $env := deepCopy .env -}}
 {{- $_ := set $env "LOG_LEVEL" (default $root.Values.config.logLevel (get $env "LOG_LEVEL")) -}}
+{{- $metrics := and .metrics (eq $root.Values.metrics.enabled true) -}}
+{{- if .metrics -}}
+{{- /* The metrics port is the container's, the Service's and the NetworkPolicy's: one value sets it. */ -}}
+{{- range $key := list "METRICS" "METRICS_PORT" -}}
+{{- if hasKey ($cfg.env | default dict) $key -}}
+{{- fail (printf "%s: env.%s is the chart's to set: use metrics.enabled and metrics.port" $name $key) -}}
+{{- end -}}
+{{- end -}}
+{{- if $metrics -}}
+{{- if eq (int $root.Values.metrics.port) (int .port) -}}
+{{- fail (printf "%s: metrics.port (%d) is also its own port; pick another" $name (int .port)) -}}
+{{- end -}}
+{{- $_ := set $env "METRICS_PORT" $root.Values.metrics.port -}}
+{{- else -}}
+{{- $_ := set $env "METRICS" "false" -}}
+{{- end -}}
+{{- end -}}
 {{- include "pixelflow.mergeInto" (dict "dst" $env "src" (deepCopy ($cfg.env | default dict))) -}}
 {{- $sleep := int ($cfg.preStopSleepSeconds | default 0) -}}
 {{- $grace := int $cfg.terminationGracePeriodSeconds -}}
@@ -110,6 +131,12 @@ spec:
             - name: http
               containerPort: {{ int .port }}
               protocol: TCP
+            {{- if $metrics }}
+            # GET /metrics alone (METRICS_PORT); no Ingress routes here.
+            - name: metrics
+              containerPort: {{ int $root.Values.metrics.port }}
+              protocol: TCP
+            {{- end }}
           env:
             {{- range $key := keys $env | sortAlpha }}
             {{- $value := get $env $key }}
@@ -214,6 +241,10 @@ metadata:
   name: {{ $name }}
   labels:
     {{- include "pixelflow.componentLabels" . | nindent 4 }}
+    {{- if $metrics }}
+    {{- /* What the ServiceMonitor selects by (servicemonitor.yaml). */}}
+    {{- include "pixelflow.metricsLabel" $root | nindent 4 }}
+    {{- end }}
   {{- with $cfg.service.annotations }}
   annotations:
     {{- toYaml . | nindent 4 }}
@@ -227,6 +258,12 @@ spec:
       port: {{ int .port }}
       targetPort: http
       protocol: TCP
+    {{- if $metrics }}
+    - name: metrics
+      port: {{ int $root.Values.metrics.port }}
+      targetPort: metrics
+      protocol: TCP
+    {{- end }}
 {{- /* With a single replica, minAvailable: 1 would block every node drain: no budget then. */}}
 {{- if and $pdb.enabled (gt $minReplicas 1) }}
 ---

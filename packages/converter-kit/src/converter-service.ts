@@ -68,7 +68,7 @@ export function createConverterService(options: ConverterServiceOptions): Conver
   return Object.assign(service, {
     inFlight,
     mount(converter: HttpConverter, mountOptions: Omit<MountOptions, 'inFlight' | 'readiness'> = {}) {
-      mountConverter(service.app, converter, { ...mountOptions, inFlight, readiness });
+      mountConverter(service.app, converter, { service: name, ...mountOptions, inFlight, readiness });
     },
   });
 }

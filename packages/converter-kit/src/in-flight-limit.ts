@@ -3,6 +3,8 @@
  * queueing, so that the conversion service can wait it out or go elsewhere.
  */
 export interface InFlightLimit {
+  /** Places in all (Infinity for no limit). */
+  readonly max: number;
   /** Takes a place; false when none is free. */
   tryAcquire(): boolean;
   /** Gives back a place taken with tryAcquire. */
@@ -13,6 +15,7 @@ export interface InFlightLimit {
 export function createInFlightLimit(max: number): InFlightLimit {
   let active = 0;
   return {
+    max,
     tryAcquire() {
       if (active >= max) return false;
       active++;

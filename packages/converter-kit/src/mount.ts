@@ -1,4 +1,5 @@
 import { AppError, errorBody } from '@pixelflow/errors';
+import { metrics } from '@pixelflow/telemetry';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { classifyFailure, type Failure, sendBusy, sendShuttingDown, shuttingDownError } from './answers.ts';
 import { imageBodyRoute, imageOf } from './body.ts';
@@ -14,6 +15,30 @@ import { createInFlightLimit, type InFlightLimit } from './in-flight-limit.ts';
 import { paramsValidator, parseParamsHeader } from './params.ts';
 import { acceptsProgress, ProgressStreamWriter } from './progress-stream.ts';
 import type { ConvertContext } from './types.ts';
+
+/** The converters this process serves, for the backend gauge, read at each scrape. */
+const mounted = new Set<{ service: string; id: string; converter: HttpConverter }>();
+const conversions = metrics.conversions();
+const durations = metrics.conversionDuration();
+const inFlightGauge = metrics.converterInFlight();
+const capacity = metrics.converterCapacity();
+metrics.converterBackend(function collectBackends() {
+  this.reset();
+  for (const { service, id, converter } of mounted) {
+    // A model converter says which backend it computes on once its model loaded; the others
+    // compute in native code (libvips).
+    const backend = converter.runtime ? converter.runtime().backend : 'native';
+    if (backend) this.set({ service, converter: id, backend }, 1);
+  }
+});
+
+/** A failed conversion's outcome: refused for its input (rejected), or the converter's own failure. */
+const outcomeOf: Record<Failure['kind'], string> = {
+  'shutting-down': 'shutting_down',
+  busy: 'busy',
+  known: 'rejected',
+  unexpected: 'failed',
+};
 
 /** An image as bytes, with its media type. */
 export interface EncodedImage {
@@ -57,6 +82,8 @@ export interface MountOptions {
   maxBodyBytes?: number;
   /** Least time between two progress parts, in ms (the last one, 1, always goes). @default 250 */
   progressEveryMs?: number;
+  /** The service's name in its metrics. @default 'converter' */
+  service?: string;
 }
 
 /**
@@ -79,8 +106,14 @@ export function mountConverter(
     retryAfterSeconds = 1,
     maxBodyBytes = MAX_BODY_BYTES,
     progressEveryMs = 250,
+    service = 'converter',
   } = options;
   const validate = paramsValidator(description.id, description.params);
+  const labels = { service, converter: description.id };
+  mounted.add({ service, id: description.id, converter });
+  if (Number.isFinite(limit.max)) capacity.set(labels, limit.max);
+  inFlightGauge.set(labels, 0);
+  const count = (outcome: string) => conversions.inc({ ...labels, outcome });
 
   // A plugin scope, so the byte parser applies to this converter's routes only. fastify loads it
   // with the app (ready or listen), so mounting needs no await.
@@ -97,8 +130,12 @@ export function mountConverter(
       scope.post('/convert', route, async (request, reply) => {
         const params = validate(parseParamsHeader(request.headers[PARAMS_HEADER]));
         const input = imageOf(request);
-        if (!limit.tryAcquire())
+        if (!limit.tryAcquire()) {
+          count('busy');
           return sendBusy(reply, retryAfterSeconds, `${description.id} is busy; retry later`);
+        }
+        inFlightGauge.inc(labels);
+        const started = performance.now();
         const cancel = cancelOnDisconnect(request, reply, inFlight.signal);
         const answer = new Answer(request, reply, {
           progress: description.progress && acceptsProgress(request.headers.accept),
@@ -110,10 +147,17 @@ export function mountConverter(
             signal: cancel.signal,
             progress: (fraction: number) => answer.progress(fraction),
           };
-          return answer.image(await inFlight.track(converter.convert(input, params, context)));
+          const image = await inFlight.track(converter.convert(input, params, context));
+          count('ok');
+          durations.observe(labels, (performance.now() - started) / 1000);
+          return answer.image(image);
         } catch (error) {
-          if (cancel.clientGone) return answer.abandon();
+          if (cancel.clientGone) {
+            count('cancelled');
+            return answer.abandon();
+          }
           const failure = classifyFailure(error, inFlight.signal);
+          count(outcomeOf[failure.kind]);
           if (answer.streaming) return answer.failed(failure);
           if (failure.kind === 'shutting-down') return sendShuttingDown(reply, retryAfterSeconds);
           if (failure.kind === 'busy') return sendBusy(reply, retryAfterSeconds, failure.message);
@@ -122,6 +166,7 @@ export function mountConverter(
         } finally {
           cancel.done();
           limit.release();
+          inFlightGauge.dec(labels);
         }
       });
 

@@ -84,6 +84,11 @@ export class WorkerPool {
     return this.#slots.find((slot) => slot.backend)?.backend;
   }
 
+  /** Conversions it takes at once: one per worker, and its queue. */
+  get capacity(): number {
+    return this.#o.workers + this.#o.maxQueue;
+  }
+
   /** Whether a new conversion would be taken (run now or queued) rather than refused. */
   get hasCapacity(): boolean {
     if (this.#lazyAndStopped) return !this.#closing;

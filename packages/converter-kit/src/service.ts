@@ -87,7 +87,7 @@ export function createModelConverterService(
   const converter = modelHttpConverter(description, pool);
   // The pool is the limit: a conversion that finds neither a free worker nor a place in its queue
   // is refused as busy. A conversion takes its place in pool.run, so there is nothing to give back.
-  const limit = { tryAcquire: () => pool.hasCapacity, release: () => {} };
+  const limit = { max: pool.capacity, tryAcquire: () => pool.hasCapacity, release: () => {} };
   // Retry-After: a conversion takes tens of seconds; asking again every second would only load it.
   for (const prefix of [`/${description.id}`, '']) {
     service.mount(converter, { prefix, limit, retryAfterSeconds: 5 });

@@ -11,6 +11,7 @@ import type { HttpService } from '@pixelflow/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { formatError } from './errors.ts';
+import { metricsPlugin } from './metrics.ts';
 import { processMultipart } from './multipart.ts';
 
 export interface UploadOptions {
@@ -33,6 +34,8 @@ export interface GraphQLHttpOptions<Context extends BaseContext> {
 }
 
 /** The headers Apollo's CSRF prevention accepts as proof that a request was preflighted. */
+const HTTP_REQUEST = Symbol('pixelflow.httpRequest');
+
 const preflightHeaders = ['apollo-require-preflight', 'x-apollo-operation-name'] as const;
 
 const isPreflighted = (request: FastifyRequest) =>
@@ -62,10 +65,23 @@ export async function serveGraphQLHttp<Context extends BaseContext>(
 ): Promise<ApolloServer<Context>> {
   const { schema, gateway, context, uploads, plugins = [], path = '/graphql' } = options;
   const { app } = service;
+  // Each operation's context back to its HTTP request: the metrics plugin notes the operation
+  // for the request's access log line. A symbol key, since Apollo hands the plugins a copy of the
+  // context (Object.assign copies symbol keys too).
+  const contextOf = async (request: FastifyRequest, reply: FastifyReply) => {
+    const value = await context(request, reply);
+    if (typeof value === 'object' && value !== null)
+      (value as Record<symbol, unknown>)[HTTP_REQUEST] = request;
+    return value;
+  };
   const common = {
     // Inline traces serve Apollo's hosted usage reporting, which a self-hosted product does not use.
     plugins: [
       fastifyApolloDrainPlugin(app),
+      metricsPlugin<Context>(
+        service.name,
+        (value) => (value as Record<symbol, FastifyRequest | undefined>)[HTTP_REQUEST],
+      ),
       ...(schema ? [ApolloServerPluginInlineTraceDisabled()] : []),
       ...plugins,
     ],
@@ -122,7 +138,7 @@ export async function serveGraphQLHttp<Context extends BaseContext>(
   app.route({
     url: path,
     method: ['GET', 'POST', 'OPTIONS'],
-    handler: fastifyApolloHandler<Context>(apollo, { context }),
+    handler: fastifyApolloHandler<Context>(apollo, { context: contextOf }),
   });
   return apollo;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type ErrorCode, graphqlError } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
 import { addressKey, type HttpService, rawErrorAnswer } from '@pixelflow/service-kit';
+import { metrics } from '@pixelflow/telemetry';
 import {
   type ExecutionArgs,
   execute,
@@ -15,6 +16,25 @@ import type { ExecutionResult, ServerOptions } from 'graphql-ws';
 import { type Extra, useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { formatError } from './errors.ts';
+
+/** Every graphql-ws server of this process, for the gauges, counted at each scrape. */
+const servers = new Set<{
+  service: string;
+  wss: WebSocketServer;
+  contexts: Set<{ subscriptions: Record<string, unknown> }>;
+}>();
+metrics.wsSockets(function countSockets() {
+  this.reset();
+  for (const { service, wss } of servers) this.inc({ service }, wss.clients.size);
+});
+metrics.wsSubscriptions(function countSubscriptions() {
+  this.reset();
+  for (const { service, contexts } of servers) {
+    let running = 0;
+    for (const ctx of contexts) running += Object.keys(ctx.subscriptions).length;
+    this.inc({ service }, running);
+  }
+});
 
 export type { Extra as WsExtra };
 
@@ -152,10 +172,26 @@ export function serveGraphQLWs<P extends Record<PropertyKey, unknown> | undefine
   });
 
   const isolated = isolateOperations(serverOptions, service.logger);
+  const tracked = {
+    service: service.name,
+    wss,
+    contexts: new Set<{ subscriptions: Record<string, unknown> }>(),
+  };
+  servers.add(tracked);
+  const { onConnect, onClose } = isolated;
   const server = useServer<P>(
     {
       isProd: true,
       ...isolated,
+      // The sockets past connection_init, whose operations the subscriptions gauge counts.
+      onConnect: (ctx) => {
+        tracked.contexts.add(ctx);
+        return onConnect?.(ctx);
+      },
+      onClose: (ctx, code, reason) => {
+        tracked.contexts.delete(ctx);
+        return onClose?.(ctx, code, reason);
+      },
       connectionInitWaitTimeout: connectionInitWaitTimeoutMs,
       // graphql-ws has already entered this operation in ctx.subscriptions, and removes each
       // entry once its operation ends: the count is exact, and refusing costs no parse.
@@ -185,6 +221,7 @@ export function serveGraphQLWs<P extends Record<PropertyKey, unknown> | undefine
       ),
     );
     await server.dispose();
+    servers.delete(tracked);
   });
 }
 

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { withDefaults } from '@pixelflow/config';
 import { AppError, errorBody } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
+import { collectProcessMetrics, exposition, metrics, metricsSettings } from '@pixelflow/telemetry';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   LogController,
 } from 'fastify';
+import { logRequests } from './access-log.ts';
 import {
   answerClientError,
   answerUnknownExpectations,
@@ -39,9 +41,13 @@ export interface HttpServiceOptions {
   trustProxy?: boolean | string;
   /** Timeouts and connection caps; see HttpLimits. @default defaultHttpLimits */
   limits?: Partial<HttpLimits>;
+  /** One info line per answered request (logRequests): the edge's, the gateway's. @default false */
+  accessLog?: boolean;
 }
 
 export interface HttpService {
+  /** The service's name, as in its logs, `/healthz` and metrics. */
+  readonly name: string;
   readonly app: FastifyInstance;
   readonly logger: Logger;
   /**
@@ -122,6 +128,29 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     if (closing) reply.header('connection', 'close');
   });
 
+  if (options.accessLog) logRequests(app, logger);
+
+  const metricsAt = metricsSettings();
+  if (metricsAt.enabled) {
+    // A process that did not name itself (a test, a tool) is named after its first service.
+    collectProcessMetrics(name);
+    const requests = metrics.httpRequests();
+    const durations = metrics.httpDuration();
+    app.addHook('onResponse', (request, reply, done) => {
+      // The route's pattern, never the path: a client must not be able to add series.
+      const route = request.routeOptions.url ?? 'unmatched';
+      requests.inc({ service: name, method: request.method, route, status: reply.statusCode });
+      durations.observe({ service: name, method: request.method, route }, reply.elapsedTime / 1000);
+      done();
+    });
+    if (metricsAt.port === undefined) {
+      app.get('/metrics', async (_request, reply) => {
+        const { contentType, body } = await exposition();
+        return reply.type(contentType).send(body);
+      });
+    }
+  }
+
   app.setNotFoundHandler((request, reply) => {
     reply
       .code(404)
@@ -157,6 +186,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   });
 
   return {
+    name,
     app,
     logger,
     get closing() {

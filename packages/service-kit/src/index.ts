@@ -1,3 +1,4 @@
+export { logRequests, noteRequest, type RequestNote } from './access-log.ts';
 export { addressKey } from './client-address.ts';
 export {
   defaultHttpLimits,
@@ -14,10 +15,12 @@ export {
   closeInOrder,
   closeTogether,
   listenFrom,
+  metricsFrom,
   type RunMainOptions,
   runMain,
   runServiceMain,
   type ServiceMain,
+  startMetrics,
 } from './main.ts';
 export {
   type Bytes,

@@ -1,5 +1,11 @@
-import { EnvError } from '@pixelflow/config';
+import { EnvError, parseEnv, z } from '@pixelflow/config';
 import { createLogger, type Logger } from '@pixelflow/logger';
+import {
+  collectProcessMetrics,
+  configureMetrics,
+  type MetricsSettings,
+  serveMetrics,
+} from '@pixelflow/telemetry';
 import { type HttpLimits, type HttpLimitsEnv, httpLimitsFrom } from './http-limits.ts';
 
 export interface Closable {
@@ -74,6 +80,36 @@ export function closeInOrder(services: readonly Closable[]): Closable {
   };
 }
 
+const metricsEnv = z.object({
+  METRICS: z.enum(['true', 'false']).default('true'),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+});
+
+/**
+ * Where a process serves its metrics, from METRICS (`false` turns them off), METRICS_PORT (a port
+ * for `/metrics` alone; without it each service's own port has the route) and METRICS_HOST.
+ */
+export function metricsFrom(source: Record<string, string | undefined> = process.env): MetricsSettings {
+  const env = parseEnv(metricsEnv, source);
+  return { enabled: env.METRICS === 'true', port: env.METRICS_PORT, host: env.METRICS_HOST };
+}
+
+/**
+ * Names the process in its metrics (the service, or `pixelflow` for the embedded process) and serves
+ * them on their own port where one is set.
+ */
+export async function startMetrics(
+  processName: string,
+  settings: MetricsSettings,
+): Promise<Closable | undefined> {
+  configureMetrics(settings);
+  if (!settings.enabled) return undefined;
+  collectProcessMetrics(processName);
+  if (settings.port === undefined) return undefined;
+  return serveMetrics(settings.port, settings.host);
+}
+
 /** What a service's `main` gets to build its service with. */
 export interface ServiceMain<Env> {
   env: Env;
@@ -98,6 +134,7 @@ export function runServiceMain<Env extends { LOG_LEVEL: string }>(
 ): Promise<void> {
   return runMain(async () => {
     const env = readEnv();
+    const metrics = metricsFrom();
     const logger = createLogger({ service, level: env.LOG_LEVEL });
     const owned: Closable[] = [];
     const release = closeInOrder(owned);
@@ -106,6 +143,8 @@ export function runServiceMain<Env extends { LOG_LEVEL: string }>(
         owned.unshift(resource);
         return resource;
       };
+      const metricsServer = await startMetrics(service, metrics);
+      if (metricsServer) owns(metricsServer);
       const server = await start({ env, logger, owns });
       await server.listen();
       return { logger, service: closeInOrder([server, release]) };

@@ -5,12 +5,15 @@ import type { JobsClient } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
 import { MAX_STEPS } from '@pixelflow/product';
 import type { Identity } from '@pixelflow/service-kit';
+import { metrics } from '@pixelflow/telemetry';
 import type { FileUpload } from 'graphql-upload/Upload.mjs';
 import { type Admission, clientOf } from './admission.ts';
 import { checkConverterLimits } from './converter-limits.ts';
 import type { ConverterRegistry } from './converters/registry.ts';
 import { inspectImage } from './image-check.ts';
 import { readUpload } from './upload.ts';
+
+const refusals = metrics.admissionRefusals();
 
 export const inputKey = (jobId: string) => `input:${jobId}`;
 
@@ -119,9 +122,12 @@ export class ConversionIntake {
 
     const id = randomUUID();
     const client = clientOf(input.identity);
-    await admission.admit(client, id, {
-      heavy: described.some((step) => step.description?.cost === 'heavy'),
-    });
+    await admission
+      .admit(client, id, { heavy: described.some((step) => step.description?.cost === 'heavy') })
+      .catch((error: unknown) => {
+        if (error instanceof AppError) refusals.inc({ service: 'conversion', code: error.code });
+        throw error;
+      });
     const owner = input.identity.userId;
     const entry: QueuedConversion = {
       jobId: id,

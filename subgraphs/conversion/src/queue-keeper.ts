@@ -1,6 +1,7 @@
 import type { BlobStore, QuotaStore, WorkQueue } from '@pixelflow/drivers';
 import type { JobStatus, JobsClient, QueuePlace } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
+import { metrics } from '@pixelflow/telemetry';
 import type { Admission } from './admission.ts';
 import type { ConverterDurations } from './durations.ts';
 import { inputKey, type QueuedConversion, stepsOf } from './intake.ts';
@@ -22,10 +23,34 @@ export interface QueueKeeperOptions {
 
 type Entry = QueuedConversion & { queuedAt: number; status: JobStatus | null };
 
+const SERVICE = 'conversion';
+const queueJobs = metrics.queueJobs();
+const oldestWait = metrics.queueOldestWait();
+
 /** The lease whose holder keeps the queue: one instance at a time does the work. */
 const KEEPER_LEASE = 'lease:queue-keeper';
 /** Jobs per heartbeat call (the jobs service takes at most 1000). */
 const BATCH = 500;
+
+/** The queue as the keeper saw it: jobs waiting and running, and the longest wait, per converter. */
+function report(entries: readonly Entry[], now: number): void {
+  queueJobs.reset();
+  oldestWait.reset();
+  for (const [converter, lined] of Map.groupBy(entries, (entry) => entry.converter)) {
+    let waiting = 0;
+    let running = 0;
+    let oldest = now;
+    for (const entry of lined) {
+      if (entry.status === 'RUNNING') running++;
+      if (entry.status !== 'QUEUED') continue;
+      waiting++;
+      oldest = Math.min(oldest, entry.queuedAt);
+    }
+    queueJobs.set({ service: SERVICE, converter, state: 'waiting' }, waiting);
+    queueJobs.set({ service: SERVICE, converter, state: 'running' }, running);
+    oldestWait.set({ service: SERVICE, converter }, (now - oldest) / 1000);
+  }
+}
 
 /**
  * Keeps the jobs that wait in the queue alive: nobody runs them, so nobody else heartbeats them.
@@ -64,7 +89,13 @@ export class QueueKeeper {
     try {
       // Three missed rounds and another instance takes over.
       const lease = await quotas.acquire(KEEPER_LEASE, instanceId, { limit: 1, ttlMs: 3 * heartbeatMs });
-      if (lease.ok) await this.#keep();
+      if (lease.ok) {
+        await this.#keep();
+      } else {
+        // Another instance keeps the queue and reports it: no stale figures from this one.
+        queueJobs.reset();
+        oldestWait.reset();
+      }
     } catch (error) {
       logger.warn({ err: error }, 'keeping the queued jobs alive failed; trying again');
     } finally {
@@ -109,6 +140,7 @@ export class QueueKeeper {
       }
       await Promise.all(overdue.map((job) => this.#giveUp(job)));
     }
+    report(seen, now);
     await this.#tellPlaces(seen, now);
   }
 

@@ -4,6 +4,7 @@ import type { BlobStore, PubSub, QueueEntry, WorkQueue } from '@pixelflow/driver
 import type { ErrorCode } from '@pixelflow/errors';
 import type { JobChange, JobsClient } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
+import { metrics } from '@pixelflow/telemetry';
 import type { Admission } from './admission.ts';
 import { CANCEL_CHANNEL } from './cancel.ts';
 import type { ConverterRegistry } from './converters/registry.ts';
@@ -57,6 +58,13 @@ export interface RunnerOptions {
 
 type Optional = 'saves' | 'admission' | 'pubsub' | 'durations';
 
+const SERVICE = 'conversion';
+const reclaims = metrics.jobReclaims();
+const retries = metrics.jobRetries();
+const queueWait = metrics.queueWait();
+const activeJobs = metrics.runnerActive();
+const slots = metrics.runnerSlots();
+
 type Settings = Required<Omit<RunnerOptions, Optional>> & Pick<RunnerOptions, Optional>;
 
 type Finish =
@@ -93,6 +101,7 @@ export class JobRunner {
 
   start(): void {
     this.#running = true;
+    slots.set({ service: SERVICE }, this.#o.concurrency);
     this.#unsubscribe = this.#o.pubsub
       ?.subscribe(CANCEL_CHANNEL, (jobId) => this.#cancels.get(jobId)?.abort('the job was cancelled'))
       .catch((error: unknown) => {
@@ -134,8 +143,10 @@ export class JobRunner {
         if (Date.now() >= this.#nextReclaimAt) {
           this.#nextReclaimAt = Date.now() + Math.max(250, leaseMs / 4);
           entries = await queue.reclaim(consumer, { minIdleMs: leaseMs, count: free });
-          if (entries.length > 0)
+          if (entries.length > 0) {
+            reclaims.inc({ service: SERVICE }, entries.length);
             logger.info({ entries: entries.map((e) => e.fields.jobId) }, 'reclaimed jobs');
+          }
         }
         if (entries.length === 0) {
           entries = await queue.read(consumer, {
@@ -147,9 +158,11 @@ export class JobRunner {
         for (const entry of entries) {
           const work = this.#process(entry).finally(() => {
             this.#active.delete(entry.id);
+            activeJobs.set({ service: SERVICE }, this.#active.size);
             this.#slotFreed?.();
           });
           this.#active.set(entry.id, work);
+          activeJobs.set({ service: SERVICE }, this.#active.size);
         }
       } catch (error) {
         logger.error({ err: error }, 'reading the queue failed; retrying');
@@ -204,6 +217,16 @@ export class JobRunner {
       // The converter starts while the jobs service marks the job RUNNING: that round trip is off
       // the critical path. A job that turns out not runnable has its conversion cancelled.
       const starting = jobs.start(jobId, entry.deliveries);
+      if (entry.deliveries === 1) {
+        // A stream entry's id starts with the millisecond it was added.
+        const queuedAt = Number(entry.id.split('-')[0]);
+        if (queuedAt > 0) {
+          queueWait.observe(
+            { service: SERVICE, converter: fields.converter },
+            (Date.now() - queuedAt) / 1000,
+          );
+        }
+      }
       const input = await blobs.get(inputKey(jobId));
       const notRunnable = new AbortController();
       const converting = input
@@ -460,11 +483,13 @@ export class JobRunner {
         case 'busy':
           if (Date.now() + outcome.retryAfterMs > busyUntil)
             return { ok: false, code: 'CONVERTER_FAILED', message: 'the converter stayed busy' };
+          retries.inc({ service: SERVICE, converter: step.converter, reason: 'busy' });
           await sleep(outcome.retryAfterMs, undefined, { signal }).catch(() => undefined);
           break;
         case 'failed':
           if (++failures > converterRetries)
             return { ok: false, code: 'CONVERTER_FAILED', message: outcome.message };
+          retries.inc({ service: SERVICE, converter: step.converter, reason: 'failed' });
           log.warn({ attempt: failures, reason: outcome.message }, 'converter failed; retrying');
           await sleep(250 * 4 ** (failures - 1), undefined, { signal }).catch(() => undefined);
           break;

@@ -28,6 +28,7 @@ export async function createJobsService(options: JobsServiceOptions): Promise<Ht
     pubsub: drivers.pubsub,
     ttlMs: jobTtlMs,
     retentionMs,
+    logger,
   });
   const shared = { store, publicUrl, updates: { recheckMs }, logger };
   const { service, schema } = await createSubgraphService<JobsContext>({

@@ -7,6 +7,9 @@ import {
 import { AppError } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
 import { Upstream } from '@pixelflow/service-kit';
+import { metrics } from '@pixelflow/telemetry';
+
+const healthyGauge = metrics.converterHealthy();
 
 export interface ConverterEntry {
   id: string;
@@ -135,6 +138,7 @@ export class ConverterRegistry {
         state.healthy = false;
       }
     }
+    healthyGauge.set({ service: 'conversion', converter: state.id }, state.healthy ? 1 : 0);
     if (state.healthy !== wasHealthy) {
       this.#logger.info(
         { converter: state.id, url: state.url, healthy: state.healthy },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createMemoryDrivers, type KeyValueDrivers } from '@pixelflow/drivers';
 import { JOB_TTL_MS, RESULT_RETENTION_MS } from '@pixelflow/product';
+import { exposition } from '@pixelflow/telemetry';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobModel } from '../job.ts';
 import { type Change, JobStore } from './job-store.ts';
@@ -367,5 +368,51 @@ describe('JobStore', () => {
     applied(await store.start(job.id, 1));
     await sleep(0);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('JobStore metrics', () => {
+  /** The counters' values for one converter, read from the registry. */
+  async function counts(converter: string) {
+    const { body } = await exposition();
+    const value = (prefix: string) =>
+      body
+        .split('\n')
+        .filter((line) => line.startsWith(prefix) && line.includes(`converter="${converter}"`))
+        .map((line) => `${line.slice(line.indexOf('{'), line.lastIndexOf(' '))} ${line.split(' ').at(-1)}`);
+    return {
+      created: value('pixelflow_jobs_created_total'),
+      finished: value('pixelflow_jobs_finished_total'),
+      timed: value('pixelflow_job_duration_seconds_count'),
+    };
+  }
+
+  it('counts a job created once however often it is created, and finished once however often it ends', async () => {
+    const store = storeWith();
+    const converter = `metered-${randomUUID().slice(0, 8)}`;
+    const id = randomUUID();
+    await store.create({ id, converter, owner: null });
+    await store.create({ id, converter, owner: null });
+    applied(await store.start(id, 1));
+    applied(await store.complete(id, Buffer.from('x'), 'image/png', 1));
+    // A second run's result after a reclaim, and a late failure: refused, not counted.
+    conflict(await store.complete(id, Buffer.from('y'), 'image/png', 2));
+    conflict(await store.fail(id, 'CONVERTER_FAILED', 'late'));
+    const failing = (await store.create({ id: randomUUID(), converter, owner: null })).id;
+    applied(await store.fail(failing, 'CONVERTER_FAILED', 'it broke'));
+    const odd = (await store.create({ id: randomUUID(), converter, owner: null })).id;
+    applied(await store.fail(odd, 'SOMETHING_A_CONVERTER_MADE_UP', 'hm'));
+    expect(await counts(converter)).toEqual({
+      created: [`{service="jobs",converter="${converter}"} 3`],
+      finished: [
+        `{service="jobs",converter="${converter}",outcome="SUCCEEDED",code=""} 1`,
+        `{service="jobs",converter="${converter}",outcome="FAILED",code="CONVERTER_FAILED"} 1`,
+        `{service="jobs",converter="${converter}",outcome="FAILED",code="OTHER"} 1`,
+      ],
+      timed: [
+        `{service="jobs",converter="${converter}",outcome="SUCCEEDED"} 1`,
+        `{service="jobs",converter="${converter}",outcome="FAILED"} 2`,
+      ],
+    });
   });
 });

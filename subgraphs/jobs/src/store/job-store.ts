@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore, PubSub, RecordStore, StoredRecord } from '@pixelflow/drivers';
+import { isErrorCode } from '@pixelflow/errors';
 import type { QueuePlace } from '@pixelflow/jobs-api';
+import type { Logger } from '@pixelflow/logger';
+import { metrics } from '@pixelflow/telemetry';
 import {
   activeStatuses,
   clampProgress,
@@ -11,6 +14,12 @@ import {
   newJobFields,
   toJobModel,
 } from '../job.ts';
+
+/** Every job's state changes pass this store, whichever instance or path makes them. */
+const SERVICE = 'jobs';
+const created = metrics.jobsCreated();
+const finished = metrics.jobsFinished();
+const durations = metrics.jobDuration();
 
 const noPlace = { queuePosition: '', estimatedStartAt: '', estimatedFinishAt: '' };
 
@@ -36,6 +45,8 @@ export interface JobStoreOptions {
   /** Time a finished job and its result stay after it ended. */
   retentionMs: number;
   now?: () => Date;
+  /** Gets one info line per state change (job id, converter, status, attempt, duration, error code). */
+  logger?: Logger;
 }
 
 /** Why a state change did not apply. */
@@ -53,8 +64,18 @@ export class JobStore {
   readonly #ttlMs: number;
   readonly #retentionMs: number;
   readonly #now: () => Date;
+  readonly #logger: Logger | undefined;
 
-  constructor({ records, blobs, pubsub, ttlMs, retentionMs, now = () => new Date() }: JobStoreOptions) {
+  constructor({
+    records,
+    blobs,
+    pubsub,
+    ttlMs,
+    retentionMs,
+    now = () => new Date(),
+    logger,
+  }: JobStoreOptions) {
+    this.#logger = logger;
     this.#records = records;
     this.#blobs = blobs;
     this.#pubsub = pubsub;
@@ -74,12 +95,17 @@ export class JobStore {
     owner: string | null;
     steps?: readonly string[];
   }): Promise<JobModel> {
-    const created = await this.#records.create(
+    const record = await this.#records.create(
       jobKey(input.id),
       newJobFields(input, this.#now()),
       this.#ttlMs,
     );
-    if (created) return toJobModel(created);
+    if (record) {
+      created.inc({ service: SERVICE, converter: input.converter });
+      const job = toJobModel(record);
+      this.#log(job);
+      return job;
+    }
     const existing = await this.get(input.id);
     if (!existing) throw new Error(`job ${input.id} vanished while being created`);
     return existing;
@@ -91,8 +117,15 @@ export class JobStore {
   }
 
   /** A runner took the job (again, after a reclaim): RUNNING, progress reset. */
-  start(id: string, attempt: number): Promise<Change> {
-    return this.#change(id, { status: 'RUNNING', progress: '0', attempts: String(attempt), ...noPlace });
+  async start(id: string, attempt: number): Promise<Change> {
+    const change = await this.#change(id, {
+      status: 'RUNNING',
+      progress: '0',
+      attempts: String(attempt),
+      ...noPlace,
+    });
+    if (change.ok) this.#log(change.job, { attempt });
+    return change;
   }
 
   /**
@@ -114,8 +147,10 @@ export class JobStore {
    * A runner that is shutting down gave the job back unfinished: QUEUED again, without progress,
    * until another runner takes it. Only a RUNNING job goes back; a finished one stays finished.
    */
-  requeue(id: string): Promise<Change> {
-    return this.#change(id, { status: 'QUEUED', progress: '', ...noPlace }, ['RUNNING']);
+  async requeue(id: string): Promise<Change> {
+    const change = await this.#change(id, { status: 'QUEUED', progress: '', ...noPlace }, ['RUNNING']);
+    if (change.ok) this.#log(change.job, { handedBack: true });
+    return change;
   }
 
   progress(id: string, value: number): Promise<Change> {
@@ -206,10 +241,43 @@ export class JobStore {
     });
   }
 
-  /** The last change of a job (SUCCEEDED or FAILED): from now on it lives for the retention. */
-  #finish(id: string, fields: Record<string, string>, allowedFrom?: readonly string[]): Promise<Change> {
-    const expiresAt = new Date(this.#now().getTime() + this.#retentionMs).toISOString();
-    return this.#change(id, { ...fields, expiresAt }, allowedFrom, this.#retentionMs);
+  /**
+   * The last change of a job (SUCCEEDED, FAILED or CANCELLED): from now on it lives for the
+   * retention. Counted once: a second finish (a run after a reclaim) is refused as a conflict.
+   */
+  async #finish(
+    id: string,
+    fields: Record<string, string>,
+    allowedFrom?: readonly string[],
+  ): Promise<Change> {
+    const now = this.#now();
+    const expiresAt = new Date(now.getTime() + this.#retentionMs).toISOString();
+    const change = await this.#change(id, { ...fields, expiresAt }, allowedFrom, this.#retentionMs);
+    if (change.ok) {
+      const { converter, status: outcome, error, createdAt } = change.job;
+      // An error code outside the product's list (a converter's own) is not a new series each.
+      const code = !error ? '' : isErrorCode(error.code) ? error.code : 'OTHER';
+      finished.inc({ service: SERVICE, converter, outcome, code });
+      const seconds = (now.getTime() - Date.parse(createdAt)) / 1000;
+      if (seconds >= 0) durations.observe({ service: SERVICE, converter, outcome }, seconds);
+      this.#log(change.job, { durationMs: Math.round(seconds * 1000), errorCode: error?.code });
+    }
+    return change;
+  }
+
+  /** The job's new state, one line: what an operator follows a job by afterwards. */
+  #log(job: JobModel, more: Record<string, unknown> = {}): void {
+    this.#logger?.info(
+      {
+        jobId: job.id,
+        sequence: job.sequence,
+        converter: job.converter,
+        status: job.status,
+        owner: job.owner ?? 'anonymous',
+        ...more,
+      },
+      `job ${job.status}`,
+    );
   }
 
   async #change(
