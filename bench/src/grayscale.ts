@@ -17,7 +17,7 @@ const SEQUENTIAL = 40;
 
 const boundary = 'pixelflow-bench-boundary';
 
-function multipart(file: Buffer): Buffer {
+export function multipart(file: Buffer): Buffer {
   const operations = JSON.stringify({
     query: 'mutation($file: Upload!) { convertImage(file: $file, converter: "grayscale") { id } }',
     variables: { file: null },
@@ -34,7 +34,7 @@ function multipart(file: Buffer): Buffer {
 }
 
 /** One user: uploads, watches the job over its own socket until it succeeds, downloads the result. */
-class BenchClient {
+export class BenchClient {
   readonly #ws: Client;
   readonly #url: string;
   readonly #body: Buffer;

@@ -79,7 +79,11 @@ export interface EmbeddedProcess {
  * BENCH_NODE_OPTIONS passes flags to it, e.g. `--cpu-prof` to profile the server under load;
  * `env` adds to its environment (a benchmark's limits).
  */
-export async function startEmbeddedProcess(env: Record<string, string> = {}): Promise<EmbeddedProcess> {
+export async function startEmbeddedProcess(
+  env: Record<string, string> = {},
+  /** Its log level, and whether its output is shown (at info it logs every request and job). */
+  { logLevel = 'warn', output = 'inherit' }: { logLevel?: string; output?: 'inherit' | 'ignore' } = {},
+): Promise<EmbeddedProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'pixelflow-bench-'));
   const extra = process.env.BENCH_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
@@ -94,9 +98,9 @@ export async function startEmbeddedProcess(env: Record<string, string> = {}): Pr
         ...env,
         PORT: String(port),
         DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: logLevel,
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', output, 'inherit'],
     },
   );
   const url = `http://127.0.0.1:${port}`;

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench [name…]`: runs the benchmarks (all, or those named: grayscale, accounts,
- * deepdream, upscale, web), prints
+ * deepdream, upscale, web, observability), prints
  * the results and writes them to BENCHMARKS.md, keeping the sections of benchmarks not run.
  * Timings are only comparable within one run (the machines are shared and noisy), so each
  * benchmark measures its baseline in the same run.
@@ -12,6 +12,7 @@ import { benchAccounts } from './accounts.ts';
 import { benchDeepDream, benchUpscaling } from './ai.ts';
 import { benchGrayscale } from './grayscale.ts';
 import { root } from './lib.ts';
+import { benchObservability } from './observability.ts';
 import { benchWeb } from './web.ts';
 
 const benches = {
@@ -20,6 +21,7 @@ const benches = {
   deepdream: benchDeepDream,
   upscale: benchUpscaling,
   web: benchWeb,
+  observability: benchObservability,
 };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in benches));

@@ -102,8 +102,9 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     host: options.host,
     trustProxy: options.trustProxy,
     limits: options.http,
-    // The edge: one line per request.
+    // The edge: one line per request; its clients' keep-alive connections end without a race.
     accessLog: true,
+    drainIdleConnections: true,
   });
   const { app } = service;
 

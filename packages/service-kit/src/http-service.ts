@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { withDefaults } from '@pixelflow/config';
 import { AppError, errorBody } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
@@ -43,6 +45,13 @@ export interface HttpServiceOptions {
   limits?: Partial<HttpLimits>;
   /** One info line per answered request (logRequests): the edge's, the gateway's. @default false */
   accessLog?: boolean;
+  /**
+   * At shutdown, leave idle keep-alive connections to expire by the keep-alive timeout the server
+   * announces instead of closing them at once: for an edge whose clients (fetch, curl, proxies) do
+   * not retry a POST that a closing connection dropped. Adds up to keepAliveTimeoutMs to a
+   * shutdown. @default false
+   */
+  drainIdleConnections?: boolean;
 }
 
 export interface HttpService {
@@ -217,6 +226,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
         // abandoned upload or a client that never reads cannot hold the shutdown. A stalled
         // upload does not even get that: it is cut off within a second.
         stalls.shorten(STALLED_AT_SHUTDOWN_MS);
+        if (options.drainIdleConnections) await idleConnectionsExpired(app.server, limits.keepAliveTimeoutMs);
         const force = setTimeout(() => app.server.closeAllConnections(), limits.closeGraceMs);
         force.unref();
         await app.close();
@@ -234,6 +244,21 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
       return closed;
     },
   };
+}
+
+/**
+ * Waits until the server has no connection left, for at most the keep-alive timeout it announces
+ * (and a little): a client reuses an idle connection until then (undici stops a second before), so
+ * closing one earlier races a request the client is sending on it, which then fails without an
+ * answer. Meanwhile every answer says `Connection: close`, and Node closes each idle connection
+ * when its own keep-alive timeout ends. Connections with a request still running are the close
+ * grace's.
+ */
+async function idleConnectionsExpired(server: Server, keepAliveTimeoutMs: number): Promise<void> {
+  const deadline = Date.now() + keepAliveTimeoutMs + 250;
+  const open = () =>
+    new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
+  while (Date.now() < deadline && (await open()) > 0) await sleep(100);
 }
 
 /** At shutdown, how long an upload may send nothing before it counts as abandoned. */

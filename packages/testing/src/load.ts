@@ -36,8 +36,13 @@ export interface Load {
   readonly report: LoadReport;
 }
 
-const describe = (error: unknown) =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+/** The error and what caused it (fetch's "fetch failed" says why in its cause: ECONNRESET, …). */
+const describe = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  const why = cause ? ` (${[cause.code, cause.message].filter(Boolean).join(': ')})` : '';
+  return `${error.name}: ${error.message}${why}`;
+};
 
 /**
  * Converts images against a running Pixelflow from several clients until stopped, the way a

@@ -1,0 +1,65 @@
+/**
+ * What metrics and logs cost: the end-to-end grayscale throughput (bench/src/grayscale.ts's
+ * clients) of `pnpm start` with metrics off and logs at warn, with metrics on (the default), and
+ * with metrics on and every request and job logged at info, in alternating rounds against three
+ * processes that run side by side, so that the machine's drift falls on all three alike.
+ */
+import { readFileSync } from 'node:fs';
+import { photo } from '@pixelflow/testing';
+import { Agent } from 'undici';
+import { BenchClient, multipart } from './grayscale.ts';
+import { type EmbeddedProcess, fmt, median, pool, startEmbeddedProcess } from './lib.ts';
+
+const CLIENTS = 16;
+const PER_ROUND = 160;
+const ROUNDS = 5;
+
+const quotas = { CONVERT_RATE_ANONYMOUS: '1000000', MAX_ACTIVE_JOBS_ANONYMOUS: String(CLIENTS) };
+const configurations = [
+  { name: 'metrics off, logs at warn', env: { ...quotas, METRICS: 'false' }, logLevel: 'warn' },
+  { name: 'metrics on (default), logs at warn', env: quotas, logLevel: 'warn' },
+  { name: 'metrics on, every request and job logged (info)', env: quotas, logLevel: 'info' },
+];
+
+export async function benchObservability(): Promise<string> {
+  const body = multipart(readFileSync(photo('mate/abstract/Elephants.jpg')));
+  const servers: EmbeddedProcess[] = [];
+  const agent = new Agent({ connections: CLIENTS * 2 * configurations.length });
+  const clients: BenchClient[][] = [];
+  try {
+    for (const { env, logLevel } of configurations) {
+      const server = await startEmbeddedProcess(env, { logLevel, output: 'ignore' });
+      servers.push(server);
+      clients.push(Array.from({ length: CLIENTS }, () => new BenchClient(server.url, body, agent)));
+    }
+    // Warm-up: the JIT, sharp, the sockets.
+    for (const group of clients) await pool(48, 8, (i) => group[i % CLIENTS]!.convert());
+    const rates: number[][] = configurations.map(() => []);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [index, group] of clients.entries()) {
+        const start = performance.now();
+        await pool(PER_ROUND, CLIENTS, (i) => group[i % CLIENTS]!.convert());
+        rates[index]!.push(PER_ROUND / ((performance.now() - start) / 1000));
+      }
+    }
+    const baseline = median(rates[0]!);
+    const rows = configurations.map(({ name }, index) => {
+      const all = rates[index]!;
+      return `| ${name} | ${fmt(median(all))} (${fmt(Math.min(...all))}–${fmt(Math.max(...all))}) | ${fmt(median(all) / baseline, 3)} |`;
+    });
+    return [
+      '## What metrics and logs cost',
+      '',
+      `End-to-end grayscale (as above: upload, jobUpdated over graphql-ws, result download) with ${CLIENTS} clients, ${ROUNDS} rounds of ${PER_ROUND} conversions against each of three \`pnpm start\` processes in turn, all running side by side. Tracing is not in the product yet.`,
+      '',
+      '| configuration | conversions/s: median of the rounds (range) | ratio to the first (goal ≥ 0.95) |',
+      '| --- | --- | --- |',
+      ...rows,
+      '',
+    ].join('\n');
+  } finally {
+    await Promise.all(clients.flat().map((client) => client.close()));
+    await agent.close();
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
