@@ -23,11 +23,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdirSync, rmSync } from 'node:fs';
+import { chownSync, cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { ensureBuilt } from './cluster/build.ts';
+import { runPaths } from './cluster/config.ts';
 import { down, helm, kubectl, loadDockerImage, spawnInCluster, up } from './cluster/k8s.ts';
 import type { RunResult } from './cluster/util.ts';
 import { root } from './docker-context.ts';
@@ -190,6 +191,14 @@ try {
     });
     return new Promise<number>((resolve) => child.once('exit', (status) => resolve(status ?? 1)));
   });
+  if (code !== 0) {
+    // The pods' own logs (every container's, terminated ones included) go with the release: keep
+    // them for whoever looks into the failure.
+    const kept = join(root, '.test-env', 'cluster-pod-logs');
+    rmSync(kept, { recursive: true, force: true });
+    cpSync(runPaths().podLogs, kept, { recursive: true });
+    process.stderr.write(`the pods' logs: ${kept}\n`);
+  }
   await phase('helm uninstall', async () => {
     must(
       helm(['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait', '--timeout', '5m']),
