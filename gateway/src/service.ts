@@ -105,6 +105,7 @@ export async function createGateway(options: GatewayOptions): Promise<HttpServic
     // The edge: one line per request; its clients' keep-alive connections end without a race.
     accessLog: true,
     drainIdleConnections: true,
+    edge: true,
   });
   const { app } = service;
 

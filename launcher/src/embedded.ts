@@ -40,8 +40,9 @@ import {
   metricsFrom,
   runMain,
   startMetrics,
+  tracingFrom,
 } from '@pixelflow/service-kit';
-import { collectProcessMetrics } from '@pixelflow/telemetry';
+import { collectProcessMetrics, startTracing } from '@pixelflow/telemetry';
 import { ensureNativeTensorflow } from '@pixelflow/tfjs-backend/setup';
 import { embeddedConversionSlots } from './runtime.ts';
 import { ensureWebApp } from './web.ts';
@@ -319,9 +320,13 @@ if (import.meta.main) {
     // Every service's series in one registry, labelled by service; /metrics on each service's
     // port (the gateway's shows them all) unless METRICS_PORT gives it a port of its own.
     const metrics = await startMetrics('pixelflow', metricsFrom());
+    // Each service's spans under its own name; the Apollo gateway's (through the global API) are
+    // the gateway's. Started before the services, which see whether tracing is on when built.
+    const spans = await startTracing('gateway', tracingFrom());
     const embedded = await startEmbedded({ ...options, webDir: ensureWebApp() });
     const logger = createLogger({ service: 'pixelflow', level: logLevel });
     logger.info({ url: `${embedded.url}/graphql` }, 'Pixelflow is running');
-    return { logger, service: metrics ? closeInOrder([embedded, metrics]) : embedded };
+    const closers = [embedded, metrics, spans].filter((closer) => closer !== undefined);
+    return { logger, service: closeInOrder(closers) };
   });
 }

@@ -1,3 +1,4 @@
+import { currentTraceId } from '@pixelflow/telemetry';
 import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger };
@@ -59,6 +60,12 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
     redact: { paths: redactPaths, censor: '[redacted]' },
+    // A line logged while a sampled trace is active names it: the logs of one request or job
+    // can be found from its trace, and the other way round.
+    mixin: () => {
+      const traceId = currentTraceId();
+      return traceId ? { traceId } : {};
+    },
     serializers: {
       err: scrubError,
       error: scrubError,

@@ -9,6 +9,8 @@ export interface RequestNote {
   operation?: string;
   /** The name the client gave the operation (its own text, cut short). */
   operationName?: string;
+  /** The request's trace, when tracing is on. */
+  traceId?: string;
 }
 
 const notes = new WeakMap<object, RequestNote>();
@@ -20,7 +22,7 @@ export function noteRequest(request: FastifyRequest, note: RequestNote): void {
 
 /**
  * One info line per answered request at the edge: method, route pattern and path (never the query
- * string, which holds signed URLs' signatures), status, duration, user, request id and, for
+ * string, which holds signed URLs' signatures), status, duration, user, request id, trace id and, for
  * GraphQL, the operation. Headers and bodies are never logged: they hold tokens and passwords.
  */
 export function logRequests(app: FastifyInstance, logger: Logger): void {
@@ -34,6 +36,7 @@ export function logRequests(app: FastifyInstance, logger: Logger): void {
         status: reply.statusCode,
         durationMs: Math.round(reply.elapsedTime * 10) / 10,
         requestId: request.id,
+        traceId: note?.traceId,
         user: note?.user,
         operation: note?.operation,
         operationName: note?.operationName,

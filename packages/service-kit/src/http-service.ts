@@ -4,14 +4,24 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { withDefaults } from '@pixelflow/config';
 import { AppError, errorBody } from '@pixelflow/errors';
 import type { Logger } from '@pixelflow/logger';
-import { collectProcessMetrics, exposition, metrics, metricsSettings } from '@pixelflow/telemetry';
+import {
+  collectProcessMetrics,
+  exposition,
+  metrics,
+  metricsSettings,
+  runIn,
+  type ServerSpan,
+  SpanStatusCode,
+  startServerSpan,
+  tracingEnabled,
+} from '@pixelflow/telemetry';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
   LogController,
 } from 'fastify';
-import { logRequests } from './access-log.ts';
+import { logRequests, noteRequest } from './access-log.ts';
 import {
   answerClientError,
   answerUnknownExpectations,
@@ -52,6 +62,11 @@ export interface HttpServiceOptions {
    * shutdown. @default false
    */
   drainIdleConnections?: boolean;
+  /**
+   * Requests come from outside (the gateway): a client's `traceparent` continues its trace, but
+   * whether the request is sampled is decided here. @default false
+   */
+  edge?: boolean;
 }
 
 export interface HttpService {
@@ -138,6 +153,7 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
   });
 
   if (options.accessLog) logRequests(app, logger);
+  if (tracingEnabled()) traceRequests(app, name, options.edge ?? false);
 
   const metricsAt = metricsSettings();
   if (metricsAt.enabled) {
@@ -259,6 +275,54 @@ async function idleConnectionsExpired(server: Server, keepAliveTimeoutMs: number
   const open = () =>
     new Promise<number>((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
   while (Date.now() < deadline && (await open()) > 0) await sleep(100);
+}
+
+/**
+ * A server span per request, child of the caller's `traceparent`, active while the handler runs:
+ * the spans and `traceparent` headers of everything the handler calls descend from it.
+ */
+function traceRequests(app: FastifyInstance, service: string, edge: boolean): void {
+  const spans = new WeakMap<object, ServerSpan>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    // The route's pattern, never the path: span names are grouped by it.
+    const route = request.routeOptions.url ?? 'unmatched';
+    const started = startServerSpan(service, `${request.method} ${route}`, request.headers, {
+      edge,
+      attributes: {
+        'http.request.method': request.method,
+        'http.route': route,
+        'url.path': request.url.split('?', 1)[0]!.slice(0, 256),
+        'pixelflow.request_id': request.id,
+      },
+    });
+    if (!started) return done();
+    spans.set(request.raw, started);
+    const { traceId, traceFlags } = started.span.spanContext();
+    if (traceFlags & 1) noteRequest(request, { traceId });
+    runIn(started.context, done);
+  });
+  // A body is read from the socket's events, outside the context the request began in: the
+  // handler gets it back here, just before it runs.
+  app.addHook('preHandler', (request, _reply, done) => runIn(spans.get(request.raw)?.context, done));
+  app.addHook('onResponse', (request, reply, done) => {
+    const traced = spans.get(request.raw);
+    if (traced) {
+      traced.span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) traced.span.setStatus({ code: SpanStatusCode.ERROR });
+      traced.span.end();
+      spans.delete(request.raw);
+    }
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    const traced = spans.get(request.raw);
+    if (traced) {
+      traced.span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client went away' });
+      traced.span.end();
+      spans.delete(request.raw);
+    }
+    done();
+  });
 }
 
 /** At shutdown, how long an upload may send nothing before it counts as abandoned. */

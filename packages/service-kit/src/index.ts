@@ -21,6 +21,7 @@ export {
   runServiceMain,
   type ServiceMain,
   startMetrics,
+  tracingFrom,
 } from './main.ts';
 export {
   type Bytes,

@@ -1,10 +1,13 @@
-import { EnvError, parseEnv, z } from '@pixelflow/config';
+import { EnvError, httpUrl, parseEnv, z } from '@pixelflow/config';
 import { createLogger, type Logger } from '@pixelflow/logger';
 import {
   collectProcessMetrics,
   configureMetrics,
   type MetricsSettings,
+  type SamplerName,
   serveMetrics,
+  startTracing,
+  type TracingSettings,
 } from '@pixelflow/telemetry';
 import { type HttpLimits, type HttpLimitsEnv, httpLimitsFrom } from './http-limits.ts';
 
@@ -110,6 +113,55 @@ export async function startMetrics(
   return serveMetrics(settings.port, settings.host);
 }
 
+const samplers = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const satisfies readonly SamplerName[];
+
+const tracingEnv = z.object({
+  OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl().optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_TRACES_SAMPLER: z.enum(samplers).default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(0).max(60_000).optional(),
+});
+
+/**
+ * Tracing from the standard OpenTelemetry variables: on when OTEL_EXPORTER_OTLP_ENDPOINT (the
+ * collector's base URL, `/v1/traces` appended) or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full URL)
+ * is set, unless OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none; OTEL_TRACES_SAMPLER and
+ * OTEL_TRACES_SAMPLER_ARG choose the sampling, OTEL_EXPORTER_OTLP_HEADERS adds headers
+ * (`key=value,…`, values URL-encoded).
+ */
+export function tracingFrom(source: Record<string, string | undefined> = process.env): TracingSettings {
+  const env = parseEnv(tracingEnv, source);
+  const off = env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none';
+  const endpoint =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT && `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  const headers = Object.fromEntries(
+    (env.OTEL_EXPORTER_OTLP_HEADERS ?? '')
+      .split(',')
+      .map((pair) => pair.split('='))
+      .filter(([key, value]) => key?.trim() && value !== undefined)
+      .map(([key, ...value]) => [key!.trim(), decodeURIComponent(value.join('=').trim())]),
+  );
+  return {
+    endpoint: off ? undefined : endpoint,
+    sampler: env.OTEL_TRACES_SAMPLER,
+    ratio: env.OTEL_TRACES_SAMPLER_ARG,
+    headers,
+    exportDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
+  };
+}
+
 /** What a service's `main` gets to build its service with. */
 export interface ServiceMain<Env> {
   env: Env;
@@ -135,6 +187,7 @@ export function runServiceMain<Env extends { LOG_LEVEL: string }>(
   return runMain(async () => {
     const env = readEnv();
     const metrics = metricsFrom();
+    const tracing = tracingFrom();
     const logger = createLogger({ service, level: env.LOG_LEVEL });
     const owned: Closable[] = [];
     const release = closeInOrder(owned);
@@ -145,6 +198,10 @@ export function runServiceMain<Env extends { LOG_LEVEL: string }>(
       };
       const metricsServer = await startMetrics(service, metrics);
       if (metricsServer) owns(metricsServer);
+      // Before the service: its servers and clients see whether tracing is on when built. Closed
+      // last of all, so that the spans of the shutdown itself are sent too.
+      const spans = await startTracing(service, tracing);
+      if (spans) owned.push(spans);
       const server = await start({ env, logger, owns });
       await server.listen();
       return { logger, service: closeInOrder([server, release]) };

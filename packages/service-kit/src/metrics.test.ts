@@ -3,7 +3,7 @@ import { createLogger } from '@pixelflow/logger';
 import { configureMetrics, serveMetrics } from '@pixelflow/telemetry';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpService, type HttpService } from './http-service.ts';
-import { metricsFrom } from './main.ts';
+import { metricsFrom, tracingFrom } from './main.ts';
 
 const logger = createLogger({ service: 'test', level: 'silent' });
 const closers: Array<() => Promise<void>> = [];
@@ -108,6 +108,50 @@ describe('metricsFrom', () => {
     for (const bad of [{ METRICS_PORT: 'abc' }, { METRICS_PORT: '70000' }, { METRICS: 'yes' }]) {
       expect(() => metricsFrom(bad)).toThrow(EnvError);
       expect(() => metricsFrom(bad)).toThrow(Object.keys(bad)[0]!);
+    }
+  });
+});
+
+describe('tracingFrom', () => {
+  it('is off without an endpoint, and with one unless disabled', () => {
+    expect(tracingFrom({}).endpoint).toBeUndefined();
+    const on = tracingFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' });
+    expect(on).toMatchObject({
+      endpoint: 'http://collector:4318/v1/traces',
+      sampler: 'parentbased_always_on',
+      ratio: 1,
+    });
+    expect(tracingFrom({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://c/x/traces' }).endpoint).toBe(
+      'https://c/x/traces',
+    );
+    for (const off of [{ OTEL_SDK_DISABLED: 'true' }, { OTEL_TRACES_EXPORTER: 'none' }]) {
+      expect(
+        tracingFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', ...off }).endpoint,
+      ).toBeUndefined();
+    }
+  });
+
+  it('reads the sampler, its ratio and the headers (values URL-encoded)', () => {
+    const settings = tracingFrom({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc, x-team = pixels ,broken',
+    });
+    expect(settings).toMatchObject({ sampler: 'parentbased_traceidratio', ratio: 0.1 });
+    expect(settings.headers).toEqual({ authorization: 'Bearer abc', 'x-team': 'pixels' });
+  });
+
+  it('refuses what is not a setting, naming the variable', () => {
+    for (const bad of [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://collector' },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' },
+      { OTEL_TRACES_SAMPLER: 'sometimes' },
+      { OTEL_TRACES_SAMPLER_ARG: '1.5' },
+      { OTEL_TRACES_EXPORTER: 'zipkin' },
+    ]) {
+      expect(() => tracingFrom(bad)).toThrow(EnvError);
+      expect(() => tracingFrom(bad)).toThrow(Object.keys(bad)[0]!);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { AppError, type ErrorBody, isErrorCode } from '@pixelflow/errors';
+import { failSpan, injectContext, SpanKind, withSpan } from '@pixelflow/telemetry';
 import type { FastifyRequest } from 'fastify';
 import { Agent, type Dispatcher, request } from 'undici';
 
@@ -83,7 +84,34 @@ export class Upstream {
   /** Sends the request; throws AppError(SERVICE_UNAVAILABLE) when no instance can be reached. */
   async request(path: string, options: UpstreamRequest = {}): Promise<UpstreamResponse> {
     requirePlainPath(path);
-    const { method = 'GET', headers = {}, body = null, timeoutMs = 10_000, signal } = options;
+    const method = options.method ?? 'GET';
+    // A client span per call, whose `traceparent` the service's server span continues.
+    return withSpan(
+      undefined,
+      // Named by the service called, not the path, which holds ids: the callee's server span
+      // names the route.
+      `${method} ${this.#name}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': method,
+          'peer.service': this.#name,
+          'url.path': path.split('?', 1)[0]!.slice(0, 256),
+        },
+      },
+      async (span) => {
+        const response = await this.#request(path, options);
+        span?.setAttribute('http.response.status_code', response.statusCode);
+        if (response.statusCode >= 500)
+          failSpan(span, new Error(`${this.#name} answered ${response.statusCode}`));
+        return response;
+      },
+    );
+  }
+
+  async #request(path: string, options: UpstreamRequest): Promise<UpstreamResponse> {
+    const { method = 'GET', body = null, timeoutMs = 10_000, signal } = options;
+    const headers = injectContext(options.headers ?? {});
     const idempotent = options.idempotent ?? idempotentMethods.has(method);
     const allHeaders = this.#secret ? { ...headers, [INTERNAL_TOKEN_HEADER]: this.#secret } : headers;
     const stream = body && typeof body === 'object' && 'pipe' in body ? (body as Readable) : undefined;

@@ -9,3 +9,28 @@ export {
   registry,
 } from './metrics.ts';
 export { configureMetrics, type MetricsSettings, metricsSettings, serveMetrics } from './serve.ts';
+export {
+  type Context,
+  contextOf,
+  currentTraceId,
+  currentTraceparent,
+  extractContext,
+  extractEdgeContext,
+  failSpan,
+  injectContext,
+  runIn,
+  type SamplerName,
+  type ServerSpan,
+  type Span,
+  SpanKind,
+  type SpanRun,
+  SpanStatusCode,
+  startServerSpan,
+  startSpan,
+  startTracing,
+  type TracingSettings,
+  tracer,
+  tracingEnabled,
+  withActiveSpan,
+  withSpan,
+} from './tracing.ts';

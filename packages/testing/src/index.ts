@@ -14,4 +14,5 @@ export {
   startFaultConverters,
 } from './fault-converter.ts';
 export { type Load, type LoadOptions, type LoadReport, startLoad } from './load.ts';
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.ts';
 export { photo } from './photos.ts';

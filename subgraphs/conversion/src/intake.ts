@@ -5,7 +5,7 @@ import type { JobsClient } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
 import { MAX_STEPS } from '@pixelflow/product';
 import type { Identity } from '@pixelflow/service-kit';
-import { metrics } from '@pixelflow/telemetry';
+import { currentTraceparent, metrics } from '@pixelflow/telemetry';
 import type { FileUpload } from 'graphql-upload/Upload.mjs';
 import { type Admission, clientOf } from './admission.ts';
 import { checkConverterLimits } from './converter-limits.ts';
@@ -36,6 +36,8 @@ export interface QueuedConversion {
   owner: string;
   /** The quota key whose slot the job holds (Admission); '' in entries queued before quotas. */
   client: string;
+  /** The trace of the request that queued the job (W3C traceparent); absent while tracing is off. */
+  traceparent?: string;
 }
 
 /** A queue entry's steps; an entry queued before steps has its one converter. */
@@ -129,6 +131,7 @@ export class ConversionIntake {
         throw error;
       });
     const owner = input.identity.userId;
+    const traceparent = currentTraceparent();
     const entry: QueuedConversion = {
       jobId: id,
       converter: input.converter,
@@ -137,6 +140,8 @@ export class ConversionIntake {
       owner: owner ?? '',
       client: client.key,
       steps: JSON.stringify(steps),
+      // The runner that takes the job continues this request's trace.
+      ...(traceparent ? { traceparent } : {}),
     };
     let created = false;
     try {

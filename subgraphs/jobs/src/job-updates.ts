@@ -1,4 +1,5 @@
 import { AppError } from '@pixelflow/errors';
+import { contextOf, type Span, SpanKind, startSpan } from '@pixelflow/telemetry';
 import { isJobId, isTerminal, type JobModel } from './job.ts';
 import type { JobStore } from './store/job-store.ts';
 
@@ -33,15 +34,36 @@ export async function openJobUpdates(
   let done = false;
   let last = 0;
   let endAfterNext = false;
+  // Each event's span, child of the change that published it, from its arrival until the
+  // subscription hands it out: the last hop of a conversion's trace.
+  const spans = new Map<JobUpdate, Span>();
+  const handedOut = (event: JobUpdate, delivered: boolean) => {
+    const span = spans.get(event);
+    if (!span) return;
+    span.setAttribute('pixelflow.delivered', delivered);
+    span.end();
+    spans.delete(event);
+  };
 
-  const unlisten = await store.listen(id, (job) => {
+  const unlisten = await store.listen(id, (job, traceparent) => {
     buffered.push(job);
+    const span = startSpan('jobs', 'jobUpdated event', {
+      kind: SpanKind.CONSUMER,
+      parent: contextOf(traceparent),
+      attributes: {
+        'pixelflow.job_id': job.id,
+        'pixelflow.job_status': job.status,
+        'pixelflow.sequence': job.sequence,
+      },
+    });
+    if (span) spans.set(job, span);
     wake?.();
   });
   const finish = async () => {
     if (done) return;
     done = true;
     wake?.();
+    for (const event of spans.keys()) handedOut(event, false);
     await unlisten();
   };
 
@@ -81,6 +103,7 @@ export async function openJobUpdates(
           return { done: false, value: event };
         }
         if (event) {
+          handedOut(event, event.sequence > last);
           if (event.sequence <= last) continue;
           last = event.sequence;
           if (isTerminal(event.status)) endAfterNext = true;

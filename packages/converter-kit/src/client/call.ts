@@ -18,6 +18,8 @@ export interface ConvertRequest {
   requestId: string;
   /** Sent as `x-runner-id`: the conversion instance that runs the job. */
   runnerId: string;
+  /** The caller's trace (W3C traceparent), continued by the converter's span. */
+  traceparent?: string;
   /** For converters that report progress: called with each progress part (0..1). */
   onProgress?: (fraction: number) => void;
 }
@@ -112,6 +114,7 @@ export async function callConverter(call: ConvertRequest): Promise<ConvertOutcom
         [PARAMS_HEADER]: JSON.stringify(call.params),
         'x-request-id': call.requestId,
         'x-runner-id': call.runnerId,
+        ...(call.traceparent ? { traceparent: call.traceparent } : {}),
       },
       body: call.input,
       dispatcher: converterAgent,

@@ -3,7 +3,7 @@ import type { BlobStore, PubSub, RecordStore, StoredRecord } from '@pixelflow/dr
 import { isErrorCode } from '@pixelflow/errors';
 import type { QueuePlace } from '@pixelflow/jobs-api';
 import type { Logger } from '@pixelflow/logger';
-import { metrics } from '@pixelflow/telemetry';
+import { currentTraceparent, metrics } from '@pixelflow/telemetry';
 import {
   activeStatuses,
   clampProgress,
@@ -234,10 +234,17 @@ export class JobStore {
     await this.#records.touch([jobKey(job.id)], leftMs);
   }
 
-  /** Calls `onEvent` with every later state of the job, in order; resolves once listening. */
-  async listen(id: string, onEvent: (job: JobModel) => void): Promise<() => Promise<void>> {
+  /**
+   * Calls `onEvent` with every later state of the job, in order, and the trace of the request that
+   * changed it; resolves once listening.
+   */
+  async listen(
+    id: string,
+    onEvent: (job: JobModel, traceparent: string | undefined) => void,
+  ): Promise<() => Promise<void>> {
     return this.#pubsub.subscribe(jobChannel(id), (message) => {
-      onEvent(toJobModel(JSON.parse(message) as StoredRecord));
+      const record = JSON.parse(message) as StoredRecord;
+      onEvent(toJobModel(record), record.fields.traceparent);
     });
   }
 
@@ -286,9 +293,11 @@ export class JobStore {
     allowedFrom: readonly string[] = activeStatuses,
     ttlMs = this.#ttlMs,
   ): Promise<Change> {
+    // The change's trace goes with the event it publishes: the subscription's delivery continues it.
+    const traceparent = currentTraceparent();
     const result = await this.#records.update(
       jobKey(id),
-      { ...fields, updatedAt: this.#now().toISOString() },
+      { ...fields, updatedAt: this.#now().toISOString(), ...(traceparent ? { traceparent } : {}) },
       { ttlMs, when: { field: 'status', oneOf: allowedFrom }, publish: jobChannel(id) },
     );
     if (result.ok) return { ok: true, job: toJobModel(result.record) };
