@@ -269,6 +269,23 @@ interface Expectations {
   metrics?: boolean;
   /** Who may reach their metrics port (metrics.from). @default [] (anyone) */
   metricsFrom?: Peer[];
+  /** What the Pixelflow processes get while tracing.enabled; absent: tracing is off. */
+  tracing?: TracingExpectation;
+}
+/** The tracing env every Pixelflow process gets, as the values say it, and where its spans may go. */
+interface TracingExpectation {
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL. */
+  endpoint: string;
+  /** OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG. */
+  sampler: string;
+  ratio: string;
+  /**
+   * OTEL_EXPORTER_OTLP_HEADERS: the value tracing.headers makes; `secret` where env gives it from a
+   * Secret instead; absent: no headers.
+   */
+  headers?: string | { secret: string };
+  /** The NetworkPolicies' peers for the collector (tracing.to). @default [] (any destination) */
+  to?: Peer[];
 }
 
 /**
@@ -299,6 +316,10 @@ const requiredEnv: Record<string, string[]> = Object.fromEntries(
 );
 /** The entry point each component's container must run. */
 const entries = new Map(services.map((service) => [service.name as string, service.entry]));
+const manifestEntries = new Set(entries.values());
+/** Whether a container runs an entry point of the manifest: a process of the chart's images. */
+const runsPixelflow = (c: Container) =>
+  [...(c.command ?? []), ...(c.args ?? [])].some((arg) => manifestEntries.has(arg));
 /** metrics.port's default, for renders that have no metrics port to read it from. */
 const defaultMetricsPort = (
   parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as { metrics: { port: number } }
@@ -418,7 +439,8 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
       }
       // Base URLs of other services must name a rendered Service and one of its ports.
       for (const e of c.env ?? []) {
-        if (e.name === 'PUBLIC_URL') continue;
+        // The public URL and the tracing collector lie outside the release.
+        if (e.name === 'PUBLIC_URL' || e.name.startsWith('OTEL_')) continue;
         for (const [, host, port] of (e.value ?? '').matchAll(/http:\/\/([a-z0-9-]+):(\d+)/g)) {
           if (host?.includes('.')) continue;
           if (!serves(host ?? '', Number(port)))
@@ -504,6 +526,7 @@ function checkStructure(objects: Manifest[], expect: Expectations): string[] {
     ...checkKeda(objects, expect),
     ...checkTestPods(objects),
     ...checkMetrics(objects, expect),
+    ...checkTracing(objects, expect),
   );
   return found;
 }
@@ -515,6 +538,8 @@ interface PodView {
   component: string;
   labels: Labels;
   ports: Array<{ name?: string; containerPort: number }>;
+  /** Whether it runs an entry point of the manifest (a process of the chart's images). */
+  pixelflow: boolean;
 }
 /** A pod of another namespace, or an address outside the cluster. */
 const outside = null;
@@ -600,6 +625,7 @@ const podView = (labels: Labels = {}, spec: Partial<PodSpec> | undefined): PodVi
   component: labels['app.kubernetes.io/component'] ?? '',
   labels,
   ports: (spec?.containers ?? []).flatMap((c) => c.ports ?? []),
+  pixelflow: (spec?.containers ?? []).some(runsPixelflow),
 });
 /** The ports a pod serves its callers on: all but the metrics port, which has checks of its own. */
 const servicePorts = (pod: PodView) => pod.ports.filter((p) => p.name !== 'metrics');
@@ -726,7 +752,7 @@ function checkNetworkPolicies(objects: Manifest[], expect: Expectations): string
   // Between the release's pods: what the manifest calls, and nothing else; but a pod that takes
   // connections from every pod (the web app) is taken in by any rule towards "any address" too, and
   // nothing opens thereby.
-  const stranger: PodView = { component: '', labels: {}, ports: [] };
+  const stranger: PodView = { component: '', labels: {}, ports: [], pixelflow: false };
   for (const from of pods) {
     for (const to of pods) {
       if (from === to) continue;
@@ -745,12 +771,16 @@ function checkNetworkPolicies(objects: Manifest[], expect: Expectations): string
     if (gateway && !servicePorts(gateway).some((p) => allowed(policies, test, gateway, p.containerPort)))
       found.push(`the NetworkPolicies keep the helm test pod from the gateway`);
   }
-  // Out of the release: DNS for every Pixelflow pod, and otherwise only to what lives outside.
+  // Out of the release: DNS for every Pixelflow pod, and otherwise only to what lives outside (the
+  // tracing collector's port has checks of its own, checkTracingPolicies; 4318 is OTLP/HTTP's).
+  const tracingPort = expect.tracing && collectorPort(expect.tracing.endpoint);
   for (const from of pods) {
     const store = from.component === 'redis' || from.component === 'postgres';
     const dns = allowed(policies, from, outside, 53, 'UDP') && allowed(policies, from, outside, 53, 'TCP');
     if (!store && !dns) found.push(`${from.component} may not ask DNS`);
-    const probe = [80, 443, 5432, 6379, 8080];
+    const probe = [80, 443, 4318, 5432, 6379, 8080].filter(
+      (port) => !(from.pixelflow && port === tracingPort),
+    );
     const beyond = probe.filter((port) => allowed(policies, from, outside, port));
     if (store && (dns || beyond.length > 0))
       found.push(`${from.component} may open connections out of the release`);
@@ -760,6 +790,7 @@ function checkNetworkPolicies(objects: Manifest[], expect: Expectations): string
       );
   }
   found.push(...checkMetricsPolicies(policies, pods, stranger, expect));
+  found.push(...checkTracingPolicies(policies, pods, stranger, expect));
   return found;
 }
 
@@ -783,7 +814,7 @@ function checkMetricsPolicies(
   const scrapers: Endpoint[] = from.map((peer) =>
     peer.ipBlock || (peer.namespaceSelector && !isEmptySelector(peer.namespaceSelector))
       ? outside
-      : { component: 'scraper', labels: peer.podSelector?.matchLabels ?? {}, ports: [] },
+      : { component: 'scraper', labels: peer.podSelector?.matchLabels ?? {}, ports: [], pixelflow: false },
   );
   const describe = (source: Endpoint) =>
     source === outside
@@ -806,6 +837,59 @@ function checkMetricsPolicies(
     for (const other of pods) {
       if (other !== to && allowed(policies, other, to, port))
         found.push(`${other.component} may reach the metrics port of ${to.component}`);
+    }
+  }
+  return found;
+}
+
+/** The port a process reaches the collector on: the endpoint's, else its scheme's. */
+const collectorPort = (endpoint: string) => {
+  const url = new URL(endpoint);
+  return Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+};
+
+/**
+ * The tracing collector, by the policies' egress (the collector's ingress is its own business):
+ * while tracing is on, each Pixelflow pod may open connections on the endpoint's port to the peers
+ * of tracing.to (to any destination when empty) and to nothing else there; the web app, the
+ * datastores and extraConverters may not (the ports probed in checkNetworkPolicies cover tracing
+ * off).
+ */
+function checkTracingPolicies(
+  policies: Manifest[],
+  pods: PodView[],
+  stranger: PodView,
+  expect: Expectations,
+): string[] {
+  const found: string[] = [];
+  if (!expect.tracing) return found;
+  const port = collectorPort(expect.tracing.endpoint);
+  const to = expect.tracing.to ?? [];
+  /** The destination each peer stands for: outside the namespace, or a pod of the namespace with its labels. */
+  const collectors: Endpoint[] = to.map((peer) =>
+    peer.ipBlock || (peer.namespaceSelector && !isEmptySelector(peer.namespaceSelector))
+      ? outside
+      : {
+          component: 'collector',
+          labels: peer.podSelector?.matchLabels ?? {},
+          ports: [{ containerPort: port }],
+          pixelflow: false,
+        },
+  );
+  const describe = (target: Endpoint) =>
+    target === outside
+      ? 'addresses outside the namespace'
+      : target === stranger
+        ? 'any pod of the namespace'
+        : `pods labelled ${JSON.stringify(target.labels)}`;
+  for (const from of pods) {
+    for (const target of new Set([outside, stranger, ...collectors])) {
+      const wanted = from.pixelflow && peersMatch(to, target);
+      const admitted = oneEnd(policies, from, target, port, 'TCP', 'Egress');
+      if (admitted !== wanted)
+        found.push(
+          `${from.component} ${admitted ? 'may' : 'may not'} send spans on port ${port} to ${describe(target)}`,
+        );
     }
   }
   return found;
@@ -965,15 +1049,12 @@ function checkTestPods(objects: Manifest[]): string[] {
 function checkMetrics(objects: Manifest[], expect: Expectations): string[] {
   const found: string[] = [];
   const enabled = expect.metrics ?? true;
-  const manifestEntries = new Set(entries.values());
   const services = objects.filter((o) => o.kind === 'Service');
   const metricsPort = (o: Manifest) => o.spec?.ports?.find((p) => p.name === 'metrics');
   for (const w of objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')) {
     const id = `${w.kind}/${w.metadata.name}`;
     const containers = w.spec?.template?.spec.containers ?? [];
-    const pixelflow = containers.some((c) =>
-      [...(c.command ?? []), ...(c.args ?? [])].some((arg) => manifestEntries.has(arg)),
-    );
+    const pixelflow = containers.some(runsPixelflow);
     for (const c of containers) {
       const cid = `${id} container ${c.name}`;
       const port = c.ports?.find((p) => p.name === 'metrics');
@@ -1058,6 +1139,79 @@ function checkMetrics(objects: Manifest[], expect: Expectations): string[] {
           found.push(`${id} is no Grafana dashboard (uid and panels)`);
       } catch (error) {
         found.push(`${id} is no JSON: ${(error as Error).message}`);
+      }
+    }
+  }
+  return found;
+}
+
+/** The tracing env the chart sets (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT it refuses in env). */
+const tracingVariables = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+];
+
+/**
+ * OpenTelemetry traces. While tracing is on, every container of a Pixelflow workload carries the
+ * collector's base URL (http or https, without /v1/traces, which the processes append), the sampler
+ * and its ratio as the values give them, and the headers (from tracing.headers, or from a Secret
+ * through env); no other container (the web app, the datastores, extraConverters, the helm test
+ * pod) carries any of them, nor does any container while tracing is off.
+ */
+function checkTracing(objects: Manifest[], expect: Expectations): string[] {
+  const found: string[] = [];
+  const tracing = expect.tracing;
+  const pods = objects.flatMap(
+    (o): Array<{ id: string; spec: Partial<PodSpec> | undefined }> =>
+      o.kind === 'Pod'
+        ? [{ id: `Pod/${o.metadata.name}`, spec: o.spec as Partial<PodSpec> }]
+        : o.kind === 'Deployment' || o.kind === 'StatefulSet'
+          ? [{ id: `${o.kind}/${o.metadata.name}`, spec: o.spec?.template?.spec }]
+          : [],
+  );
+  for (const { id, spec } of pods) {
+    const containers = spec?.containers ?? [];
+    const pixelflow = containers.some(runsPixelflow);
+    for (const c of containers) {
+      const cid = `${id} container ${c.name}`;
+      const env = new Map((c.env ?? []).map((e) => [e.name, e]));
+      const value = (name: string) => env.get(name)?.value;
+      if (pixelflow && tracing) {
+        const endpoint = value('OTEL_EXPORTER_OTLP_ENDPOINT');
+        if (endpoint !== tracing.endpoint)
+          found.push(`${cid}: OTEL_EXPORTER_OTLP_ENDPOINT is ${endpoint}, not ${tracing.endpoint}`);
+        else if (!/^https?:\/\/[^/]+/.test(endpoint) || /\/v1\/traces\/?$/.test(endpoint))
+          found.push(`${cid}: OTEL_EXPORTER_OTLP_ENDPOINT ${endpoint} is no collector base URL`);
+        if (env.has('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'))
+          found.push(`${cid}: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT overrides the collector's URL`);
+        if (value('OTEL_TRACES_SAMPLER') !== tracing.sampler)
+          found.push(
+            `${cid}: OTEL_TRACES_SAMPLER is ${value('OTEL_TRACES_SAMPLER')}, not ${tracing.sampler}`,
+          );
+        if (value('OTEL_TRACES_SAMPLER_ARG') !== tracing.ratio)
+          found.push(
+            `${cid}: OTEL_TRACES_SAMPLER_ARG is ${value('OTEL_TRACES_SAMPLER_ARG')}, not ${tracing.ratio}`,
+          );
+        const headers = env.get('OTEL_EXPORTER_OTLP_HEADERS');
+        if (typeof tracing.headers === 'object') {
+          if (headers?.valueFrom?.secretKeyRef?.name !== tracing.headers.secret)
+            found.push(
+              `${cid}: OTEL_EXPORTER_OTLP_HEADERS does not come from Secret ${tracing.headers.secret}`,
+            );
+        } else if (headers ? headers.value !== tracing.headers : tracing.headers !== undefined)
+          found.push(`${cid}: OTEL_EXPORTER_OTLP_HEADERS is ${headers?.value}, not ${tracing.headers}`);
+        continue;
+      }
+      for (const name of tracingVariables) {
+        // The headers a user gives every workload through defaults.env land on the others too.
+        if (name === 'OTEL_EXPORTER_OTLP_HEADERS' && typeof tracing?.headers === 'object') continue;
+        if (env.has(name))
+          found.push(
+            `${cid} has ${name}, ${pixelflow ? 'while tracing is off' : 'yet is no Pixelflow process'}`,
+          );
       }
     }
   }
@@ -1171,6 +1325,26 @@ const cases: RenderCase[] = [
     kinds: { Deployment: 20, Service: 20, NetworkPolicy: 20, ServiceMonitor: 0, ConfigMap: 0 },
   },
   {
+    // Tracing to a collector in another namespace, the only destination open on its port, with a
+    // header to percent-encode; an extra converter of its own image (no tracing env) and one elsewhere.
+    name: 'tracing',
+    args: ['-f', join(chart, 'ci/tracing-values.yaml'), ...required],
+    expect: {
+      externalSecrets: [],
+      trustProxy: 'false',
+      tracing: {
+        endpoint: 'http://otel-collector.observability:4318',
+        sampler: 'parentbased_traceidratio',
+        ratio: '0.25',
+        headers: 'X-Scope-OrgID=team%20a%2Cb',
+        to: (
+          parse(readFileSync(join(chart, 'ci/tracing-values.yaml'), 'utf8')) as { tracing: { to: Peer[] } }
+        ).tracing.to,
+      },
+    },
+    kinds: { Deployment: 21, Service: 21, NetworkPolicy: 21, Pod: 1 },
+  },
+  {
     // 5 services, the web app, 3 converters, DeepDream (autoscaled) and an upscale of its own image
     // deployed; Services for those, Redis and PostgreSQL.
     name: 'full',
@@ -1179,6 +1353,7 @@ const cases: RenderCase[] = [
       externalSecrets: ['pixelflow-internal'],
       singleReplica: ['converter-flip'],
       trustProxy: 'true',
+      tracing: { endpoint: 'https://otlp.example.com', sampler: 'always_on', ratio: '1' },
     },
     kinds: {
       Deployment: 11,
@@ -1195,10 +1370,16 @@ const cases: RenderCase[] = [
     name: 'existing-secrets',
     args: ['-f', join(chart, 'ci/existing-secrets-values.yaml')],
     expect: {
-      externalSecrets: ['pixelflow-internal', 'pixelflow-redis', 'pixelflow-postgres'],
+      externalSecrets: ['pixelflow-internal', 'pixelflow-redis', 'pixelflow-postgres', 'pixelflow-otlp'],
       topologySpread: false,
       trustProxy: '10.244.0.0/16,10.245.0.0/16',
       networkPolicy: false,
+      tracing: {
+        endpoint: 'http://otel-collector.observability.svc.cluster.local:4318',
+        sampler: 'parentbased_traceidratio',
+        ratio: '0.1',
+        headers: { secret: 'pixelflow-otlp' },
+      },
     },
     kinds: {
       Deployment: 7,
@@ -1460,6 +1641,32 @@ const refusals: Array<{ name: string; args: string[]; message: string }> = [
     args: [...required, '--set', 'metrics.dashboard.labels.grafana_dashboard=1'],
     message: "at '/metrics/dashboard/labels/grafana_dashboard': got number, want string",
   },
+  {
+    name: 'a tracing endpoint without its scheme',
+    args: [...required, '--set', 'tracing.endpoint=otel-collector.observability:4318'],
+    message: "at '/tracing/endpoint': 'otel-collector.observability:4318' does not match pattern",
+  },
+  {
+    name: 'a sampler that does not exist',
+    args: [...required, '--set', 'tracing.sampler=sometimes'],
+    message: "at '/tracing/sampler': value must be one of 'always_on', 'always_off', 'traceidratio'",
+  },
+  {
+    name: 'a sampling ratio above 1',
+    args: [...required, '--set', 'tracing.ratio=2'],
+    message: "at '/tracing/ratio': maximum: got 2, want 1",
+  },
+  {
+    // --set passes a fraction as a string: the schema takes 0.05 so, and refuses 1.5.
+    name: 'a sampling ratio above 1, as --set passes it',
+    args: [...required, '--set', 'tracing.ratio=1.5'],
+    message: "at '/tracing/ratio': '1.5' does not match pattern",
+  },
+  {
+    name: 'a number for a header of the collector',
+    args: [...required, '--set', 'tracing.headers.X-Scope-OrgID=42'],
+    message: "at '/tracing/headers/X-Scope-OrgID': got number, want string",
+  },
   // Checks of the templates.
   {
     name: 'settings on one converter while they are grouped',
@@ -1490,6 +1697,42 @@ const refusals: Array<{ name: string; args: string[]; message: string }> = [
     name: "a service's METRICS_PORT besides metrics.port",
     args: [...required, '--set', 'jobs.env.METRICS_PORT=9100'],
     message: 'pixelflow-jobs: env.METRICS_PORT is the chart',
+  },
+  {
+    name: 'tracing without a collector',
+    args: [...required, '--set', 'tracing.enabled=true'],
+    message: 'tracing.enabled: set tracing.endpoint',
+  },
+  {
+    name: "a tracing endpoint that ends in the traces' path",
+    args: [...required, '--set', 'tracing.enabled=true,tracing.endpoint=http://otel.example:4318/v1/traces'],
+    message: 'the processes append /v1/traces themselves, so give "http://otel.example:4318"',
+  },
+  {
+    name: "a service's sampler besides tracing.sampler",
+    args: [...required, '--set', 'jobs.env.OTEL_TRACES_SAMPLER=always_on'],
+    message: 'pixelflow-jobs: env.OTEL_TRACES_SAMPLER is the chart',
+  },
+  {
+    name: "a converter's collector besides tracing.endpoint",
+    args: [
+      ...required,
+      '--set',
+      'aiConverters.defaults.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://x.example',
+    ],
+    message: 'env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the chart',
+  },
+  {
+    name: "the collector's headers in tracing.headers and in env",
+    args: [
+      ...required,
+      '--set',
+      'tracing.enabled=true,tracing.endpoint=http://otel.example:4318,tracing.headers.a=b',
+      '--set',
+      'gateway.env.OTEL_EXPORTER_OTLP_HEADERS=a=c',
+    ],
+    message:
+      "pixelflow-gateway: env.OTEL_EXPORTER_OTLP_HEADERS and tracing.headers both give the collector's headers",
   },
   {
     name: 'an HPA whose minimum is above its maximum',

@@ -308,6 +308,66 @@ converterDeployment=grouped all in converter-sharp, each under /<id>), then `ext
 {{- toYaml (dict "converters" $out) -}}
 {{- end }}
 
+{{/*
+The tracing collector's OTLP/HTTP base URL (tracing.endpoint, without a trailing /) while
+tracing.enabled, else nothing; fails on a missing or unusable one. Argument: the root context.
+*/}}
+{{- define "pixelflow.tracingEndpoint" -}}
+{{- $tracing := .Values.tracing | default dict -}}
+{{- if eq $tracing.enabled true -}}
+{{- $endpoint := required "tracing.enabled: set tracing.endpoint, the OpenTelemetry collector's OTLP/HTTP base URL (e.g. http://otel-collector.observability:4318; the processes append /v1/traces)" $tracing.endpoint | toString -}}
+{{- if not (regexMatch "^https?://[^/]" $endpoint) -}}
+{{- fail (printf "tracing.endpoint must start with http:// or https://, got %q" $endpoint) -}}
+{{- end -}}
+{{- if regexMatch "/v1/traces/?$" $endpoint -}}
+{{- fail (printf "tracing.endpoint is the collector's base URL: the processes append /v1/traces themselves, so give %q" (regexReplaceAll "/v1/traces/?$" $endpoint "")) -}}
+{{- end -}}
+{{- trimSuffix "/" $endpoint -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+The port the processes reach the collector on: that of tracing.endpoint, else 80 or 443 by its
+scheme; 0 while tracing is off. Argument: the root context.
+*/}}
+{{- define "pixelflow.tracingPort" -}}
+{{- $endpoint := include "pixelflow.tracingEndpoint" . -}}
+{{- if $endpoint -}}
+{{- $url := urlParse $endpoint -}}
+{{- regexFind "[0-9]+$" (regexFind ":[0-9]+$" $url.host) | default (ternary "443" "80" (eq $url.scheme "https")) -}}
+{{- else -}}
+0
+{{- end -}}
+{{- end }}
+
+{{/*
+The tracing env of a process of the chart's images, as YAML (name: value): the collector's base
+URL, the sampler, its ratio and the headers (name=value pairs, comma-separated, the values
+percent-encoded as the processes decode them: urlquery writes a space as "+"). Empty while tracing
+is off. Argument: the root context.
+*/}}
+{{- define "pixelflow.tracingEnv" -}}
+{{- $endpoint := include "pixelflow.tracingEndpoint" . -}}
+{{- if $endpoint -}}
+{{- $tracing := .Values.tracing -}}
+{{- $env := dict "OTEL_EXPORTER_OTLP_ENDPOINT" $endpoint -}}
+{{- if not (kindIs "invalid" $tracing.sampler) -}}
+{{- $_ := set $env "OTEL_TRACES_SAMPLER" (toString $tracing.sampler) -}}
+{{- end -}}
+{{- if not (kindIs "invalid" $tracing.ratio) -}}
+{{- $_ := set $env "OTEL_TRACES_SAMPLER_ARG" (include "pixelflow.envString" $tracing.ratio) -}}
+{{- end -}}
+{{- with $tracing.headers -}}
+{{- $pairs := list -}}
+{{- range $name, $value := . -}}
+{{- $pairs = append $pairs (printf "%s=%s" $name (urlquery (toString $value) | replace "+" "%20")) -}}
+{{- end -}}
+{{- $_ := set $env "OTEL_EXPORTER_OTLP_HEADERS" (join "," $pairs) -}}
+{{- end -}}
+{{- toYaml $env -}}
+{{- end -}}
+{{- end }}
+
 {{/* The conversion service's CONVERTERS: id=url pairs, comma-separated. */}}
 {{- define "pixelflow.convertersEnv" -}}
 {{- $pairs := list -}}
@@ -351,6 +411,7 @@ converterDeployment=grouped all in converter-sharp, each under /<id>), then `ext
 {{- if and .Values.config.publicUrl (not (regexMatch "^https?://" .Values.config.publicUrl)) -}}
 {{- fail (printf "config.publicUrl must start with http:// or https://, got %q" .Values.config.publicUrl) -}}
 {{- end -}}
+{{- $_ := include "pixelflow.tracingEndpoint" . -}}
 {{- if eq (len (include "pixelflow.convertersEnv" .)) 0 -}}
 {{- fail "no converter: list at least one in converters or extraConverters" -}}
 {{- end -}}

@@ -16,9 +16,11 @@ Arguments (a dict):
   scaledBy   optional: {minReplicas} when an external autoscaler (KEDA's ScaledObject) sets the
              replica count; the workload then has no replicas field and no HPA of its own
   metrics    optional: true for a process of the chart's own images (the services, the sharp and AI
-             converters), which exports Prometheus metrics. With metrics.enabled it serves them on
-             metrics.port alone (METRICS_PORT), a container and Service port named `metrics`; else
-             METRICS=false. Not for the web app's nginx or extraConverters, which run other images.
+             converters), which exports Prometheus metrics and OpenTelemetry traces. With
+             metrics.enabled it serves its metrics on metrics.port alone (METRICS_PORT), a container and
+             Service port named `metrics`; else METRICS=false. With tracing.enabled it sends spans to
+             tracing.endpoint (OTEL_* env, pixelflow.tracingEnv). Not for the web app's nginx or
+             extraConverters, which run other images.
 */}}
 {{- define "pixelflow.workload" -}}
 {{- $root := .root -}}
@@ -49,6 +51,21 @@ Arguments (a dict):
 {{- $_ := set $env "METRICS_PORT" $root.Values.metrics.port -}}
 {{- else -}}
 {{- $_ := set $env "METRICS" "false" -}}
+{{- end -}}
+{{- /* The collector's address, the sampler and its ratio: one value each sets them for every process. */ -}}
+{{- $tracingKeys := dict "OTEL_EXPORTER_OTLP_ENDPOINT" "tracing.endpoint" "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" "tracing.endpoint" "OTEL_TRACES_SAMPLER" "tracing.sampler" "OTEL_TRACES_SAMPLER_ARG" "tracing.ratio" -}}
+{{- range $key, $value := $tracingKeys -}}
+{{- if hasKey ($cfg.env | default dict) $key -}}
+{{- fail (printf "%s: env.%s is the chart's to set: use tracing.enabled and %s" $name $key $value) -}}
+{{- end -}}
+{{- end -}}
+{{- $tracing := include "pixelflow.tracingEnv" $root | fromYaml -}}
+{{- if $tracing -}}
+{{- /* The headers may come from env instead (a secretKeyRef, for a token): from one place only. */ -}}
+{{- if and (hasKey $tracing "OTEL_EXPORTER_OTLP_HEADERS") (hasKey ($cfg.env | default dict) "OTEL_EXPORTER_OTLP_HEADERS") -}}
+{{- fail (printf "%s: env.OTEL_EXPORTER_OTLP_HEADERS and tracing.headers both give the collector's headers: use one (env, with a secretKeyRef, for a token kept in a Secret)" $name) -}}
+{{- end -}}
+{{- $_ := merge $env $tracing -}}
 {{- end -}}
 {{- end -}}
 {{- include "pixelflow.mergeInto" (dict "dst" $env "src" (deepCopy ($cfg.env | default dict))) -}}
