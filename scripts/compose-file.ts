@@ -115,6 +115,10 @@ async function serviceEntry(service: ServiceDescription): Promise<Record<string,
   // /metrics on a port of its own, published nowhere: the gateway's port is the public one. A
   // Prometheus container on the stack's network scrapes <service>:9464.
   environment.METRICS_PORT = '9464';
+  // Traces go to a collector only where the .env names one (empty: off).
+  environment.OTEL_EXPORTER_OTLP_ENDPOINT = variable('OTEL_EXPORTER_OTLP_ENDPOINT', '');
+  environment.OTEL_TRACES_SAMPLER = variable('OTEL_TRACES_SAMPLER', 'parentbased_traceidratio');
+  environment.OTEL_TRACES_SAMPLER_ARG = variable('OTEL_TRACES_SAMPLER_ARG', '0.1');
   return {
     image: service.ai ? images.ai : images.runtime,
     command: ['node', service.entry],
@@ -141,7 +145,9 @@ launcher/src/services.ts (scripts/compose-file.ts): edit those, not this file.
        INTERNAL_SECRET=<openssl rand -hex 32>
        POSTGRES_PASSWORD=<openssl rand -hex 16>   (letters and digits: it goes into a URL)
      Optional: PIXELFLOW_PORT (4000), PIXELFLOW_WEB_PORT (8080), PUBLIC_URL (http://localhost:4000:
-     the URL users reach the gateway at), LOG_LEVEL (info), TRUST_PROXY (false), PIXELFLOW_TAG
+     the URL users reach the gateway at), LOG_LEVEL (info), TRUST_PROXY (false),
+     OTEL_EXPORTER_OTLP_ENDPOINT (an OTLP/HTTP collector's URL for traces; none: no tracing) with
+     OTEL_TRACES_SAMPLER_ARG (0.1 of the requests traced), PIXELFLOW_TAG
      (0.1.0), and the images:
      PIXELFLOW_IMAGE, PIXELFLOW_AI_IMAGE, PIXELFLOW_WEB_IMAGE, POSTGRES_IMAGE (postgres:17-bookworm),
      REDIS_IMAGE (redis:7.4-bookworm); where Docker Hub is out of reach, \`pnpm images\` builds
