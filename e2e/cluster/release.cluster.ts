@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PixelflowClient, startLoad } from '@pixelflow/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployments, gatewayUrl, helm, kubectl, pods, release } from './release.ts';
+import { deployments, gatewayUrl, helm, kubectl, kubectlAsync, pods, release } from './release.ts';
 
 // One Helm release of the chart on the local single-node cluster (scripts/cluster-tier.ts installs
 // it with `helm install --wait` and uninstalls it after), exercised from inside the cluster's
@@ -153,16 +153,20 @@ describe(`the release on a real cluster`, () => {
   it('restarts every Deployment with kubectl rollout restart under load: no failed request, no lost job', async () => {
     const load = startLoad(gatewayUrl(), { clients: 4, image });
     await sleep(3000);
+    const before = load.report.requests;
     for (const name of deployments()) {
-      kubectl('rollout', 'restart', `deployment/${name}`);
-      kubectl('rollout', 'status', `deployment/${name}`, '--timeout', '5m');
+      await kubectlAsync('rollout', 'restart', `deployment/${name}`);
+      await kubectlAsync('rollout', 'status', `deployment/${name}`, '--timeout', '5m');
     }
+    // The load went on while the pods rolled (not only before and after).
+    const during = load.report.requests - before;
     await sleep(3000);
     const report = await load.stop();
     process.stdout.write(
-      `rolling restart under load: ${JSON.stringify({ ...report, failedRequests: report.failedRequests.slice(0, 5) })}\n`,
+      `rolling restart under load: ${JSON.stringify({ ...report, requestsDuringRollout: during, failedRequests: report.failedRequests.slice(0, 5) })}\n`,
     );
     expect(report.jobs).toBeGreaterThan(10);
+    expect(during).toBeGreaterThan(100);
     expect(report.failedRequests).toEqual([]);
     expect(report.failedJobs).toEqual([]);
     expect(report.lost).toEqual([]);

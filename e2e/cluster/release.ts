@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 
 /** What the tier runner (scripts/cluster-tier.ts) tells the tests, inside the cluster's namespace. */
 export function requiredEnv(name: string): string {
@@ -19,6 +20,21 @@ export function kubectl(...args: string[]): string {
     maxBuffer: 64 * 1024 * 1024,
   });
 }
+
+/**
+ * kubectl without blocking the test's process: what must go on meanwhile in it (a load generator,
+ * a subscription) keeps running. execFileSync would freeze them for as long as the command takes,
+ * a `rollout status` for minutes, and a load generator frozen mid-rollout is no load at all.
+ */
+export async function kubectlAsync(...args: string[]): Promise<string> {
+  const { stdout } = await run('kubectl', ['--namespace', namespace(), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+const run = promisify(execFile);
 
 export function helm(...args: string[]): string {
   return execFileSync('helm', ['--namespace', namespace(), ...args], {

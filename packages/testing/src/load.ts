@@ -70,7 +70,8 @@ export function startLoad(url: string, options: LoadOptions): Load {
     try {
       return await send();
     } catch (error) {
-      report.failedRequests.push(`${what}: ${describe(error)}`);
+      // The time says which restart or deletion it fell into.
+      report.failedRequests.push(`${new Date().toISOString()} ${what}: ${describe(error)}`);
       return undefined;
     }
   }
