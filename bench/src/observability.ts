@@ -1,11 +1,13 @@
 /**
- * What metrics and logs cost: the end-to-end grayscale throughput (bench/src/grayscale.ts's
- * clients) of `pnpm start` with metrics off and logs at warn, with metrics on (the default), and
- * with metrics on and every request and job logged at info, in alternating rounds against three
- * processes that run side by side, so that the machine's drift falls on all three alike.
+ * What metrics, traces and logs cost: the end-to-end grayscale throughput (bench/src/grayscale.ts's
+ * clients) of `pnpm start` with everything off (metrics off, no tracing, logs at warn), with
+ * metrics on (the default), with metrics on and tracing at 10 % and at 100 % sampling (spans sent
+ * over OTLP/HTTP to a receiver in this process), and with metrics on and every request and job
+ * logged at info, in alternating rounds against processes that run side by side, so that the
+ * machine's drift falls on all of them alike.
  */
 import { readFileSync } from 'node:fs';
-import { photo } from '@pixelflow/testing';
+import { type OtlpReceiver, photo, startOtlpReceiver } from '@pixelflow/testing';
 import { Agent } from 'undici';
 import { BenchClient, multipart } from './grayscale.ts';
 import { type EmbeddedProcess, fmt, median, pool, startEmbeddedProcess } from './lib.ts';
@@ -15,26 +17,44 @@ const PER_ROUND = 160;
 const ROUNDS = 5;
 
 const quotas = { CONVERT_RATE_ANONYMOUS: '1000000', MAX_ACTIVE_JOBS_ANONYMOUS: String(CLIENTS) };
-const configurations = [
-  { name: 'metrics off, logs at warn', env: { ...quotas, METRICS: 'false' }, logLevel: 'warn' },
+const tracing = (receiver: OtlpReceiver, ratio: number) => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+  OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+  OTEL_TRACES_SAMPLER_ARG: String(ratio),
+});
+const configurations = (receiver: OtlpReceiver) => [
+  { name: 'metrics off, no tracing, logs at warn', env: { ...quotas, METRICS: 'false' }, logLevel: 'warn' },
   { name: 'metrics on (default), logs at warn', env: quotas, logLevel: 'warn' },
+  {
+    name: 'metrics on, tracing with 10 % sampling, logs at warn',
+    env: { ...quotas, ...tracing(receiver, 0.1) },
+    logLevel: 'warn',
+  },
+  {
+    name: 'metrics on, tracing with every request sampled, logs at warn',
+    env: { ...quotas, ...tracing(receiver, 1) },
+    logLevel: 'warn',
+  },
   { name: 'metrics on, every request and job logged (info)', env: quotas, logLevel: 'info' },
 ];
 
 export async function benchObservability(): Promise<string> {
+  // A real OTLP/HTTP endpoint that keeps the spans, so that exporting costs what it costs.
+  const receiver = await startOtlpReceiver();
+  const configured = configurations(receiver);
   const body = multipart(readFileSync(photo('mate/abstract/Elephants.jpg')));
   const servers: EmbeddedProcess[] = [];
-  const agent = new Agent({ connections: CLIENTS * 2 * configurations.length });
+  const agent = new Agent({ connections: CLIENTS * 2 * configured.length });
   const clients: BenchClient[][] = [];
   try {
-    for (const { env, logLevel } of configurations) {
+    for (const { env, logLevel } of configured) {
       const server = await startEmbeddedProcess(env, { logLevel, output: 'ignore' });
       servers.push(server);
       clients.push(Array.from({ length: CLIENTS }, () => new BenchClient(server.url, body, agent)));
     }
     // Warm-up: the JIT, sharp, the sockets.
     for (const group of clients) await pool(48, 8, (i) => group[i % CLIENTS]!.convert());
-    const rates: number[][] = configurations.map(() => []);
+    const rates: number[][] = configured.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
       for (const [index, group] of clients.entries()) {
         const start = performance.now();
@@ -43,14 +63,14 @@ export async function benchObservability(): Promise<string> {
       }
     }
     const baseline = median(rates[0]!);
-    const rows = configurations.map(({ name }, index) => {
+    const rows = configured.map(({ name }, index) => {
       const all = rates[index]!;
       return `| ${name} | ${fmt(median(all))} (${fmt(Math.min(...all))}–${fmt(Math.max(...all))}) | ${fmt(median(all) / baseline, 3)} |`;
     });
     return [
-      '## What metrics and logs cost',
+      '## What metrics, traces and logs cost',
       '',
-      `End-to-end grayscale (as above: upload, jobUpdated over graphql-ws, result download) with ${CLIENTS} clients, ${ROUNDS} rounds of ${PER_ROUND} conversions against each of three \`pnpm start\` processes in turn, all running side by side. Tracing is not in the product yet.`,
+      `End-to-end grayscale (as above: upload, jobUpdated over graphql-ws, result download) with ${CLIENTS} clients, ${ROUNDS} rounds of ${PER_ROUND} conversions against each of ${configured.length} \`pnpm start\` processes in turn, all running side by side; the traced ones send their spans over OTLP/HTTP to a receiver in the bench's process (${receiver.spans().length} spans received).`,
       '',
       '| configuration | conversions/s: median of the rounds (range) | ratio to the first (goal ≥ 0.95) |',
       '| --- | --- | --- |',
@@ -61,5 +81,6 @@ export async function benchObservability(): Promise<string> {
     await Promise.all(clients.flat().map((client) => client.close()));
     await agent.close();
     await Promise.all(servers.map((server) => server.stop()));
+    await receiver.close();
   }
 }
