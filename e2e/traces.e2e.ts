@@ -168,6 +168,14 @@ describe('a conversion traced across every process', () => {
     expect(change).toMatchObject({ service: 'jobs', kind: SERVER });
     expect(lineage(change, spans)).toContain(run);
 
+    // Background work (heartbeats, health checks, the queue keeper) and probes make no traces:
+    // every span the stack sent so far belongs to a request or a job.
+    const all = receiver.spans();
+    expect(all.filter((s) => s.kind === CLIENT && !s.parentSpanId).map((s) => s.name)).toEqual([]);
+    expect(all.filter((s) => ['/healthz', '/readyz'].includes(String(s.attributes['http.route'])))).toEqual(
+      [],
+    );
+
     // Every span ended no earlier than it started, and within the test.
     for (const span of spans) expect(span.endMs).toBeGreaterThanOrEqual(span.startMs);
 

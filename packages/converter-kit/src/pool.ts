@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '@pixelflow/logger';
+import { detached } from '@pixelflow/telemetry';
 import { BusyError } from './answers.ts';
 import type { RawImage } from './types.ts';
 import type { FromWorker, ToWorker } from './worker.ts';
@@ -177,7 +178,10 @@ export class WorkerPool {
   }
 
   #start(): void {
-    for (let i = 0; i < this.#o.workers; i++) this.#slots.push(this.#spawn());
+    // Started by whichever request comes first, the workers and their events outlive it.
+    detached(() => {
+      for (let i = 0; i < this.#o.workers; i++) this.#slots.push(this.#spawn());
+    });
   }
 
   /** Lazily started workers go once nothing runs or waits for the idle time. */
@@ -185,11 +189,13 @@ export class WorkerPool {
     const { idleMs } = this.#o;
     if (idleMs === undefined || this.#queue.length > 0 || this.#slots.some((slot) => slot.busy)) return;
     clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => {
-      if (this.#queue.length > 0 || this.#slots.some((slot) => slot.busy)) return;
-      this.#o.logger.info('no conversion for a while; unloading the model');
-      for (const slot of this.#slots.splice(0)) this.#end(slot);
-    }, idleMs);
+    this.#idleTimer = detached(() =>
+      setTimeout(() => {
+        if (this.#queue.length > 0 || this.#slots.some((slot) => slot.busy)) return;
+        this.#o.logger.info('no conversion for a while; unloading the model');
+        for (const slot of this.#slots.splice(0)) this.#end(slot);
+      }, idleMs),
+    );
     this.#idleTimer.unref();
   }
 

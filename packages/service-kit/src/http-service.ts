@@ -281,11 +281,15 @@ async function idleConnectionsExpired(server: Server, keepAliveTimeoutMs: number
  * A server span per request, child of the caller's `traceparent`, active while the handler runs:
  * the spans and `traceparent` headers of everything the handler calls descend from it.
  */
+const untraced = new Set(['/healthz', '/readyz', '/metrics']);
+
 function traceRequests(app: FastifyInstance, service: string, edge: boolean): void {
   const spans = new WeakMap<object, ServerSpan>();
   app.addHook('onRequest', (request, _reply, done) => {
     // The route's pattern, never the path: span names are grouped by it.
     const route = request.routeOptions.url ?? 'unmatched';
+    // Probes and scrapes, every few seconds from the kubelet and Prometheus, are not traces.
+    if (untraced.has(route)) return done();
     const started = startServerSpan(service, `${request.method} ${route}`, request.headers, {
       edge,
       attributes: {

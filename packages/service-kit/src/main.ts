@@ -74,11 +74,16 @@ export function closeTogether(services: readonly Closable[]): Closable {
   };
 }
 
-/** Closes several services in order, each fully before the next (dependents first). */
+/**
+ * Closes several services in order, each fully before the next (dependents first). One that fails
+ * does not keep the rest open (nor the last spans unsent): the first failure is thrown at the end.
+ */
 export function closeInOrder(services: readonly Closable[]): Closable {
   return {
     async close() {
-      for (const service of services) await service.close();
+      const failures: unknown[] = [];
+      for (const service of services) await service.close().catch((error: unknown) => failures.push(error));
+      if (failures.length > 0) throw failures[0];
     },
   };
 }
@@ -122,12 +127,28 @@ const samplers = [
   'parentbased_traceidratio',
 ] as const satisfies readonly SamplerName[];
 
+// Read only while tracing is on: a variable meant for another OpenTelemetry SDK in the same
+// environment (a sampler this one lacks, say) must not stop a service that does not trace.
 const tracingEnv = z.object({
-  OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
-  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).default('otlp'),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl().optional(),
-  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const headers: Record<string, string> = {};
+      for (const pair of (text ?? '').split(',')) {
+        const at = pair.indexOf('=');
+        const key = pair.slice(0, at).trim();
+        if (at < 0 || !key) continue;
+        try {
+          headers[key] = decodeURIComponent(pair.slice(at + 1).trim());
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `the value of ${key} is not URL-encoded` });
+        }
+      }
+      return headers;
+    }),
   OTEL_TRACES_SAMPLER: z.enum(samplers).default('parentbased_always_on'),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
   OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(0).max(60_000).optional(),
@@ -136,28 +157,28 @@ const tracingEnv = z.object({
 /**
  * Tracing from the standard OpenTelemetry variables: on when OTEL_EXPORTER_OTLP_ENDPOINT (the
  * collector's base URL, `/v1/traces` appended) or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full URL)
- * is set, unless OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none; OTEL_TRACES_SAMPLER and
- * OTEL_TRACES_SAMPLER_ARG choose the sampling, OTEL_EXPORTER_OTLP_HEADERS adds headers
- * (`key=value,…`, values URL-encoded).
+ * is set, unless OTEL_SDK_DISABLED is true or OTEL_TRACES_EXPORTER does not list `otlp` (`none`);
+ * OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG choose the sampling, OTEL_EXPORTER_OTLP_HEADERS
+ * adds headers (`key=value,…`, values URL-encoded). While on, a value this SDK cannot follow is an
+ * error, as any other invalid setting.
  */
 export function tracingFrom(source: Record<string, string | undefined> = process.env): TracingSettings {
+  const off: TracingSettings = { sampler: 'parentbased_always_on', ratio: 1 };
+  const exporters = (source.OTEL_TRACES_EXPORTER || 'otlp')
+    .toLowerCase()
+    .split(',')
+    .map((name) => name.trim());
+  if (source.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true' || !exporters.includes('otlp')) return off;
+  if (!source.OTEL_EXPORTER_OTLP_ENDPOINT && !source.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return off;
   const env = parseEnv(tracingEnv, source);
-  const off = env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none';
   const endpoint =
     env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
     (env.OTEL_EXPORTER_OTLP_ENDPOINT && `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
-  const headers = Object.fromEntries(
-    (env.OTEL_EXPORTER_OTLP_HEADERS ?? '')
-      .split(',')
-      .map((pair) => pair.split('='))
-      .filter(([key, value]) => key?.trim() && value !== undefined)
-      .map(([key, ...value]) => [key!.trim(), decodeURIComponent(value.join('=').trim())]),
-  );
   return {
-    endpoint: off ? undefined : endpoint,
+    endpoint,
     sampler: env.OTEL_TRACES_SAMPLER,
     ratio: env.OTEL_TRACES_SAMPLER_ARG,
-    headers,
+    headers: env.OTEL_EXPORTER_OTLP_HEADERS,
     exportDelayMs: env.OTEL_BSP_SCHEDULE_DELAY,
   };
 }

@@ -142,16 +142,38 @@ describe('tracingFrom', () => {
     expect(settings.headers).toEqual({ authorization: 'Bearer abc', 'x-team': 'pixels' });
   });
 
-  it('refuses what is not a setting, naming the variable', () => {
+  it('refuses, while on, what is not a setting, naming the variable', () => {
+    const on = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
     for (const bad of [
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'ftp://collector' },
       { OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' },
-      { OTEL_TRACES_SAMPLER: 'sometimes' },
-      { OTEL_TRACES_SAMPLER_ARG: '1.5' },
-      { OTEL_TRACES_EXPORTER: 'zipkin' },
+      { ...on, OTEL_TRACES_SAMPLER: 'sometimes' },
+      { ...on, OTEL_TRACES_SAMPLER_ARG: '1.5' },
+      { ...on, OTEL_EXPORTER_OTLP_HEADERS: 'authorization=100%' },
     ]) {
+      const named = Object.keys(bad).at(-1)!;
       expect(() => tracingFrom(bad)).toThrow(EnvError);
-      expect(() => tracingFrom(bad)).toThrow(Object.keys(bad)[0]!);
+      expect(() => tracingFrom(bad)).toThrow(named);
     }
+  });
+
+  it('leaves the variables alone while off: settings meant for another SDK stop nothing', () => {
+    for (const env of [
+      { OTEL_TRACES_SAMPLER: 'jaeger_remote', OTEL_TRACES_SAMPLER_ARG: 'endpoint=http://x' },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_SDK_DISABLED: 'TRUE',
+        OTEL_TRACES_SAMPLER: 'xray',
+      },
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_EXPORTER: 'console' },
+    ]) {
+      expect(tracingFrom(env).endpoint).toBeUndefined();
+    }
+    expect(
+      tracingFrom({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_TRACES_EXPORTER: 'console, otlp',
+      }).endpoint,
+    ).toBe('http://collector:4318/v1/traces');
   });
 });

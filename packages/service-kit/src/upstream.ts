@@ -93,6 +93,8 @@ export class Upstream {
       `${method} ${this.#name}`,
       {
         kind: SpanKind.CLIENT,
+        // A call made while serving a request or running a job; a heartbeat is not a trace.
+        inTraceOnly: true,
         attributes: {
           'http.request.method': method,
           'peer.service': this.#name,

@@ -14,6 +14,7 @@ export {
   contextOf,
   currentTraceId,
   currentTraceparent,
+  detached,
   extractContext,
   extractEdgeContext,
   failSpan,

@@ -45,6 +45,10 @@ export interface TracingSettings {
 }
 
 interface Active {
+  /** The process's own name: spans made outside any service's request are its. */
+  globalService: string;
+  /** Whether the sampler follows a parent's decision (the parentbased_* samplers). */
+  parentBased: boolean;
   /** Whether a request from outside is sampled (its caller's flag is not trusted). */
   sampleAtEdge: () => boolean;
   providers: Map<string, TracerProvider>;
@@ -56,7 +60,8 @@ let active: Active | undefined;
 
 // Which service the active context belongs to: a client span (an Upstream call) is its caller's.
 const SERVICE = Symbol.for('pixelflow.service');
-const serviceIn = (at: Context): string => (at.getValue(SERVICE) as string | undefined) ?? 'pixelflow';
+const serviceIn = (at: Context): string =>
+  (at.getValue(SERVICE) as string | undefined) ?? active?.globalService ?? 'pixelflow';
 
 /** True once `startTracing` loaded the SDK: spans are made and exported. */
 export const tracingEnabled = (): boolean => active !== undefined;
@@ -113,6 +118,8 @@ export async function startTracing(
   api.trace.setGlobalTracerProvider(globalProvider);
   const base = settings.sampler.replace(/^parentbased_/, '');
   active = {
+    globalService,
+    parentBased: settings.sampler.startsWith('parentbased_'),
     sampleAtEdge:
       base === 'always_on'
         ? () => true
@@ -123,7 +130,9 @@ export async function startTracing(
     makeProvider,
     async close() {
       active = undefined;
-      await processor.shutdown();
+      // The last spans go out if the collector answers soon; a collector that is down must not
+      // hold a shutdown up for the exporter's whole timeout.
+      await Promise.race([processor.shutdown(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
       api.trace.disable();
       api.propagation.disable();
       api.context.disable();
@@ -168,6 +177,11 @@ export interface SpanRun {
   parent?: Context;
   /** Links to other traces (a job's run links to the request that queued it when not its child). */
   links?: SpanOptions['links'];
+  /**
+   * Only inside a trace: without an active span `work` just runs. For calls that background loops
+   * make too (heartbeats, health checks), which would otherwise each be a trace of their own.
+   */
+  inTraceOnly?: boolean;
 }
 
 /**
@@ -183,6 +197,7 @@ export async function withSpan<T>(
 ): Promise<T> {
   if (!active) return work(undefined);
   const parent = options.parent ?? context.active();
+  if (options.inTraceOnly && !trace.getSpan(parent)) return work(undefined);
   const owner = service ?? serviceIn(parent);
   const span = tracer(owner).startSpan(
     name,
@@ -231,18 +246,35 @@ const getter = {
 };
 
 /**
- * The context of a request from outside (at the gateway): the client's trace id is kept, so that its
- * trace goes on here, but whether it is sampled is decided here by the sampler's ratio, by chance:
- * a client setting the sampled flag (or picking trace ids a ratio sampler always takes) on every
- * request must not be able to have every request traced.
+ * The context of a request from outside (at the gateway). Whether it is sampled is decided here,
+ * by chance at the sampler's ratio, never by the client: a client setting the sampled flag (or
+ * picking trace ids a ratio sampler always takes) on every request must not have every request
+ * traced. A sampled request continues the client's trace (its trace id and span as the parent),
+ * so that a browser's trace goes on through the backend; its `tracestate` is dropped, since it
+ * would travel with every span. An unsampled one keeps the trace id unsampled under a parent-based
+ * sampler, and starts afresh under another (which decides by the trace id alone).
  */
 export function extractEdgeContext(headers: Carrier): Context {
   if (!active) return context.active();
-  const parent = extractContext(headers);
-  const remote = trace.getSpanContext(parent);
-  if (!remote) return parent;
-  const traceFlags = active.sampleAtEdge() ? TraceFlags.SAMPLED : TraceFlags.NONE;
-  return trace.setSpanContext(parent, { ...remote, traceFlags });
+  const remote = trace.getSpanContext(extractContext(headers));
+  if (!remote) return ROOT_CONTEXT;
+  const sampled = active.sampleAtEdge();
+  if (!sampled && !active.parentBased) return ROOT_CONTEXT;
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: remote.traceId,
+    spanId: remote.spanId,
+    isRemote: true,
+    traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+  });
+}
+
+/**
+ * Runs `work` outside any trace: for what outlives the request that happens to start it (a worker
+ * pool, a timer), whose later callbacks would otherwise run, and log, in that request's context.
+ */
+export function detached<T>(work: () => T): T {
+  if (!active) return work();
+  return context.with(ROOT_CONTEXT, work);
 }
 
 /** The context a request's `traceparent` (and `tracestate`) headers carry; the root context without. */

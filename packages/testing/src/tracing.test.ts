@@ -23,6 +23,7 @@ let inner: HttpService;
 let tracing: { close(): Promise<void> } | undefined;
 let edgeUrl: string;
 let innerUrl: string;
+let outside: () => Promise<unknown>;
 const logger = createLogger({ service: 'test', level: 'silent' });
 
 describe('before tracing starts', () => {
@@ -46,7 +47,10 @@ describe('tracing against an OTLP receiver', () => {
     expect(settings.endpoint).toBe(`${receiver.url}/v1/traces`);
     tracing = await startTracing('edge', settings);
     inner = createHttpService({ name: 'inner', logger });
-    inner.app.get('/work', async (request) => ({ traceparent: request.headers.traceparent ?? null }));
+    inner.app.get('/work', async (request) => ({
+      traceparent: request.headers.traceparent ?? null,
+      tracestate: request.headers.tracestate ?? null,
+    }));
     innerUrl = (await inner.listen()).url;
     const upstream = new Upstream({ urls: [innerUrl], name: 'inner' });
     edge = createHttpService({ name: 'edge', logger, edge: true });
@@ -54,6 +58,7 @@ describe('tracing against an OTLP receiver', () => {
       const response = await upstream.request('/work');
       return response.body.json();
     });
+    outside = () => upstream.request('/work').then((response) => response.body.json());
     edgeUrl = (await edge.listen()).url;
   });
 
@@ -68,11 +73,13 @@ describe('tracing against an OTLP receiver', () => {
     const traceId = hex(16);
     const clientSpan = hex(8);
     const response = await fetch(`${edgeUrl}/start`, {
-      headers: { traceparent: `00-${traceId}-${clientSpan}-01` },
+      // A client's tracestate is not carried on: it would travel with every span.
+      headers: { traceparent: `00-${traceId}-${clientSpan}-01`, tracestate: `vendor=${'x'.repeat(200)}` },
     });
     expect(response.status).toBe(200);
     // The next service got the client span's context, not the client's.
-    const { traceparent } = (await response.json()) as { traceparent: string };
+    const { traceparent, tracestate } = (await response.json()) as { traceparent: string; tracestate: null };
+    expect(tracestate).toBeNull();
     expect(traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
 
     const spans = await receiver.until((all) => all.filter((s) => s.traceId === traceId).length >= 3);
@@ -120,6 +127,25 @@ describe('tracing against an OTLP receiver', () => {
     );
     const fresh = roots.filter((s) => !before.has(s.traceId) && s.kind === 2 && s.service === 'edge');
     expect(new Set(fresh.map((s) => s.traceId)).size).toBe(fresh.length);
+  });
+
+  it('leaves probes, scrapes and calls made outside any request untraced', async () => {
+    const marker = hex(16);
+    for (const path of ['/healthz', '/readyz']) {
+      const response = await fetch(`${innerUrl}${path}`, {
+        headers: { traceparent: `00-${hex(16)}-${hex(8)}-01` },
+      });
+      expect(response.status).toBe(200);
+    }
+    // A call from no request (a heartbeat, a health check) is no trace: no client span, and the
+    // next service is not told of one.
+    expect(await outside()).toEqual({ traceparent: null, tracestate: null });
+    await fetch(`${innerUrl}/work`, { headers: { traceparent: `00-${marker}-${hex(8)}-01` } });
+    await receiver.until((all) => all.some((s) => s.traceId === marker));
+    const routes = receiver.spans().map((s) => s.attributes['http.route']);
+    expect(routes).not.toContain('/healthz');
+    expect(routes).not.toContain('/readyz');
+    expect(receiver.spans().filter((s) => s.kind === 3 && !s.parentSpanId)).toEqual([]);
   });
 
   it('carries a trace through stored work: a traceparent kept and continued later', async () => {

@@ -196,127 +196,126 @@ export class JobRunner {
       }
     }, heartbeatMs);
 
+    // The job's span continues the trace of the request that queued it; its calls (the jobs
+    // service, the converter, the gallery) are its children. The heartbeat above is not.
+    const span = {
+      kind: SpanKind.CONSUMER,
+      parent: contextOf(fields.traceparent),
+      attributes: {
+        'pixelflow.job_id': jobId,
+        'pixelflow.converter': fields.converter,
+        'pixelflow.delivery': entry.deliveries,
+      },
+    };
     try {
-      // The job's span continues the trace of the request that queued it; its calls (the jobs
-      // service, the converter, the gallery) are its children. The heartbeat above is not.
-      await withSpan(
-        SERVICE,
-        `run ${fields.converter}`,
-        {
-          kind: SpanKind.CONSUMER,
-          parent: contextOf(fields.traceparent),
-          attributes: {
-            'pixelflow.job_id': jobId,
-            'pixelflow.converter': fields.converter,
-            'pixelflow.delivery': entry.deliveries,
-          },
-        },
-        async () => {
-          if (entry.deliveries > maxDeliveries) {
-            log.warn('giving up after too many deliveries');
-            await this.#finish(jobId, entry, {
-              ok: false,
-              code: 'ATTEMPTS_EXHAUSTED',
-              message: `the job was tried ${maxDeliveries} times`,
-            });
-            return;
+      if (entry.deliveries > maxDeliveries) {
+        log.warn('giving up after too many deliveries');
+        await withSpan(SERVICE, `give up ${fields.converter}`, span, () =>
+          this.#finish(jobId, entry, {
+            ok: false,
+            code: 'ATTEMPTS_EXHAUSTED',
+            message: `the job was tried ${maxDeliveries} times`,
+          }),
+        );
+        return;
+      }
+      // A client's heavy jobs run one at a time. While another one of theirs runs, this entry goes
+      // back to the queue (QUEUED still, no attempt counted) and the runner takes the next one:
+      // other clients' jobs go first, and this one is taken again at a later reclaim (no span:
+      // a job waiting its turn would add one to its trace at every reclaim).
+      if (!(await this.#heavyTurn(fields))) {
+        await queue.release(consumer, [entry.id]);
+        log.debug("another of the client's heavy jobs runs; the entry waits its turn");
+        return;
+      }
+      await withSpan(SERVICE, `run ${fields.converter}`, span, async () => {
+        // The converter starts while the jobs service marks the job RUNNING: that round trip is off
+        // the critical path. A job that turns out not runnable has its conversion cancelled.
+        const starting = jobs.start(jobId, entry.deliveries);
+        if (entry.deliveries === 1) {
+          // A stream entry's id starts with the millisecond it was added.
+          const queuedAt = Number(entry.id.split('-')[0]);
+          if (queuedAt > 0) {
+            queueWait.observe(
+              { service: SERVICE, converter: fields.converter },
+              (Date.now() - queuedAt) / 1000,
+            );
           }
-          // A client's heavy jobs run one at a time. While another one of theirs runs, this entry goes
-          // back to the queue (QUEUED still, no attempt counted) and the runner takes the next one:
-          // other clients' jobs go first, and this one is taken again at a later reclaim.
-          if (!(await this.#heavyTurn(fields))) {
-            await queue.release(consumer, [entry.id]);
-            log.debug("another of the client's heavy jobs runs; the entry waits its turn");
-            return;
-          }
-          // The converter starts while the jobs service marks the job RUNNING: that round trip is off
-          // the critical path. A job that turns out not runnable has its conversion cancelled.
-          const starting = jobs.start(jobId, entry.deliveries);
-          if (entry.deliveries === 1) {
-            // A stream entry's id starts with the millisecond it was added.
-            const queuedAt = Number(entry.id.split('-')[0]);
-            if (queuedAt > 0) {
-              queueWait.observe(
-                { service: SERVICE, converter: fields.converter },
-                (Date.now() - queuedAt) / 1000,
-              );
-            }
-          }
-          const input = await blobs.get(inputKey(jobId));
-          const notRunnable = new AbortController();
-          const converting = input
-            ? this.#runSteps(
-                fields,
-                input,
-                AbortSignal.any([lost.signal, notRunnable.signal, cancelled.signal, this.#handBack.signal]),
-                log,
-              )
-            : undefined;
-          const started = await starting.catch((error: unknown) => {
-            notRunnable.abort('the jobs service failed');
-            throw error;
-          });
-          if (!started.ok) {
-            // Expired, or already finished by an earlier delivery: nothing to do (idempotence).
-            notRunnable.abort('the job is not runnable');
-            log.info({ reason: started.reason }, 'job not runnable; dropping the entry');
-            await converting;
-            if (started.reason === 'missing' || started.job?.status === 'CANCELLED') {
-              await this.#drop(entry, fields, log);
-            } else {
-              await queue.ack([entry.id]);
-              await this.#releaseSlot(fields, log);
-            }
-            return;
-          }
-          if (!converting) {
-            await this.#finish(jobId, entry, {
-              ok: false,
-              code: 'INTERNAL_SERVER_ERROR',
-              message: 'the input expired',
-            });
-            return;
-          }
-          const outcome = await converting;
-          if (cancelled.signal.aborted) {
-            // The job says CANCELLED already: its result, if one came, is dropped and nothing is saved.
-            log.info('the job was cancelled; its conversion stopped');
+        }
+        const input = await blobs.get(inputKey(jobId));
+        const notRunnable = new AbortController();
+        const converting = input
+          ? this.#runSteps(
+              fields,
+              input,
+              AbortSignal.any([lost.signal, notRunnable.signal, cancelled.signal, this.#handBack.signal]),
+              log,
+            )
+          : undefined;
+        const started = await starting.catch((error: unknown) => {
+          notRunnable.abort('the jobs service failed');
+          throw error;
+        });
+        if (!started.ok) {
+          // Expired, or already finished by an earlier delivery: nothing to do (idempotence).
+          notRunnable.abort('the job is not runnable');
+          log.info({ reason: started.reason }, 'job not runnable; dropping the entry');
+          await converting;
+          if (started.reason === 'missing' || started.job?.status === 'CANCELLED') {
             await this.#drop(entry, fields, log);
-            return;
+          } else {
+            await queue.ack([entry.id]);
+            await this.#releaseSlot(fields, log);
           }
-          if (lost.signal.aborted) {
-            log.warn({ reason: String(lost.signal.reason) }, 'lost the job while converting; leaving it');
-            return;
-          }
-          // A conversion that finished as the drain ended still counts; one that was stopped goes back.
-          if (!outcome.ok && this.#handBack.signal.aborted) {
-            await this.#giveBack(jobId, entry, log);
-            return;
-          }
-          // A signed-in user's conversion goes to their gallery before the job says SUCCEEDED, so that
-          // its savedImage is there with the event; a gallery that is down does not hold the job up.
-          const saving = fields.owner ? this.#o.saves : undefined;
-          if (outcome.ok && saving) {
-            await saving.save({
-              jobId,
-              owner: fields.owner,
-              converter: stepsOf(fields)
-                .map((step) => step.converter)
-                .join('+'),
-              // converting exists, so the input did.
-              original: { data: input!, contentType: fields.contentType },
-              result: { data: outcome.data, contentType: outcome.contentType },
-            });
-          }
-          const change = await this.#finish(jobId, entry, outcome);
-          // A cancel that landed while the save was under way wins (the job says CANCELLED): what the
-          // save kept goes again, so that a cancelled job leaves nothing in the gallery.
-          if (outcome.ok && saving && !change.ok && change.job?.status === 'CANCELLED') {
-            log.info('the job was cancelled while it was saved; removing it from the gallery');
-            await saving.forget(jobId, fields.owner);
-          }
-        },
-      );
+          return;
+        }
+        if (!converting) {
+          await this.#finish(jobId, entry, {
+            ok: false,
+            code: 'INTERNAL_SERVER_ERROR',
+            message: 'the input expired',
+          });
+          return;
+        }
+        const outcome = await converting;
+        if (cancelled.signal.aborted) {
+          // The job says CANCELLED already: its result, if one came, is dropped and nothing is saved.
+          log.info('the job was cancelled; its conversion stopped');
+          await this.#drop(entry, fields, log);
+          return;
+        }
+        if (lost.signal.aborted) {
+          log.warn({ reason: String(lost.signal.reason) }, 'lost the job while converting; leaving it');
+          return;
+        }
+        // A conversion that finished as the drain ended still counts; one that was stopped goes back.
+        if (!outcome.ok && this.#handBack.signal.aborted) {
+          await this.#giveBack(jobId, entry, log);
+          return;
+        }
+        // A signed-in user's conversion goes to their gallery before the job says SUCCEEDED, so that
+        // its savedImage is there with the event; a gallery that is down does not hold the job up.
+        const saving = fields.owner ? this.#o.saves : undefined;
+        if (outcome.ok && saving) {
+          await saving.save({
+            jobId,
+            owner: fields.owner,
+            converter: stepsOf(fields)
+              .map((step) => step.converter)
+              .join('+'),
+            // converting exists, so the input did.
+            original: { data: input!, contentType: fields.contentType },
+            result: { data: outcome.data, contentType: outcome.contentType },
+          });
+        }
+        const change = await this.#finish(jobId, entry, outcome);
+        // A cancel that landed while the save was under way wins (the job says CANCELLED): what the
+        // save kept goes again, so that a cancelled job leaves nothing in the gallery.
+        if (outcome.ok && saving && !change.ok && change.job?.status === 'CANCELLED') {
+          log.info('the job was cancelled while it was saved; removing it from the gallery');
+          await saving.forget(jobId, fields.owner);
+        }
+      });
     } catch (error) {
       // The jobs service or the store failed: leave the entry pending so that it is reclaimed
       // and retried once the lease lapses, rather than dropping the job.

@@ -293,11 +293,11 @@ export class JobStore {
     allowedFrom: readonly string[] = activeStatuses,
     ttlMs = this.#ttlMs,
   ): Promise<Change> {
-    // The change's trace goes with the event it publishes: the subscription's delivery continues it.
-    const traceparent = currentTraceparent();
+    // The change's trace goes with the event it publishes: the subscription's delivery continues
+    // it. Written empty without one, so that no event carries an earlier change's trace.
     const result = await this.#records.update(
       jobKey(id),
-      { ...fields, updatedAt: this.#now().toISOString(), ...(traceparent ? { traceparent } : {}) },
+      { ...fields, updatedAt: this.#now().toISOString(), traceparent: currentTraceparent() ?? '' },
       { ttlMs, when: { field: 'status', oneOf: allowedFrom }, publish: jobChannel(id) },
     );
     if (result.ok) return { ok: true, job: toJobModel(result.record) };
