@@ -23,7 +23,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, cpSync, mkdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -177,6 +177,13 @@ try {
     ]),
     'the gateway Service',
   );
+  // The pods' own logs go with their pods (a rolling restart deletes them within seconds): copied
+  // as they grow, every pod's, so that whoever looks into a failure has the pods that are gone too.
+  const keptLogs = join(root, '.test-env', 'cluster-pod-logs');
+  rmSync(keptLogs, { recursive: true, force: true });
+  mkdirSync(keptLogs, { recursive: true });
+  const keepLogs = () => spawnSync('cp', ['-ru', `${runPaths().podLogs}/.`, keptLogs]);
+  const copying = setInterval(keepLogs, 2000);
   code = await phase('tests', () => {
     const vitest = join(root, 'node_modules/vitest/vitest.mjs');
     const child = spawnInCluster(process.execPath, [vitest, 'run', '--config', 'vitest.cluster.config.ts'], {
@@ -191,14 +198,9 @@ try {
     });
     return new Promise<number>((resolve) => child.once('exit', (status) => resolve(status ?? 1)));
   });
-  if (code !== 0) {
-    // The pods' own logs (every container's, terminated ones included) go with the release: keep
-    // them for whoever looks into the failure.
-    const kept = join(root, '.test-env', 'cluster-pod-logs');
-    rmSync(kept, { recursive: true, force: true });
-    cpSync(runPaths().podLogs, kept, { recursive: true });
-    process.stderr.write(`the pods' logs: ${kept}\n`);
-  }
+  clearInterval(copying);
+  keepLogs();
+  if (code !== 0) process.stderr.write(`the pods' logs, deleted pods' too: ${keptLogs}\n`);
   await phase('helm uninstall', async () => {
     must(
       helm(['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait', '--timeout', '5m']),

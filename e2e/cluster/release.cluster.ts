@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PixelflowClient, startLoad } from '@pixelflow/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deployments, gatewayUrl, helm, kubectl, kubectlAsync, pods, release } from './release.ts';
+import { deployments, gatewayUrl, helm, kubectl, pods, release } from './release.ts';
 
 // One Helm release of the chart on the local single-node cluster (scripts/cluster-tier.ts installs
 // it with `helm install --wait` and uninstalls it after), exercised from inside the cluster's
@@ -59,14 +59,16 @@ describe(`the release on a real cluster`, () => {
       };
       status?: { podIP?: string };
     };
-    const list = (kind: string) =>
+    const list = async (kind: string) =>
       (
-        JSON.parse(kubectl('get', kind, '-l', `app.kubernetes.io/instance=${release()}`, '-o', 'json')) as {
+        JSON.parse(
+          await kubectl('get', kind, '-l', `app.kubernetes.io/instance=${release()}`, '-o', 'json'),
+        ) as {
           items: Item[];
         }
       ).items;
     // Every Service with a metrics port answers on it.
-    const withPort = list('services').filter((service) =>
+    const withPort = (await list('services')).filter((service) =>
       service.spec.ports?.some((p) => p.name === 'metrics'),
     );
     for (const service of withPort) {
@@ -75,7 +77,7 @@ describe(`the release on a real cluster`, () => {
     }
     // Every pod's own series, by component (two pods each: the conversion went through one of them).
     const scraped = new Map<string, string>();
-    for (const pod of list('pods')) {
+    for (const pod of await list('pods')) {
       const port = pod.spec.containers?.flatMap((c) => c.ports ?? []).find((p) => p.name === 'metrics');
       if (!port || !pod.status?.podIP) continue;
       const component = pod.metadata.labels['app.kubernetes.io/component']!;
@@ -123,9 +125,9 @@ describe(`the release on a real cluster`, () => {
     }
   });
 
-  it('rolls every pod whose configuration a helm upgrade changes, and works after', () => {
-    const before = new Map(pods().map((pod) => [pod.name, pod.uid]));
-    helm(
+  it('rolls every pod whose configuration a helm upgrade changes, and works after', async () => {
+    const before = new Map((await pods()).map((pod) => [pod.name, pod.uid]));
+    await helm(
       'upgrade',
       release(),
       process.env.PIXELFLOW_CHART!,
@@ -138,7 +140,7 @@ describe(`the release on a real cluster`, () => {
     );
     // config.logLevel is in every workload's environment: each of their pods is new; the
     // datastores', which do not read it, are the same pods.
-    const after = pods();
+    const after = await pods();
     const datastores = ['postgres', 'redis'];
     const rolled = after.filter((pod) => !datastores.includes(pod.component));
     expect(new Set(rolled.map((pod) => pod.component))).toEqual(
@@ -154,9 +156,9 @@ describe(`the release on a real cluster`, () => {
     const load = startLoad(gatewayUrl(), { clients: 4, image });
     await sleep(3000);
     const before = load.report.requests;
-    for (const name of deployments()) {
-      await kubectlAsync('rollout', 'restart', `deployment/${name}`);
-      await kubectlAsync('rollout', 'status', `deployment/${name}`, '--timeout', '5m');
+    for (const name of await deployments()) {
+      await kubectl('rollout', 'restart', `deployment/${name}`);
+      await kubectl('rollout', 'status', `deployment/${name}`, '--timeout', '5m');
     }
     // The load went on while the pods rolled (not only before and after).
     const during = load.report.requests - before;
@@ -190,9 +192,9 @@ describe(`the release on a real cluster`, () => {
     expect(unfinished.length).toBeGreaterThan(0);
     const deleted: string[] = [];
     for (const component of ['gateway', 'jobs', 'conversion', 'gallery', 'auth', 'converter-sharp']) {
-      const victim = pods().find((pod) => pod.component === component);
+      const victim = (await pods()).find((pod) => pod.component === component);
       if (victim) {
-        kubectl('delete', 'pod', victim.name, '--wait=false');
+        await kubectl('delete', 'pod', victim.name, '--wait=false');
         deleted.push(component);
       }
     }
@@ -216,8 +218,8 @@ describe(`the release on a real cluster`, () => {
     }
   });
 
-  it('passes helm test', () => {
-    const output = helm('test', release(), '--timeout', '5m');
+  it('passes helm test', async () => {
+    const output = await helm('test', release(), '--timeout', '5m');
     expect(output).toMatch(/Phase:\s+Succeeded/);
   });
 });

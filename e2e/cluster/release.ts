@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 /** What the tier runner (scripts/cluster-tier.ts) tells the tests, inside the cluster's namespace. */
@@ -13,54 +13,50 @@ export const namespace = () => requiredEnv('PIXELFLOW_NAMESPACE');
 /** The gateway's Service, by its cluster IP (kube-proxy's rules serve this namespace's own processes too). */
 export const gatewayUrl = () => requiredEnv('PIXELFLOW_URL');
 
-/** kubectl in the release's namespace (PATH and KUBECONFIG come from the runner). */
-export function kubectl(...args: string[]): string {
-  return execFileSync('kubectl', ['--namespace', namespace(), ...args], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-}
+const run = promisify(execFile);
 
 /**
- * kubectl without blocking the test's process: what must go on meanwhile in it (a load generator,
- * a subscription) keeps running. execFileSync would freeze them for as long as the command takes,
- * a `rollout status` for minutes, and a load generator frozen mid-rollout is no load at all.
+ * kubectl and helm never block the test's process: whatever goes on meanwhile in it (a load
+ * generator, a subscription, fetch's pool of keep-alive connections) keeps running. A synchronous
+ * call froze them for as long as the command took (a `rollout status` or `helm upgrade --wait`
+ * for a minute or more), and on waking fetch sent a request on a connection whose gateway pod had
+ * closed it meanwhile, before reading that close: the request failed with "other side closed".
  */
-export async function kubectlAsync(...args: string[]): Promise<string> {
-  const { stdout } = await run('kubectl', ['--namespace', namespace(), ...args], {
+async function tool(command: 'kubectl' | 'helm', args: string[]): Promise<string> {
+  const { stdout } = await run(command, ['--namespace', namespace(), ...args], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
   return stdout;
 }
 
-const run = promisify(execFile);
+/** kubectl in the release's namespace (PATH and KUBECONFIG come from the runner). */
+export const kubectl = (...args: string[]) => tool('kubectl', args);
 
-export function helm(...args: string[]): string {
-  return execFileSync('helm', ['--namespace', namespace(), ...args], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-}
+export const helm = (...args: string[]) => tool('helm', args);
 
 /** The release's Deployments by name. */
-export function deployments(): string[] {
-  return kubectl(
-    'get',
-    'deployments',
-    '-l',
-    `app.kubernetes.io/instance=${release()}`,
-    '-o',
-    'jsonpath={.items[*].metadata.name}',
+export async function deployments(): Promise<string[]> {
+  return (
+    await kubectl(
+      'get',
+      'deployments',
+      '-l',
+      `app.kubernetes.io/instance=${release()}`,
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    )
   )
     .split(/\s+/)
     .filter(Boolean);
 }
 
 /** The release's pods: name, component and uid, running or not. */
-export function pods(): Array<{ name: string; component: string; uid: string; ready: boolean }> {
+export async function pods(): Promise<
+  Array<{ name: string; component: string; uid: string; ready: boolean }>
+> {
   const list = JSON.parse(
-    kubectl('get', 'pods', '-l', `app.kubernetes.io/instance=${release()}`, '-o', 'json'),
+    await kubectl('get', 'pods', '-l', `app.kubernetes.io/instance=${release()}`, '-o', 'json'),
   ) as {
     items: Array<{
       metadata: { name: string; uid: string; labels?: Record<string, string>; deletionTimestamp?: string };
