@@ -2,17 +2,23 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '@pixelflow/launcher/cluster';
-import { type OtlpReceiver, PixelflowClient, type ReceivedSpan, startOtlpReceiver } from '@pixelflow/testing';
+import {
+  type OtlpReceiver,
+  PixelflowClient,
+  type ReceivedSpan,
+  startOtelCollector,
+} from '@pixelflow/testing';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCluster } from './helpers/cluster.ts';
 import { type EmbeddedProcess, startEmbedded } from './helpers/embedded.ts';
 
-// One conversion through the multi-process stack with tracing on, every process exporting to a
-// real OTLP/HTTP receiver: one trace from the client's traceparent to the subscription's event.
+// One conversion through the multi-process stack with tracing on, every process exporting over
+// OTLP/HTTP to an OpenTelemetry Collector (built from the Go module proxy; its file exporter hands
+// the spans back): one trace from the client's traceparent to the subscription's event.
 let receiver: OtlpReceiver;
 beforeAll(async () => {
-  receiver = await startOtlpReceiver();
+  receiver = await startOtelCollector();
 });
 afterAll(async () => {
   await receiver?.close();

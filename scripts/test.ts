@@ -1,7 +1,8 @@
 /**
  * The whole test suite, as the README and CI run it (`pnpm test`): installs PostgreSQL, Redis and
  * Chromium from Debian's packages where missing, starts throwaway servers on free local ports,
- * runs the static checks (types, lint, generated-code drift, the Helm chart) and every vitest tier,
+ * builds the OpenTelemetry Collector the trace tests send to (Go, cached), runs the static checks
+ * (types, lint, generated-code drift, the Helm chart) and every vitest tier,
  * and stops the servers. A full run then runs the cluster tier too (scripts/cluster-tier.ts: the
  * chart on a real single-node Kubernetes cluster), whose builds run in the background meanwhile;
  * CLUSTER_TIER=0 leaves it out.
@@ -65,6 +66,9 @@ ensurePackages();
 // The AI converters' tests run on what `pnpm start` runs: native TensorFlow where it builds (the
 // wasm fallback has tests of its own), else wasm, which the tests expect then.
 ensureNativeTensorflow('cpu');
+// The OpenTelemetry Collector the trace tests send to, built with Go while the static checks run
+// (about 4 min on a cold 2-core machine; nothing once built).
+const collector = run(process.execPath, ['packages/testing/src/otel-collector.ts', '--build']);
 const prepare = withCluster ? startPrepare() : undefined;
 const prepared =
   prepare && new Promise<number>((resolve) => prepare.once('exit', (status) => resolve(status ?? 1)));
@@ -79,6 +83,10 @@ if (full) {
   }
 }
 
+if ((await collector) !== 0) {
+  stopPrepare(prepare);
+  process.exit(1);
+}
 const servers = await startTestServers();
 process.stdout.write(`\ntest servers: ${servers.redisUrl} ${servers.databaseUrl}\n`);
 let code = 1;

@@ -14,5 +14,6 @@ export {
   startFaultConverters,
 } from './fault-converter.ts';
 export { type Load, type LoadOptions, type LoadReport, startLoad } from './load.ts';
+export { ensureOtelCollector, startOtelCollector } from './otel-collector.ts';
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.ts';
 export { photo } from './photos.ts';

@@ -40,7 +40,7 @@ interface KeyValue {
   key: string;
   value?: AnyValue;
 }
-interface ExportRequest {
+export interface ExportRequest {
   resourceSpans?: Array<{
     resource?: { attributes?: KeyValue[] };
     scopeSpans?: Array<{
@@ -81,6 +81,49 @@ function hexId(id: string | undefined): string {
 
 const millis = (nanos: string | number | undefined) => Number(BigInt(nanos ?? 0) / 1_000_000n);
 
+/** The spans of one OTLP/JSON ExportTraceServiceRequest, flattened. */
+export function spansIn(request: ExportRequest): ReceivedSpan[] {
+  const spans: ReceivedSpan[] = [];
+  for (const resourceSpans of request.resourceSpans ?? []) {
+    const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '');
+    for (const scope of resourceSpans.scopeSpans ?? []) {
+      for (const span of scope.spans ?? []) {
+        spans.push({
+          service,
+          traceId: hexId(span.traceId),
+          spanId: hexId(span.spanId),
+          parentSpanId: hexId(span.parentSpanId),
+          name: span.name ?? '',
+          kind: span.kind ?? 0,
+          attributes: attributesOf(span.attributes),
+          statusCode: span.status?.code ?? 0,
+          startMs: millis(span.startTimeUnixNano),
+          endMs: millis(span.endTimeUnixNano),
+        });
+      }
+    }
+  }
+  return spans;
+}
+
+/** Polls `spans` until `done` holds for them, or fails after `timeoutMs`. */
+export async function untilSpans(
+  spans: () => ReceivedSpan[],
+  done: (spans: ReceivedSpan[]) => boolean,
+  timeoutMs: number,
+): Promise<ReceivedSpan[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done(spans())) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the spans expected did not arrive within ${timeoutMs} ms (${spans().length} received)`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return spans();
+}
+
 async function bodyOf(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -110,25 +153,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         } catch {
           return answer(400, { error: 'not JSON' });
         }
-        for (const resourceSpans of parsed.resourceSpans ?? []) {
-          const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '');
-          for (const scope of resourceSpans.scopeSpans ?? []) {
-            for (const span of scope.spans ?? []) {
-              received.push({
-                service,
-                traceId: hexId(span.traceId),
-                spanId: hexId(span.spanId),
-                parentSpanId: hexId(span.parentSpanId),
-                name: span.name ?? '',
-                kind: span.kind ?? 0,
-                attributes: attributesOf(span.attributes),
-                statusCode: span.status?.code ?? 0,
-                startMs: millis(span.startTimeUnixNano),
-                endMs: millis(span.endTimeUnixNano),
-              });
-            }
-          }
-        }
+        received.push(...spansIn(parsed));
         answer(200, { partialSuccess: {} });
       },
       () => answer(400, { error: 'unreadable body' }),
@@ -140,18 +165,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     spans: () => [...received],
-    async until(done, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!done(received)) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `the spans expected did not arrive within ${timeoutMs} ms (${received.length} received)`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return [...received];
-    },
+    until: (done, timeoutMs = 15_000) => untilSpans(() => [...received], done, timeoutMs),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
