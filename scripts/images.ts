@@ -734,6 +734,10 @@ export async function buildImages({
   }
   // A rebuilt tag leaves its former image behind, untagged: gone, or every build keeps its gigabytes.
   spawnSync(dockerCli(), ['image', 'prune', '--force'], { stdio: 'ignore' });
+  // So does BuildKit's cache, layer by layer: kept to the newest 10 GB (enough for the next build
+  // of a changed source to reuse the dependency layers), or a day of builds fills the disk (seen:
+  // 50 GB, and the cluster tier's image import failing on a full disk).
+  spawnSync(dockerCli(), ['builder', 'prune', '--force', '--keep-storage', '10gb'], { stdio: 'ignore' });
   const bases = (base === 'local' ? [...Object.values(localBases), ...Object.values(localServices)] : []).map(
     (image) => ({ image, bytes: sizeOf(image), user: userOf(image) || 'root', result: '' }),
   );

@@ -116,6 +116,12 @@ export async function loadDockerImage(ref: string): Promise<void> {
   const ctr = spawn('ctr', [...ctrArgs(), 'images', 'import', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
   save.stdout.pipe(ctr.stdin);
   let errors = '';
+  // ctr failing (a full disk) closes its stdin under the pipe: its exit code and stderr say why,
+  // not an EPIPE that would end this process.
+  ctr.stdin.on('error', (error) => {
+    errors += `writing to ctr: ${error.message}\n`;
+    save.kill();
+  });
   save.stderr.on('data', (chunk) => {
     errors += chunk;
   });
