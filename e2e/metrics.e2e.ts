@@ -21,6 +21,11 @@ function sample(text: string, name: string, labels: Record<string, string | RegE
   return undefined;
 }
 
+/** The code of a GraphQL answer's first error. */
+const codeOf = async (response: Response) =>
+  ((await response.json()) as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions
+    ?.code;
+
 // `pnpm start` runs every service in one process: the gateway's /metrics has every service's
 // series, told apart by `service`.
 describe('metrics of pnpm start', () => {
@@ -131,5 +136,43 @@ describe('metrics of pnpm start', () => {
       }),
     ).toBe(1);
     expect(text).not.toContain('secret-path');
+  });
+
+  it("counts a subgraph's refusal by its code, and the gateway's refusals before any operation runs", async () => {
+    const graphql = (body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${embedded.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const wrong = await graphql({
+      query: 'mutation { login(email: "nobody@example.com", password: "not the password") { accessToken } }',
+    });
+    expect(await codeOf(wrong)).toBe('INVALID_CREDENTIALS');
+    // Refused at the gateway before Apollo: too deep, and a token nobody signed.
+    const tooDeep = await graphql({ query: `{ ${'me { '.repeat(40)}id${' }'.repeat(40)} }` });
+    expect(await codeOf(tooDeep)).toBe('QUERY_TOO_DEEP');
+    const forged = await graphql({ query: '{ me { email } }' }, { authorization: 'Bearer not.a.token' });
+    expect(forged.status).toBe(401);
+    const text = await scrape();
+    expect(
+      sample(text, 'pixelflow_graphql_operations_total', {
+        service: 'auth',
+        operation: 'login',
+        outcome: 'INVALID_CREDENTIALS',
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'pixelflow_graphql_operations_total', {
+        service: 'gateway',
+        operation: 'login',
+        outcome: 'INVALID_CREDENTIALS',
+      }),
+    ).toBe(1);
+    for (const outcome of ['QUERY_TOO_DEEP', 'INVALID_TOKEN']) {
+      expect(
+        sample(text, 'pixelflow_graphql_operations_total', { service: 'gateway', type: 'invalid', outcome }),
+      ).toBe(1);
+    }
   });
 });

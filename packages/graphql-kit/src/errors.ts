@@ -7,6 +7,17 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 const isUnexpected = (code: unknown) => code === undefined || code === 'INTERNAL_SERVER_ERROR';
 
 /**
+ * The code an error leaves with: an AppError's own (a resolver's error wraps it, and its
+ * `extensions` do not carry it yet), GraphQL's or Apollo's, else INTERNAL_SERVER_ERROR.
+ */
+export function errorCode(error: GraphQLError): string {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) return original.code;
+  const code = error.extensions?.code;
+  return isUnexpected(code) ? 'INTERNAL_SERVER_ERROR' : String(code);
+}
+
+/**
  * Every error leaves with a registered `extensions.code`. Expected failures (AppError) keep their
  * message; unexpected ones are masked, since their message may carry internals, and logged.
  */

@@ -9,9 +9,9 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import { type ErrorCode, graphqlError } from '@pixelflow/errors';
 import type { HttpService } from '@pixelflow/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { formatError } from './errors.ts';
-import { metricsPlugin } from './metrics.ts';
+import { countRefusals, metricsPlugin, noteRefusal } from './metrics.ts';
 import { processMultipart } from './multipart.ts';
 
 export interface UploadOptions {
@@ -49,6 +49,7 @@ const mediaType = (header: string | undefined) => header?.split(';', 1)[0]?.trim
 /** An answer in the GraphQL-over-HTTP error shape, for requests rejected before execution. */
 export function sendGraphQLErrors(reply: FastifyReply, status: number, code: ErrorCode, message: string) {
   const error: GraphQLFormattedError = graphqlError(code, message).toJSON();
+  noteRefusal(reply.request, code);
   return reply
     .code(status)
     .type('application/json')
@@ -69,7 +70,14 @@ export async function serveGraphQLHttp<Context extends BaseContext>(
   // for the request's access log line. A symbol key, since Apollo hands the plugins a copy of the
   // context (Object.assign copies symbol keys too).
   const contextOf = async (request: FastifyRequest, reply: FastifyReply) => {
-    const value = await context(request, reply);
+    let value: Context;
+    try {
+      value = await context(request, reply);
+    } catch (error) {
+      // Refused before any operation ran (a bad token): Apollo answers it, no plugin sees it.
+      noteRefusal(request, String((error as GraphQLError).extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+      throw error;
+    }
     if (typeof value === 'object' && value !== null)
       (value as Record<symbol, unknown>)[HTTP_REQUEST] = request;
     return value;
@@ -135,6 +143,7 @@ export async function serveGraphQLHttp<Context extends BaseContext>(
     });
   }
 
+  countRefusals(app, service.name, path);
   app.route({
     url: path,
     method: ['GET', 'POST', 'OPTIONS'],

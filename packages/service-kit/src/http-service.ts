@@ -87,6 +87,9 @@ export interface HttpService {
   readonly closing: boolean;
 }
 
+/** The HTTP methods that label metrics as themselves; any other is OTHER. */
+const usualMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /** One HTTP server per service, with health, readiness, request ids, JSON errors and graceful close. */
 export function createHttpService(options: HttpServiceOptions): HttpService {
   const {
@@ -164,8 +167,10 @@ export function createHttpService(options: HttpServiceOptions): HttpService {
     app.addHook('onResponse', (request, reply, done) => {
       // The route's pattern, never the path: a client must not be able to add series.
       const route = request.routeOptions.url ?? 'unmatched';
-      requests.inc({ service: name, method: request.method, route, status: reply.statusCode });
-      durations.observe({ service: name, method: request.method, route }, reply.elapsedTime / 1000);
+      // Nor a method of its choosing (Node parses some thirty): the usual ones, else OTHER.
+      const method = usualMethods.has(request.method) ? request.method : 'OTHER';
+      requests.inc({ service: name, method, route, status: reply.statusCode });
+      durations.observe({ service: name, method, route }, reply.elapsedTime / 1000);
       done();
     });
     if (metricsAt.port === undefined) {
@@ -277,19 +282,21 @@ async function idleConnectionsExpired(server: Server, keepAliveTimeoutMs: number
   while (Date.now() < deadline && (await open()) > 0) await sleep(100);
 }
 
+// A converter mounted under a prefix (`/sharpen/healthz`) has its own, which the conversion
+// service checks every few seconds: those too.
+const untraced = /(?:^|\/)(?:healthz|readyz|metrics)$/;
+
 /**
  * A server span per request, child of the caller's `traceparent`, active while the handler runs:
  * the spans and `traceparent` headers of everything the handler calls descend from it.
  */
-const untraced = new Set(['/healthz', '/readyz', '/metrics']);
-
 function traceRequests(app: FastifyInstance, service: string, edge: boolean): void {
   const spans = new WeakMap<object, ServerSpan>();
   app.addHook('onRequest', (request, _reply, done) => {
     // The route's pattern, never the path: span names are grouped by it.
     const route = request.routeOptions.url ?? 'unmatched';
     // Probes and scrapes, every few seconds from the kubelet and Prometheus, are not traces.
-    if (untraced.has(route)) return done();
+    if (untraced.test(route)) return done();
     const started = startServerSpan(service, `${request.method} ${route}`, request.headers, {
       edge,
       attributes: {

@@ -60,6 +60,16 @@ describe('/metrics on every service', () => {
     expect(text).not.toContain('xxxx');
   });
 
+  it('puts the methods beyond the usual ones under OTHER', async () => {
+    const { url } = await start('metrics-m');
+    for (const method of ['PROPFIND', 'MKCOL', 'PURGE', 'LOCK']) await fetch(`${url}/nope`, { method });
+    const { text } = await scrape(url);
+    expect(text).toContain(
+      'pixelflow_http_requests_total{service="metrics-m",method="OTHER",route="unmatched",status="404"} 4',
+    );
+    expect(text).not.toMatch(/service="metrics-m",method="(PROPFIND|MKCOL|PURGE|LOCK)"/);
+  });
+
   it('shows every service of a process in each /metrics, told apart by service', async () => {
     const first = await start('metrics-c');
     const second = await start('metrics-d');

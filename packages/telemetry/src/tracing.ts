@@ -49,6 +49,8 @@ interface Active {
   globalService: string;
   /** Whether the sampler follows a parent's decision (the parentbased_* samplers). */
   parentBased: boolean;
+  /** The sampler decides by the trace id alone, whatever the parent says. */
+  byTraceId: boolean;
   /** Whether a request from outside is sampled (its caller's flag is not trusted). */
   sampleAtEdge: () => boolean;
   providers: Map<string, TracerProvider>;
@@ -120,6 +122,7 @@ export async function startTracing(
   active = {
     globalService,
     parentBased: settings.sampler.startsWith('parentbased_'),
+    byTraceId: settings.sampler === 'traceidratio',
     sampleAtEdge:
       base === 'always_on'
         ? () => true
@@ -252,12 +255,16 @@ const getter = {
  * traced. A sampled request continues the client's trace (its trace id and span as the parent),
  * so that a browser's trace goes on through the backend; its `tracestate` is dropped, since it
  * would travel with every span. An unsampled one keeps the trace id unsampled under a parent-based
- * sampler, and starts afresh under another (which decides by the trace id alone).
+ * sampler, and starts afresh under another. Under `traceidratio` (not parent-based) a request from
+ * outside always starts a trace of its own.
  */
 export function extractEdgeContext(headers: Carrier): Context {
   if (!active) return context.active();
   const remote = trace.getSpanContext(extractContext(headers));
-  if (!remote) return ROOT_CONTEXT;
+  // A sampler that decides by the trace id alone (traceidratio without parentbased_) would take a
+  // client's trace id on its own terms: a client choosing ids that it always takes, and sending a
+  // fresh one whenever refused, would be traced more often than the ratio. The trace starts here.
+  if (!remote || active.byTraceId) return ROOT_CONTEXT;
   const sampled = active.sampleAtEdge();
   if (!sampled && !active.parentBased) return ROOT_CONTEXT;
   return trace.setSpanContext(ROOT_CONTEXT, {

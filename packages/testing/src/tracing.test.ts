@@ -47,6 +47,9 @@ describe('tracing against an OTLP receiver', () => {
     expect(settings.endpoint).toBe(`${receiver.url}/v1/traces`);
     tracing = await startTracing('edge', settings);
     inner = createHttpService({ name: 'inner', logger });
+    // A converter's probes under its prefix, as converter-kit mounts them.
+    inner.app.get('/sharp/healthz', async () => ({ status: 'ok' }));
+    inner.app.get('/sharp/readyz', async () => ({ status: 'ready' }));
     inner.app.get('/work', async (request) => ({
       traceparent: request.headers.traceparent ?? null,
       tracestate: request.headers.tracestate ?? null,
@@ -131,7 +134,7 @@ describe('tracing against an OTLP receiver', () => {
 
   it('leaves probes, scrapes and calls made outside any request untraced', async () => {
     const marker = hex(16);
-    for (const path of ['/healthz', '/readyz']) {
+    for (const path of ['/healthz', '/readyz', '/sharp/healthz', '/sharp/readyz']) {
       const response = await fetch(`${innerUrl}${path}`, {
         headers: { traceparent: `00-${hex(16)}-${hex(8)}-01` },
       });
@@ -145,6 +148,8 @@ describe('tracing against an OTLP receiver', () => {
     const routes = receiver.spans().map((s) => s.attributes['http.route']);
     expect(routes).not.toContain('/healthz');
     expect(routes).not.toContain('/readyz');
+    expect(routes).not.toContain('/sharp/healthz');
+    expect(routes).not.toContain('/sharp/readyz');
     expect(receiver.spans().filter((s) => s.kind === 3 && !s.parentSpanId)).toEqual([]);
   });
 
