@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { AppError } from '@pixelflow/errors';
+import { AppError, isErrorCode } from '@pixelflow/errors';
 import type { Identity, Upstream } from '@pixelflow/service-kit';
 import type { FormattedExecutionResult } from 'graphql';
 import Upload, { type FileUpload } from 'graphql-upload/Upload.mjs';
@@ -184,16 +184,36 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       timeoutMs: 60_000,
     });
     const text = await response.body.text();
+    let answer: unknown;
     try {
-      return JSON.parse(text) as FormattedExecutionResult;
+      answer = JSON.parse(text);
     } catch {
-      throw new AppError(
-        'SERVICE_UNAVAILABLE',
-        `a subgraph answered ${response.statusCode} without a GraphQL body`,
-      );
+      answer = undefined;
     }
+    if (isRecord(answer) && ('data' in answer || Array.isArray(answer.errors))) {
+      return answer as FormattedExecutionResult;
+    }
+    // A refusal from the subgraph's HTTP layer, before GraphQL ran: `{ "error": { code, message } }`
+    // (an upload that stalled on its way through: 408 REQUEST_TIMEOUT). Passed on as the error it
+    // is; taken as a GraphQL answer, it had no data and no errors, and the client got a bare null.
+    const error = isRecord(answer) && isRecord(answer.error) ? answer.error : undefined;
+    if (
+      error &&
+      typeof error.code === 'string' &&
+      isErrorCode(error.code) &&
+      typeof error.message === 'string'
+    ) {
+      throw new AppError(error.code, error.message.slice(0, 500));
+    }
+    throw new AppError(
+      'SERVICE_UNAVAILABLE',
+      `a subgraph answered ${response.statusCode} without a GraphQL body`,
+    );
   }
 }
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An upload that failed on the way in: too large (graphql-upload's 413) or cut off. */
 function uploadError(error: unknown): AppError {

@@ -111,6 +111,15 @@ describe('limits before parsing', () => {
     expect(outcome(query, { f: 'upload', p: params })).toBe('VARIABLES_TOO_DEEP');
   });
 
+  it('refuses a number literal beyond a double (Infinity as JSON) as BAD_USER_INPUT', () => {
+    const convert = (params: string) =>
+      `mutation($f: Upload!) { convertImage(file: $f, converter: "blur", params: ${params}) { id } }`;
+    for (const params of ['{sigma: 1e999}', '{a: [1, {b: -1e400}]}', `{n: ${'9'.repeat(400)}}`]) {
+      expect(outcome(convert(params), { f: 'upload' })).toBe('BAD_USER_INPUT');
+    }
+    expect(outcome(convert('{sigma: 1.5e300}'), { f: 'upload' })).toBe('accepted');
+  });
+
   it('refuses an operationName no operation could have', () => {
     expect(outcome('query A { converters { id } }', undefined, 'A'.repeat(500_000))).toBe(
       'OPERATION_RESOLUTION_FAILURE',

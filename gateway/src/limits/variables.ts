@@ -90,12 +90,19 @@ export function checkValuesDepth(
   }
 }
 
-/** How many objects and lists nest in a literal, a variable in it counting as `variableDepth` says. */
+/**
+ * How many objects and lists nest in a literal, a variable in it counting as `variableDepth` says.
+ * On the way, refuses a number literal beyond a double's range (`1e999`): as a JSON scalar's value
+ * it is Infinity, which the gateway's query planner cannot write into a subgraph's query (a 500).
+ */
 function literalDepth(root: ValueNode, variableDepth: (name: string) => number = () => 0): number {
   let deepest = 0;
   const pending: Array<[value: ValueNode, depth: number]> = [[root, 0]];
   for (let next = pending.pop(); next; next = pending.pop()) {
     const [node, depth] = next;
+    if ((node.kind === Kind.FLOAT || node.kind === Kind.INT) && !Number.isFinite(Number(node.value))) {
+      throw new AppError('BAD_USER_INPUT', `the number ${node.value.slice(0, 32)} is out of range`);
+    }
     if (node.kind === Kind.VARIABLE) deepest = Math.max(deepest, depth + variableDepth(node.name.value));
     else if (node.kind === Kind.LIST) {
       deepest = Math.max(deepest, depth + 1);
